@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Host side of the IOMMU test harness.
+
+Boots a kernel with the harness's initramfs in QEMU virt behind an emulated
+SMMUv3, reads the serial console, and turns what the guest prints into test
+results (make check), a report (make run) or benchmark tables (make bench).
+
+The guest marks its output with lines starting with "@@" (see ./init); the
+kernel's KUnit results come as KTAP on the same console.  A boot that does
+not reach "@@harness end" in time, or a console that shows an Oops, BUG,
+WARNING, panic or "Unable to handle", fails whatever else it printed.
+"""
+
+import argparse
+import json
+import os
+import queue
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+BAD_PATTERNS = ('Oops', 'BUG:', 'WARNING:', 'Kernel panic', 'Unable to handle')
+DISK_MIB = 64
+
+
+def log(tag, msg):
+    print(f'  {tag:<8}{msg}', flush=True)
+
+
+# --------------------------------------------------------------------------
+# Booting the guest
+
+class Boot:
+    """One QEMU boot: its console lines and how it ended."""
+
+    def __init__(self, lines, timed_out, seconds, log_path):
+        self.lines = lines
+        self.timed_out = timed_out
+        self.seconds = seconds
+        self.log_path = log_path
+
+    @property
+    def reached_end(self):
+        return any(line.startswith('@@harness end') for line in self.lines)
+
+    def bad_lines(self):
+        return [line for line in self.lines
+                if any(p in line for p in BAD_PATTERNS)]
+
+    def console(self):
+        """The live console, without the dmesg dump at the end."""
+        out, inside = [], False
+        for line in self.lines:
+            if line.startswith('@@dmesg begin'):
+                inside = True
+            elif line.startswith('@@dmesg end'):
+                inside = False
+            elif not inside:
+                out.append(line)
+        return out
+
+
+def make_disks(build):
+    """The guest's NVMe and virtio-blk disks, sparse files of DISK_MIB."""
+    disks = {}
+    os.makedirs(os.path.join(build, 'disks'), exist_ok=True)
+    for name in ('nvme', 'virtio'):
+        path = os.path.join(build, 'disks', f'{name}.img')
+        if not os.path.exists(path) or os.path.getsize(path) != DISK_MIB << 20:
+            with open(path, 'wb') as f:
+                f.truncate(DISK_MIB << 20)
+        disks[name] = path
+    return disks
+
+
+def qemu_command(build, image, append, trace_log=None):
+    disks = make_disks(build)
+    cmd = ['qemu-system-aarch64',
+           '-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
+           '-smp', '2', '-m', '1G', '-nic', 'none',
+           '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+           '-no-reboot',
+           '-kernel', image,
+           '-initrd', os.path.join(build, 'initramfs.cpio.gz'),
+           '-append', append,
+           '-drive', f'file={disks["nvme"]},if=none,id=nvme,format=raw',
+           '-device', 'nvme,drive=nvme,serial=iommu-nvme',
+           '-drive', f'file={disks["virtio"]},if=none,id=vblk,format=raw',
+           '-device', 'virtio-blk-pci,drive=vblk,iommu_platform=on,'
+                      'disable-legacy=on',
+           '-device', 'edu']
+    if trace_log:
+        cmd += ['-trace', 'smmuv3_cmdq_opcode',
+                '-trace', 'smmuv3_s1_range_inval', '-D', trace_log]
+    return cmd
+
+
+def boot(build, image, words, log_path, timeout, on_line=None,
+         trace_log=None):
+    """Boot image with the extra command-line words; return a Boot.
+
+    on_line is called for each console line as it arrives.  The guest is
+    killed when it has not powered off after timeout seconds.
+    """
+    append = ' '.join(['console=ttyAMA0', 'rdinit=/init', 'panic=-1'] + words)
+    cmd = qemu_command(build, image, append, trace_log)
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = queue.Queue()
+
+    def reader():
+        for raw in proc.stdout:
+            lines.put(raw.decode('utf-8', 'replace').rstrip('\r\n'))
+        lines.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    got, timed_out = [], False
+    with open(log_path, 'w') as logf:
+        logf.write('# ' + shlex.join(cmd) + '\n')
+        while True:
+            left = start + timeout - time.monotonic()
+            try:
+                line = lines.get(timeout=max(left, 0.01))
+            except queue.Empty:
+                timed_out = True
+                proc.kill()
+                break
+            if line is None:
+                break
+            # Output that raced with a kernel message may carry a \r.
+            line = line.replace('\r', '')
+            logf.write(line + '\n')
+            got.append(line)
+            if on_line:
+                on_line(line)
+    proc.wait()
+    return Boot(got, timed_out, time.monotonic() - start, log_path)
+
+
+# --------------------------------------------------------------------------
+# Results
+
+class Results:
+    def __init__(self):
+        self.items = []         # (status, name, detail)
+
+    def add(self, ok, name, detail='', skipped=False):
+        status = 'SKIP' if skipped else ('PASS' if ok else 'FAIL')
+        self.items.append((status, name, detail))
+
+    def load(self, path):
+        with open(path) as f:
+            for line in f:
+                status, _, rest = line.rstrip('\n').partition(' ')
+                name, _, detail = rest.partition(' ')
+                self.items.append((status, name, detail))
+
+    def report(self):
+        """Print one line a test and the summary; return the exit code."""
+        for status, name, detail in self.items:
+            print(f'{status}  {name}' + (f'  ({detail})' if detail else ''))
+        passed = sum(1 for s, _, _ in self.items if s == 'PASS')
+        failed = sum(1 for s, _, _ in self.items if s == 'FAIL')
+        skipped = sum(1 for s, _, _ in self.items if s == 'SKIP')
+        tail = f', {skipped} skipped' if skipped else ''
+        print(f'{passed} passed, {failed} failed{tail}')
+        return 1 if failed or not self.items else 0
+
+
+TAP_RESULT = re.compile(r'^(\s*)(ok|not ok) (\d+) (.*?)(?:\s+#\s*(SKIP|TODO)\b.*)?$')
+KTAP_SUBTEST = re.compile(r'^(\s*)# Subtest: (\S+)')
+TAP_PLAN = re.compile(r'^\s*1\.\.(\d+)')
+
+
+def parse_kunit(lines, results):
+    """Case-level results of the KTAP that KUnit printed at boot.
+
+    A suite's header "# Subtest: NAME" and its cases' results are indented
+    one level (four spaces); the suite's own result is at the top level.
+    Parameterised cases nest one level deeper and are counted through their
+    case's result.  A suite that started but never reported fails.
+    """
+    suite, cases_failed, suites = None, 0, 0
+    for line in lines:
+        m = KTAP_SUBTEST.match(line)
+        if m and len(m.group(1)) == 4:
+            suite, cases_failed = m.group(2), 0
+            continue
+        m = TAP_RESULT.match(line)
+        if not m:
+            continue
+        depth, ok, name = len(m.group(1)), m.group(2) == 'ok', m.group(4)
+        if depth == 4 and suite:
+            results.add(ok, f'kunit.{suite}.{name}',
+                        skipped=m.group(5) == 'SKIP')
+            cases_failed += not ok
+        elif depth == 0 and suite:
+            suites += 1
+            if not ok and not cases_failed:
+                results.add(False, f'kunit.{name}', 'suite failed')
+            suite = None
+    if suite:
+        results.add(False, f'kunit.{suite}', 'suite never finished')
+    return suites
+
+
+def parse_selftests(boot_result, results):
+    """kselftest TAP between "@@selftest begin/end" markers."""
+    name, seen, planned, failed = None, 0, None, 0
+    for line in boot_result.console():
+        if line.startswith('@@selftest begin '):
+            name, seen, planned, failed = line.split()[2], 0, None, 0
+            continue
+        if not name:
+            continue
+        if line.startswith('@@selftest end '):
+            rc = line.rsplit('rc=', 1)[-1]
+            if planned is not None and seen < planned:
+                results.add(False, f'selftest.{name}',
+                            f'{seen} of {planned} tests reported')
+            elif rc != '0' and not failed:
+                results.add(False, f'selftest.{name}', f'exit status {rc}')
+            name = None
+            continue
+        m = TAP_PLAN.match(line)
+        if m and planned is None:
+            planned = int(m.group(1))
+            continue
+        m = TAP_RESULT.match(line)
+        if m and not m.group(1):
+            ok = m.group(2) == 'ok'
+            seen += 1
+            failed += not ok
+            results.add(ok, f'selftest.{name}.{m.group(4)}',
+                        skipped=m.group(5) == 'SKIP')
+    if name:
+        results.add(False, f'selftest.{name}', 'did not finish')
+
+
+def check_boot(boot_result, results, what):
+    ok = boot_result.reached_end and not boot_result.timed_out
+    results.add(ok, f'boot.{what}.reached_end',
+                '' if ok else f'no "@@harness end" within '
+                f'{boot_result.seconds:.0f} s, see {boot_result.log_path}')
+    bad = boot_result.bad_lines()
+    results.add(not bad, f'boot.{what}.console_clean',
+                '' if not bad else f'{bad[0].strip()!r} and {len(bad) - 1} '
+                f'more lines, see {boot_result.log_path}')
+
+
+# --------------------------------------------------------------------------
+# Commands
+
+def cmd_run(args):
+    log_path = os.path.join(args.build, 'run', 'console.log')
+    log('BOOT', f'{args.image}: QEMU virt, SMMUv3, NVMe, virtio-blk, edu '
+        f'(console log: {log_path})')
+    state = {'shown': False, 'dmesg': False}
+
+    def show(line):
+        if line.startswith('@@harness start'):
+            state['shown'] = True
+        elif line.startswith('@@dmesg begin'):
+            state['dmesg'] = True
+        elif line.startswith('@@dmesg end'):
+            state['dmesg'] = False
+        elif state['shown'] and not state['dmesg'] and not line.startswith('@@'):
+            print(line, flush=True)
+
+    result = boot(args.build, args.image, ['harness=run'], log_path,
+                  args.timeout, on_line=show)
+    problems = []
+    if not result.reached_end:
+        problems.append(f'the guest did not finish within {args.timeout} s')
+    if not any(line == '@@harness result pass' for line in result.lines):
+        problems.append('the guest reported a failure')
+    bad = result.bad_lines()
+    if bad:
+        problems.append('the console shows: ' + bad[0].strip())
+    if problems:
+        print('make run: FAILED: ' + '; '.join(problems))
+        return 1
+    print(f'make run: OK, booted, verified and powered off in '
+          f'{result.seconds:.0f} s')
+    return 0
+
+
+def cmd_check(args):
+    results = Results()
+    lint = os.path.join(args.build, 'check', 'lint.results')
+    if os.path.exists(lint):
+        results.load(lint)
+
+    words = ['harness=check']
+    if args.kunit:
+        words.append(f'kunit.filter_glob={args.kunit}')
+    if args.selftest:
+        words.append(f'selftests={args.selftest}')
+    log_path = os.path.join(args.build, 'check', 'console.log')
+    log('BOOT', f'{args.image}, KUnit at boot then kselftests '
+        f'(console log: {log_path}, timeout {args.timeout} s)')
+
+    def progress(line):
+        if line.startswith('@@selftest begin'):
+            log('GUEST', line.split()[2])
+        elif line.startswith('@@harness start'):
+            log('GUEST', 'booted, KUnit done')
+
+    result = boot(args.build, args.image, words, log_path, args.timeout,
+                  on_line=progress)
+    suites = parse_kunit(result.console(), results)
+    if not args.kunit:
+        results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
+    parse_selftests(result, results)
+    check_boot(result, results, 'check')
+    return results.report()
+
+
+def cmd_summary(args):
+    results = Results()
+    for path in args.files:
+        results.load(path)
+    return results.report()
+
+
+# --------------------------------------------------------------------------
+# Benchmarks
+
+MODES = (('strict', []), ('lazy', ['iommu.strict=0']),
+         ('identity', ['iommu.passthrough=1']))
+WORKLOADS = (('none', 0, 0), ('4k', 4096, 1000), ('1m', 1 << 20, 32))
+LAT_LINE = re.compile(r'^@@bench lat (.*)$')
+OPCODE = re.compile(r'smmuv3_cmdq_opcode.*<--- (\S+)')
+
+
+def bench_latency(args, image, kind, mode, words):
+    log_path = os.path.join(args.build, 'bench', f'{kind}-{mode}.log')
+    log('BENCH', f'{kind} kernel, {mode} mode: dma_map_benchmark, '
+        f'{args.seconds} s a run')
+    result = boot(args.build, image, ['harness=bench-lat',
+                                      f'seconds={args.seconds}'] + words,
+                  log_path, 120 + 6 * args.seconds * 2)
+    rows = {}
+    for line in result.lines:
+        m = LAT_LINE.match(line)
+        if m:
+            kv = dict(item.split('=') for item in m.group(1).split())
+            key = (int(kv['threads']), int(kv['granule']))
+            rows[key] = {'map_us': int(kv['map_100ns']) / 10,
+                         'unmap_us': int(kv['unmap_100ns']) / 10}
+    if not result.reached_end or result.bad_lines() or len(rows) != 6:
+        raise RuntimeError(f'latency boot failed, see {log_path}')
+    return rows
+
+
+def count_commands(trace_log):
+    counts = {'tlbi': 0, 'sync': 0, 'range': 0}
+    with open(trace_log, errors='replace') as f:
+        for line in f:
+            m = OPCODE.search(line)
+            if m:
+                op = m.group(1)
+                counts['tlbi'] += 'TLBI' in op
+                counts['sync'] += op.endswith('CMD_SYNC')
+            elif 'smmuv3_s1_range_inval' in line:
+                counts['range'] += 1
+    return counts
+
+
+def bench_commands(args, image, kind):
+    counts = {}
+    for workload, size, count in WORKLOADS:
+        base = os.path.join(args.build, 'bench', f'{kind}-cmds-{workload}')
+        log('BENCH', f'{kind} kernel, SMMU commands, workload {workload}')
+        result = boot(args.build, image, ['harness=bench-cmds',
+                                          f'workload={workload}'],
+                      base + '.log', 300, trace_log=base + '.trace')
+        if not result.reached_end or result.bad_lines():
+            raise RuntimeError(f'traced boot failed, see {base}.log')
+        counts[workload] = count_commands(base + '.trace')
+    out = {}
+    for workload, size, count in WORKLOADS[1:]:
+        per = count if size == 4096 else count * size / (1 << 20)
+        unit = 'per 4 KiB read' if size == 4096 else 'per MiB read'
+        for what in ('tlbi', 'sync'):
+            extra = counts[workload][what] - counts['none'][what]
+            out[f'{what} {unit}'] = extra / per
+    out['boot-only tlbi'] = counts['none']['tlbi']
+    out['boot-only sync'] = counts['none']['sync']
+    return out
+
+
+def config_differences(build):
+    def read(path):
+        conf = {}
+        with open(path) as f:
+            for line in f:
+                m = re.match(r'^(CONFIG_\w+)=(.*)$', line)
+                if m:
+                    conf[m.group(1)] = m.group(2)
+                m = re.match(r'^# (CONFIG_\w+) is not set', line)
+                if m:
+                    conf[m.group(1)] = 'n'
+        return conf
+    ours = read(os.path.join(build, 'obj', '.config'))
+    base = read(os.path.join(build, 'obj-base', '.config'))
+    return sorted(k for k in set(ours) & set(base) if ours[k] != base[k])
+
+
+def cmd_bench(args):
+    diff = config_differences(args.build)
+    if diff:
+        print('bench: the two kernels are configured differently: '
+              + ', '.join(diff))
+        return 1
+    data = {'latency': {}, 'commands': {}}
+    for kind, image in (('ours', args.image), ('base', args.base_image)):
+        for mode, words in MODES:
+            rows = bench_latency(args, image, kind, mode, words)
+            for (threads, granule), val in rows.items():
+                for op in ('map_us', 'unmap_us'):
+                    key = f'{mode}, {threads} thread{"s" if threads > 1 else ""}, ' \
+                          f'{granule} page{"s" if granule > 1 else ""}: ' \
+                          f'{op[:-3]} (us)'
+                    data['latency'].setdefault(key, {})[kind] = val[op]
+        for key, val in bench_commands(args, image, kind).items():
+            data['commands'].setdefault(key, {})[kind] = val
+
+    table = ['| figure | ours | base | ours/base |', '|---|---:|---:|---:|']
+    rows = []
+    for section in ('latency', 'commands'):
+        for key, val in data[section].items():
+            ours, base = val.get('ours'), val.get('base')
+            ratio = ours / base if ours is not None and base else None
+            rows.append({'figure': key, 'group': section, 'ours': ours,
+                         'base': base, 'ratio': ratio})
+            fmt = (lambda v: '-' if v is None else f'{v:.2f}')
+            table.append(f'| {key} | {fmt(ours)} | {fmt(base)} | {fmt(ratio)} |')
+    out_dir = os.path.join(args.build, 'bench')
+    header = [f'# IOMMU benchmarks, {time.strftime("%Y-%m-%d %H:%M")}', '',
+              'dma_map_benchmark on edu, '
+              f'{args.seconds} s a run, latency in microseconds (the '
+              'kernel reports 0.1 us steps); SMMU commands counted in '
+              "QEMU's trace, boot-only counts subtracted.", '']
+    with open(os.path.join(out_dir, 'results.md'), 'w') as f:
+        f.write('\n'.join(header + table) + '\n')
+    with open(os.path.join(out_dir, 'results.json'), 'w') as f:
+        json.dump({'seconds': args.seconds, 'rows': rows}, f, indent=1)
+    print('\n'.join(table))
+    log('RESULTS', f'{out_dir}/results.md and results.json')
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--build', required=True, help='the build directory')
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    p = sub.add_parser('run', help='boot and show the subsystem working')
+    p.add_argument('--image', required=True)
+    p.add_argument('--timeout', type=int, default=300)
+    p = sub.add_parser('check', help='boot the tests, print results')
+    p.add_argument('--image', required=True)
+    p.add_argument('--timeout', type=int, default=900)
+    p.add_argument('--kunit', default='', help='KUnit filter glob')
+    p.add_argument('--selftest', default='',
+                   help='comma-separated kselftest programs')
+    p = sub.add_parser('summary', help='print and count result files')
+    p.add_argument('files', nargs='+')
+    p = sub.add_parser('bench', help='ours against the base kernel')
+    p.add_argument('--image', required=True)
+    p.add_argument('--base-image', required=True)
+    p.add_argument('--seconds', type=int, default=3)
+    args = ap.parse_args()
+    handler = {'run': cmd_run, 'check': cmd_check, 'summary': cmd_summary,
+               'bench': cmd_bench}[args.cmd]
+    try:
+        return handler(args)
+    except (OSError, RuntimeError) as err:
+        print(f'harness: {err}', file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

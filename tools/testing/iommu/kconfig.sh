@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure a kernel build directory from allnoconfig plus the project's
+# fragment, then check that every option the fragment asks for holds.
+# Reconfigures only when the fragment changed since the last run.
+#
+# Usage: kconfig.sh SRC OBJ FRAGMENT [--lenient]
+#   --lenient: options the tree does not define are dropped with a note
+#              instead of failing (used for the unmodified base kernel).
+set -euo pipefail
+
+src=$1 obj=$2 fragment=$3 lenient=${4:-}
+kmake=(make -s -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+stamp="$obj/.iommu-fragment.sha1"
+want=$(sha1sum < "$fragment")
+
+mkdir -p "$obj"
+if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	echo "  KCONFIG $obj from $(basename "$fragment")"
+	"${kmake[@]}" allnoconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"$fragment" >/dev/null
+	"${kmake[@]}" olddefconfig >/dev/null
+	echo "$want" > "$stamp"
+fi
+
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*) opt=${line%%=*} ;;
+	"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
+				  line="$opt=n" ;;
+	*) continue ;;
+	esac
+	have=$(grep -E "^$opt=|^# $opt is not set" "$obj/.config" || true)
+	case "$have" in
+	"# $opt is not set") have="$opt=n" ;;
+	"") have="$opt=n" ;;
+	esac
+	[ "$have" = "$line" ] && continue
+	if [ -n "$lenient" ] && ! grep -rqE "^(menu)?config ${opt#CONFIG_}\$" \
+		--include='Kconfig*' "$src"; then
+		echo "  KCONFIG note: $opt is not defined in this tree, dropped"
+		continue
+	fi
+	echo "  KCONFIG error: fragment wants $line, configuration has $have" >&2
+	bad=1
+done < "$fragment"
+exit $bad

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lint the project's own files with the base kernel's tools and write one
+# result line per tool ("PASS lint.NAME" or "FAIL lint.NAME detail"):
+#
+#   checkpatch   scripts/checkpatch.pl --strict, no-tree file mode
+#   kernel-doc   scripts/kernel-doc -none -Wall
+#   sparse       make C=2 over drivers/iommu
+#   w1           make W=1 over drivers/iommu
+#   maintainers  scripts/get_maintainer.pl finds an entry for every file
+#
+# Findings in base kernel files that sparse or the compiler pass through are
+# not ours and are left out; each tool's full output is kept beside RESULTS.
+#
+# Usage: lint.sh REPO OVERLAID_SRC LINT_OBJ RESULTS
+set -uo pipefail
+
+repo=$1 src=$2 obj=$3 results=$4
+logs=$(dirname "$results")
+mkdir -p "$logs"
+: > "$results"
+
+mapfile -t ours < <(git -C "$repo" ls-files --cached --others \
+	--exclude-standard | grep -vE '^(Makefile|README\.md|\.gitignore|\.ci/)' |
+	while read -r f; do [ -f "$repo/$f" ] && echo "$f"; done)
+code=()
+for f in "${ours[@]}"; do
+	case "$f" in *.c|*.h) code+=("$f") ;; esac
+done
+
+result() {		# result NAME LOGFILE FINDINGS WHAT
+	if [ "$3" -eq 0 ]; then
+		echo "PASS lint.$1 $4" >> "$results"
+	else
+		echo "FAIL lint.$1 $3 findings, see $2" >> "$results"
+	fi
+}
+
+# checkpatch, over C files, headers and Kconfig files of ours.
+log="$logs/lint-checkpatch.log"
+: > "$log"
+n=0
+for f in "${code[@]}" $(printf '%s\n' "${ours[@]}" | grep -E '(^|/)Kconfig'); do
+	out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--show-types -f "$repo/$f" 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" >> "$log"
+		n=$((n + $(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK):')))
+	fi
+done
+result checkpatch "$log" $n "${#code[@]} C files and Kconfig"
+
+# kernel-doc
+log="$logs/lint-kernel-doc.log"
+(cd "$repo" && "$src/scripts/kernel-doc" -none -Wall "${code[@]}") > "$log" 2>&1
+n=$(grep -c . "$log")
+result kernel-doc "$log" "$n" "${#code[@]} files"
+
+# The compiler with W=1 and then sparse, in a build directory of their own
+# so that the flags do not force a rebuild of the main kernel.
+kmake=(make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+       CC="ccache aarch64-linux-gnu-gcc" -j"$(($(nproc) + 1))")
+ours_re=$(printf '%s\n' "${code[@]}" | sed 's/[.]/[.]/g' | paste -sd'|')
+ours_only() {		# keep diagnostics that point into files of ours
+	grep -E "(^|/)(${ours_re:-^$}):[0-9]+(:[0-9]+)?: " || true
+}
+
+echo "  LINT    W=1 build of drivers/iommu in $obj"
+log="$logs/lint-w1.log"
+if "${kmake[@]}" -s W=1 drivers/iommu/ > "$log" 2>&1; then
+	n=$(ours_only < "$log" | grep -c .)
+	result w1 "$log" "$n" "drivers/iommu"
+else
+	echo "FAIL lint.w1 the W=1 build failed, see $log" >> "$results"
+fi
+
+echo "  LINT    sparse over drivers/iommu"
+log="$logs/lint-sparse.log"
+if "${kmake[@]}" -s W=1 C=2 drivers/iommu/ > "$log" 2>&1; then
+	n=$(ours_only < "$log" | grep -c .)
+	result sparse "$log" "$n" "drivers/iommu"
+else
+	echo "FAIL lint.sparse the sparse run failed, see $log" >> "$results"
+fi
+
+# Every file of ours has a maintainer in our MAINTAINERS.
+log="$logs/lint-maintainers.log"
+: > "$log"
+n=0
+for f in "${ours[@]}"; do
+	[ "$f" = MAINTAINERS ] && continue
+	who=$(cd "$src" && ./scripts/get_maintainer.pl --no-git --no-rolestats \
+		--no-git-fallback -f "$f" 2>/dev/null)
+	if ! printf '%s\n' "$who" | grep -q '@'; then
+		echo "$f: no MAINTAINERS entry" >> "$log"
+		n=$((n + 1))
+	fi
+done
+result maintainers "$log" $n "${#ours[@]} files"
+exit 0

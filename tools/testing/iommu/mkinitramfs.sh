@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pack the guest's initramfs: busybox, the harness's /init, the kselftests
+# and the guest tools.
+#
+# Usage: mkinitramfs.sh BUILD_DIR OUTPUT INIT SELFTEST_DIR TOOL_DIR
+set -euo pipefail
+
+build=$1 out=$2 init=$3 selftests=$4 tools=$5
+root="$build/initramfs"
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,usr/bin/iommu/selftests}
+cp "$build/busybox/bin/busybox" "$root/bin/busybox"
+install -m 755 "$init" "$root/init"
+for t in "$selftests"/*; do
+	# The kselftest binaries: executables only, not objects or headers.
+	[ -f "$t" ] && [ -x "$t" ] && cp "$t" "$root/usr/bin/iommu/selftests/"
+done
+cp "$tools"/* "$root/usr/bin/iommu/"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+	gzip -4 > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "  INITRD  $out ($(du -k "$out" | cut -f1) KiB)"

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Lay the project's files over a pristine Linux tree.
+
+The overlaid tree starts as a full copy of the base kernel.  After that only
+the paths that the project touches are looked at:
+
+  * every file of ours replaces the base's file of the same path, or is added;
+  * a directory listed in OWNED (tools/testing/iommu/owned-dirs) is ours
+    outright: base files in it that we do not ship are removed;
+  * a file we shipped last time but no longer ship gets the base's version
+    back (or goes, if the base has none).
+
+A file is rewritten only when its content differs, and a rewritten file gets
+the current time as its mtime, so Kbuild rebuilds exactly what depends on
+what changed, also when a file goes back to the base's older version.
+"""
+
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+
+MANIFEST = '.iommu-overlay-manifest'
+
+# Project files at the root of the repository that are not kernel files.
+NOT_OVERLAID = ('Makefile', 'README.md', '.gitignore')
+NOT_OVERLAID_DIRS = ('.ci/', 'build/', '.git/')
+
+
+def our_files(repo):
+    """Files of ours, relative to the repository root."""
+    try:
+        out = subprocess.run(['git', '-C', repo, 'ls-files', '-z', '--cached',
+                              '--others', '--exclude-standard'],
+                             check=True, capture_output=True).stdout
+        names = [n for n in out.decode().split('\0') if n]
+    except (OSError, subprocess.CalledProcessError):
+        names = []
+        for top, dirs, files in os.walk(repo):
+            dirs[:] = [d for d in dirs if d not in ('.git', 'build')]
+            names += [os.path.relpath(os.path.join(top, f), repo) for f in files]
+    keep = set()
+    for n in names:
+        if n in NOT_OVERLAID or n.startswith(NOT_OVERLAID_DIRS):
+            continue
+        if os.path.isfile(os.path.join(repo, n)):   # tracked but deleted
+            keep.add(n)
+    return keep
+
+
+def owned_dirs(repo):
+    path = os.path.join(repo, 'tools/testing/iommu/owned-dirs')
+    dirs = set()
+    with open(path) as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line:
+                dirs.add(line.rstrip('/') + '/')
+    return dirs
+
+
+def files_under(root, d):
+    found = set()
+    for top, _, files in os.walk(os.path.join(root, d)):
+        found.update(os.path.relpath(os.path.join(top, f), root) for f in files)
+    return found
+
+
+def read_manifest(dest):
+    files, dirs = set(), set()
+    try:
+        with open(os.path.join(dest, MANIFEST)) as f:
+            for line in f:
+                kind, _, name = line.rstrip('\n').partition(' ')
+                (dirs if kind == 'dir' else files).add(name)
+    except FileNotFoundError:
+        pass
+    return files, dirs
+
+
+def place(src, dest_path):
+    """Copy src to dest_path unless it is already there; True if copied."""
+    if os.path.isfile(dest_path) and filecmp.cmp(src, dest_path, shallow=False):
+        return False
+    os.makedirs(os.path.dirname(dest_path), exist_ok=True)
+    if os.path.lexists(dest_path):
+        os.unlink(dest_path)
+    shutil.copyfile(src, dest_path)         # new file, new mtime
+    shutil.copymode(src, dest_path)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('base', help='pristine base kernel tree')
+    ap.add_argument('repo', help='the project repository')
+    ap.add_argument('dest', help='overlaid tree to create or update')
+    args = ap.parse_args()
+
+    if not os.path.isfile(os.path.join(args.dest, MANIFEST)):
+        print(f'  OVERLAY copying the base tree to {args.dest}', flush=True)
+        if os.path.exists(args.dest):
+            shutil.rmtree(args.dest)
+        subprocess.run(['cp', '-a', args.base, args.dest], check=True)
+
+    ours = our_files(args.repo)
+    owned = owned_dirs(args.repo)
+    old_files, old_owned = read_manifest(args.dest)
+
+    def is_owned(name):
+        return any(name.startswith(d) for d in owned)
+
+    touched = set(ours) | old_files
+    for d in owned:
+        touched |= files_under(args.dest, d)
+    for d in old_owned - owned:
+        touched |= files_under(args.base, d)
+
+    changed = removed = 0
+    for name in sorted(touched):
+        dest_path = os.path.join(args.dest, name)
+        if name in ours:
+            src = os.path.join(args.repo, name)
+        elif not is_owned(name) and os.path.isfile(os.path.join(args.base, name)):
+            src = os.path.join(args.base, name)
+        else:
+            src = None
+        if src is None:
+            if os.path.lexists(dest_path):
+                os.unlink(dest_path)
+                removed += 1
+        elif place(src, dest_path):
+            changed += 1
+
+    with open(os.path.join(args.dest, MANIFEST), 'w') as f:
+        for d in sorted(owned):
+            f.write(f'dir {d}\n')
+        for name in sorted(ours):
+            f.write(f'file {name}\n')
+    print(f'  OVERLAY {len(ours)} files of ours, {changed} updated, '
+          f'{removed} removed, {len(owned)} owned directories')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Disk I/O through the IOMMU: O_DIRECT writes, read back and compared, on
+ * the NVMe disk and the virtio-blk disk (iommu_platform=on) that the harness
+ * gives the guest.  O_DIRECT makes the block layer map the user pages
+ * themselves for DMA, so each transfer exercises the DMA layer's map_sg and
+ * unmap_sg on the device's IOMMU domain.  Buffers are page aligned or start
+ * at an odd multiple of 512 bytes into a page, so a transfer spans pages
+ * partially and the scatterlists have several segments of odd lengths.
+ *
+ * The data comes from a seeded generator; the seed is printed and
+ * $IOMMU_TEST_SEED replays it.  After the individual transfers the whole
+ * region is read once more in large chunks and its checksum compared with
+ * the checksum of what was written.
+ */
+#include "../kselftest_harness.h"
+#include "iommu_test_util.h"
+
+/* Transfer sizes, from one sector to 4 MiB, with odd ones in between. */
+static const size_t transfer_sizes[] = {
+	512, 1024, 1536, 4096, 4608, 8192, 12800, 65536, 65536 + 3 * 512,
+	131072, 131072 + 4096, 262144 + 7 * 512, 1 << 20, (1 << 20) + 512,
+	2 << 20, 4 << 20,
+};
+
+#define MAX_TRANSFER	(4 * 1024 * 1024)
+#define CHUNK		(1024 * 1024)
+
+FIXTURE(disk_io) {
+	int fd;
+	void *wbase, *rbase;
+	char *wbuf, *rbuf;
+	char *shadow;		/* what the region should hold */
+	size_t region;
+	__u64 seed;
+};
+
+FIXTURE_VARIANT(disk_io) {
+	const char *disk;
+	size_t buf_offset;	/* bytes past a page boundary */
+};
+
+FIXTURE_VARIANT_ADD(disk_io, nvme_page_aligned) {
+	.disk = "nvme0n1",
+	.buf_offset = 0,
+};
+
+FIXTURE_VARIANT_ADD(disk_io, nvme_odd_offset) {
+	.disk = "nvme0n1",
+	.buf_offset = 3 * IOMMU_SECTOR,
+};
+
+FIXTURE_VARIANT_ADD(disk_io, virtio_page_aligned) {
+	.disk = "vda",
+	.buf_offset = 0,
+};
+
+FIXTURE_VARIANT_ADD(disk_io, virtio_odd_offset) {
+	.disk = "vda",
+	.buf_offset = 7 * IOMMU_SECTOR,
+};
+
+FIXTURE_SETUP(disk_io)
+{
+	char dev[PATH_MAX], devdir[PATH_MAX];
+	int group;
+
+	self->wbase = NULL;
+	self->rbase = NULL;
+	self->shadow = NULL;
+	self->fd = -1;
+
+	group = disk_iommu_group(variant->disk, devdir, sizeof(devdir));
+	ASSERT_LE(0, group) {
+		TH_LOG("%s is missing or not behind an IOMMU", variant->disk);
+	}
+	TH_LOG("%s: device %s, IOMMU group %d", variant->disk,
+	       strrchr(devdir, '/') + 1, group);
+
+	snprintf(dev, sizeof(dev), "/dev/%s", variant->disk);
+	self->fd = open(dev, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open %s: %s", dev, strerror(errno));
+	}
+
+	self->wbuf = alloc_io_buffer(MAX_TRANSFER, variant->buf_offset,
+				     &self->wbase);
+	self->rbuf = alloc_io_buffer(MAX_TRANSFER, variant->buf_offset,
+				     &self->rbase);
+	ASSERT_NE(NULL, self->wbuf);
+	ASSERT_NE(NULL, self->rbuf);
+
+	self->region = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(transfer_sizes); i++)
+		self->region += transfer_sizes[i];
+	/* Round up so that the final pass reads whole chunks. */
+	self->region = (self->region + CHUNK - 1) / CHUNK * CHUNK;
+	self->shadow = malloc(self->region);
+	ASSERT_NE(NULL, self->shadow);
+
+	self->seed = test_seed();
+	TH_LOG("seed %llu (set IOMMU_TEST_SEED to replay)",
+	       (unsigned long long)self->seed);
+}
+
+FIXTURE_TEARDOWN(disk_io)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	free(self->wbase);
+	free(self->rbase);
+	free(self->shadow);
+}
+
+TEST_F(disk_io, write_read_verify)
+{
+	__u64 state = self->seed, want, got;
+	off_t off = 0;
+
+	/* Fill the whole region first, so the final checksum covers it all. */
+	prng_fill(&state, self->shadow, self->region);
+	for (off_t pos = 0; pos < (off_t)self->region; pos += CHUNK) {
+		memcpy(self->wbuf, self->shadow + pos, CHUNK);
+		ASSERT_EQ(0, pwrite_full(self->fd, self->wbuf, CHUNK, pos));
+	}
+
+	/* Overwrite it transfer by transfer with fresh data. */
+	for (size_t i = 0; i < ARRAY_SIZE(transfer_sizes); i++) {
+		size_t len = transfer_sizes[i];
+
+		prng_fill(&state, self->wbuf, len);
+		ASSERT_EQ(0, transfer_verify(self->fd, self->wbuf, self->rbuf,
+					     len, off)) {
+			TH_LOG("transfer of %zu bytes at disk offset %lld",
+			       len, (long long)off);
+		}
+		memcpy(self->shadow + off, self->wbuf, len);
+		off += len;
+	}
+
+	/* Then read the region back in whole chunks and compare checksums. */
+	want = fnv64(FNV64_INIT, self->shadow, self->region);
+	got = FNV64_INIT;
+	for (off_t pos = 0; pos < (off_t)self->region; pos += CHUNK) {
+		memset(self->rbuf, 0x5a, CHUNK);
+		ASSERT_EQ(0, pread_full(self->fd, self->rbuf, CHUNK, pos));
+		got = fnv64(got, self->rbuf, CHUNK);
+	}
+	TH_LOG("%zu bytes, checksum %016llx", self->region,
+	       (unsigned long long)got);
+	EXPECT_EQ(want, got) {
+		TH_LOG("region checksum: expected %016llx",
+		       (unsigned long long)want);
+	}
+}
+
+/* The same write landing at many sector-granular offsets within a page. */
+TEST_F(disk_io, every_sector_offset)
+{
+	__u64 state = self->seed ^ 0x5bd1e995;
+	off_t disk_off = self->region;
+
+	for (int sector = 0; sector < IOMMU_PAGE / IOMMU_SECTOR; sector++) {
+		size_t len = 3 * IOMMU_PAGE + sector * IOMMU_SECTOR;
+
+		prng_fill(&state, self->wbuf, len);
+		ASSERT_EQ(0, transfer_verify(self->fd, self->wbuf, self->rbuf,
+					     len, disk_off)) {
+			TH_LOG("transfer of %zu bytes", len);
+		}
+		disk_off += len + sector * IOMMU_SECTOR;
+	}
+}
+
+TEST_HARNESS_MAIN

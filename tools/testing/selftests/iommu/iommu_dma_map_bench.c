@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's streaming DMA map benchmark on QEMU's edu device: edu is
+ * bound to the dma_map_benchmark driver through driver_override, which puts
+ * it in an IOMMU group with a DMA domain, and the benchmark maps and unmaps
+ * pages for it from one and from two threads.  Every run must succeed and
+ * report non-zero latencies; bad parameters must be refused.
+ */
+#include "../kselftest_harness.h"
+#include "dma_map_bench.h"
+
+FIXTURE(edu_bench) {
+	char devdir[PATH_MAX];
+};
+
+FIXTURE_VARIANT(edu_bench) {
+	unsigned int threads;
+	unsigned int granule;
+};
+
+FIXTURE_VARIANT_ADD(edu_bench, one_thread) {
+	.threads = 1,
+	.granule = 1,
+};
+
+FIXTURE_VARIANT_ADD(edu_bench, two_threads) {
+	.threads = 2,
+	.granule = 1,
+};
+
+FIXTURE_VARIANT_ADD(edu_bench, one_thread_16_pages) {
+	.threads = 1,
+	.granule = 16,
+};
+
+FIXTURE_SETUP(edu_bench)
+{
+	char driver[64];
+	int err;
+
+	ASSERT_EQ(0, find_pci_device(EDU_VENDOR, EDU_DEVICE, self->devdir,
+				     sizeof(self->devdir))) {
+		TH_LOG("no edu device (1234:11e8); run QEMU with -device edu");
+	}
+	err = pci_bind_override(self->devdir, DMA_MAP_BENCH_DRIVER);
+	ASSERT_EQ(0, err) {
+		TH_LOG("binding %s to %s: %s", self->devdir,
+		       DMA_MAP_BENCH_DRIVER, strerror(-err));
+	}
+	device_driver(self->devdir, driver, sizeof(driver));
+	ASSERT_STREQ(DMA_MAP_BENCH_DRIVER, driver);
+	ASSERT_LE(0, device_iommu_group(self->devdir)) {
+		TH_LOG("edu got no IOMMU group when its driver bound");
+	}
+}
+
+FIXTURE_TEARDOWN(edu_bench)
+{
+	EXPECT_EQ(0, pci_unbind_override(self->devdir));
+}
+
+static struct dma_map_bench_args bench_args(unsigned int threads,
+					    unsigned int granule,
+					    unsigned int seconds)
+{
+	struct dma_map_bench_args args = {
+		.threads = threads,
+		.seconds = seconds,
+		.node = -1,
+		.dma_bits = EDU_DMA_BITS,
+		.dma_dir = DMA_MAP_BIDIRECTIONAL,
+		.granule = granule,
+	};
+
+	return args;
+}
+
+TEST_F(edu_bench, one_second)
+{
+	struct dma_map_bench_args args = bench_args(variant->threads,
+						    variant->granule, 1);
+	int err;
+
+	err = dma_map_bench_run(&args);
+	ASSERT_EQ(0, err) {
+		TH_LOG("DMA_MAP_BENCHMARK: %s", strerror(-err));
+	}
+	TH_LOG("%u thread(s), %u page(s): map %.1f us (sd %.1f), unmap %.1f us (sd %.1f)",
+	       variant->threads, variant->granule,
+	       args.avg_map_100ns / 10.0, args.map_stddev / 10.0,
+	       args.avg_unmap_100ns / 10.0, args.unmap_stddev / 10.0);
+	EXPECT_LT(0ULL, args.avg_map_100ns);
+	EXPECT_LT(0ULL, args.avg_unmap_100ns);
+}
+
+TEST_F(edu_bench, bad_parameters_refused)
+{
+	struct dma_map_bench_args args;
+
+	args = bench_args(0, 1, 1);
+	EXPECT_EQ(-EINVAL, dma_map_bench_run(&args));
+	args = bench_args(1, 0, 1);
+	EXPECT_EQ(-EINVAL, dma_map_bench_run(&args));
+	args = bench_args(1, 1, 0);
+	EXPECT_EQ(-EINVAL, dma_map_bench_run(&args));
+	args = bench_args(1, 1, 1);
+	args.dma_dir = 7;
+	EXPECT_EQ(-EINVAL, dma_map_bench_run(&args));
+}
+
+TEST_HARNESS_MAIN

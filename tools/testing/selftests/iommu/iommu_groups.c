@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOMMU groups as user space sees them in sysfs: every PCI device that a
+ * driver is bound to sits in exactly one group, the group and the device
+ * point at each other, and the group's default domain has the type that the
+ * kernel command line asks for (DMA when it asks for nothing).
+ */
+#include "../kselftest_harness.h"
+#include "iommu_test_util.h"
+
+/* The group type the kernel should have chosen, from /proc/cmdline. */
+static const char *expected_group_type(void)
+{
+	char cmdline[4096];
+	const char *type = "DMA";
+	char *tok, *save;
+
+	if (sysfs_read("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return type;
+	for (tok = strtok_r(cmdline, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "iommu.passthrough=1") ||
+		    !strcmp(tok, "iommu.passthrough=y"))
+			type = "identity";
+		else if (!strcmp(tok, "iommu.strict=0") && strcmp(type, "identity"))
+			type = "DMA-FQ";
+	}
+	return type;
+}
+
+/* How many groups list @bdf among their devices. */
+static int groups_holding(const char *bdf, int *group)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int count = 0;
+	DIR *dir;
+
+	dir = opendir(IOMMU_GROUPS_DIR);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%s/devices/%s",
+			 de->d_name, bdf);
+		if (path_exists(path)) {
+			*group = atoi(de->d_name);
+			count++;
+		}
+	}
+	closedir(dir);
+	return count;
+}
+
+FIXTURE(bound_pci) {
+	char bdf[64][32];
+	int count;
+};
+
+FIXTURE_SETUP(bound_pci)
+{
+	char devdir[PATH_MAX], driver[64];
+	struct dirent *de;
+	DIR *dir;
+
+	self->count = 0;
+	dir = opendir(PCI_DEVICES_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir)) && self->count < 64) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(devdir, sizeof(devdir), PCI_DEVICES_DIR "/%s", de->d_name);
+		device_driver(devdir, driver, sizeof(driver));
+		if (!driver[0])
+			continue;
+		snprintf(self->bdf[self->count++], sizeof(self->bdf[0]), "%s",
+			 de->d_name);
+	}
+	closedir(dir);
+	/* The harness always gives the guest an NVMe and a virtio disk. */
+	ASSERT_GE(self->count, 2) {
+		TH_LOG("expected at least the NVMe and virtio-blk devices bound");
+	}
+}
+
+FIXTURE_TEARDOWN(bound_pci)
+{
+}
+
+TEST_F(bound_pci, each_in_exactly_one_group)
+{
+	for (int i = 0; i < self->count; i++) {
+		int group = -1;
+
+		EXPECT_EQ(1, groups_holding(self->bdf[i], &group)) {
+			TH_LOG("%s is listed in %d groups", self->bdf[i],
+			       groups_holding(self->bdf[i], &group));
+		}
+	}
+}
+
+TEST_F(bound_pci, group_link_matches_group_listing)
+{
+	char devdir[PATH_MAX];
+
+	for (int i = 0; i < self->count; i++) {
+		int listed = -1, linked;
+
+		snprintf(devdir, sizeof(devdir), PCI_DEVICES_DIR "/%s",
+			 self->bdf[i]);
+		linked = device_iommu_group(devdir);
+		ASSERT_LE(0, linked) {
+			TH_LOG("%s has no iommu_group link", self->bdf[i]);
+		}
+		groups_holding(self->bdf[i], &listed);
+		EXPECT_EQ(listed, linked) {
+			TH_LOG("%s links to group %d but group %d lists it",
+			       self->bdf[i], linked, listed);
+		}
+	}
+}
+
+TEST_F(bound_pci, default_domain_type)
+{
+	const char *want = expected_group_type();
+	char path[PATH_MAX], devdir[PATH_MAX], type[64];
+
+	TH_LOG("expecting default domain type %s", want);
+	for (int i = 0; i < self->count; i++) {
+		int group;
+
+		snprintf(devdir, sizeof(devdir), PCI_DEVICES_DIR "/%s",
+			 self->bdf[i]);
+		group = device_iommu_group(devdir);
+		ASSERT_LE(0, group);
+		snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%d/type", group);
+		ASSERT_EQ(0, sysfs_read(path, type, sizeof(type)));
+		EXPECT_STREQ(want, type) {
+			TH_LOG("group %d of %s", group, self->bdf[i]);
+		}
+	}
+}
+
+TEST(groups_are_not_empty)
+{
+	char path[PATH_MAX];
+	struct dirent *de, *dev;
+	int groups = 0;
+	DIR *dir, *devs;
+
+	dir = opendir(IOMMU_GROUPS_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		int members = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		groups++;
+		snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%s/devices",
+			 de->d_name);
+		devs = opendir(path);
+		ASSERT_NE(NULL, devs);
+		while ((dev = readdir(devs)))
+			members += dev->d_name[0] != '.';
+		closedir(devs);
+		EXPECT_LT(0, members) {
+			TH_LOG("group %s has no devices", de->d_name);
+		}
+	}
+	closedir(dir);
+	EXPECT_LT(0, groups);
+}
+
+TEST_HARNESS_MAIN

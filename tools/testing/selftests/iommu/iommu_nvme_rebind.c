@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unbinding a kernel driver releases its device's use of the group's default
+ * domain and binding it again takes it back; DMA must work after each round.
+ * The NVMe driver is unbound and rebound twice, and each time the disk comes
+ * back in the same IOMMU group and a verified O_DIRECT transfer goes
+ * through it.
+ */
+#include "../kselftest_harness.h"
+#include "iommu_test_util.h"
+
+#define NVME_DISK	"nvme0n1"
+#define ROUNDS		2
+#define PROBE_TIMEOUT_MS 15000
+/* Far from the region that iommu_dma_io writes. */
+#define DISK_OFFSET	(48LL << 20)
+
+static const size_t sizes[] = { 512, 4096, 12800, 131072 + 1536, 1 << 20 };
+
+/* Verified transfers of every size in sizes[] through /dev/@disk. */
+static int disk_roundtrip(const char *disk, __u64 *state)
+{
+	char dev[PATH_MAX];
+	void *wbase, *rbase;
+	char *wbuf, *rbuf;
+	off_t off = DISK_OFFSET;
+	int fd, err = -ENOMEM;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		iommu_err("open %s: %s", dev, strerror(errno));
+		return -errno;
+	}
+	wbuf = alloc_io_buffer(1 << 20, IOMMU_SECTOR, &wbase);
+	rbuf = alloc_io_buffer(1 << 20, 0, &rbase);
+	if (wbuf && rbuf) {
+		err = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+			prng_fill(state, wbuf, sizes[i]);
+			err = transfer_verify(fd, wbuf, rbuf, sizes[i], off);
+			off += sizes[i];
+		}
+	}
+	free(wbase);
+	free(rbase);
+	close(fd);
+	return err;
+}
+
+FIXTURE(nvme_rebind) {
+	char devdir[PATH_MAX];
+	char bdf[32];
+	int group;
+	__u64 seed;
+};
+
+FIXTURE_SETUP(nvme_rebind)
+{
+	char driver[64];
+
+	self->group = disk_iommu_group(NVME_DISK, self->devdir,
+				       sizeof(self->devdir));
+	ASSERT_LE(0, self->group) {
+		TH_LOG("%s is missing or not behind an IOMMU", NVME_DISK);
+	}
+	snprintf(self->bdf, sizeof(self->bdf), "%s",
+		 strrchr(self->devdir, '/') + 1);
+	device_driver(self->devdir, driver, sizeof(driver));
+	ASSERT_STREQ("nvme", driver);
+	self->seed = test_seed();
+	TH_LOG("%s at %s, group %d, seed %llu", NVME_DISK, self->bdf,
+	       self->group, (unsigned long long)self->seed);
+}
+
+FIXTURE_TEARDOWN(nvme_rebind)
+{
+	char driver[64];
+
+	/* Leave the disk bound for whatever runs next. */
+	device_driver(self->devdir, driver, sizeof(driver));
+	if (!driver[0])
+		sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", self->bdf);
+}
+
+TEST_F(nvme_rebind, unbind_rebind_twice)
+{
+	__u64 state = self->seed;
+	char driver[64];
+
+	ASSERT_EQ(0, disk_roundtrip(NVME_DISK, &state));
+	for (int round = 1; round <= ROUNDS; round++) {
+		ASSERT_EQ(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/unbind",
+					 self->bdf));
+		ASSERT_TRUE(wait_for_path("/sys/block/" NVME_DISK, true,
+					  PROBE_TIMEOUT_MS)) {
+			TH_LOG("round %d: %s still there after unbind", round,
+			       NVME_DISK);
+		}
+		device_driver(self->devdir, driver, sizeof(driver));
+		ASSERT_STREQ("", driver);
+		/* Unbinding must not take the device out of its group. */
+		EXPECT_EQ(self->group, device_iommu_group(self->devdir));
+
+		ASSERT_EQ(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/bind",
+					 self->bdf));
+		ASSERT_TRUE(wait_for_path("/dev/" NVME_DISK, false,
+					  PROBE_TIMEOUT_MS)) {
+			TH_LOG("round %d: %s did not come back", round,
+			       NVME_DISK);
+		}
+		EXPECT_EQ(self->group, device_iommu_group(self->devdir));
+		ASSERT_EQ(0, disk_roundtrip(NVME_DISK, &state)) {
+			TH_LOG("round %d: I/O after rebind failed", round);
+		}
+		TH_LOG("round %d: rebound, I/O verified", round);
+	}
+}
+
+/* Binding a device that is already bound is refused, and changes nothing. */
+TEST_F(nvme_rebind, double_bind_refused)
+{
+	__u64 state = self->seed ^ 1;
+
+	EXPECT_GT(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", self->bdf));
+	EXPECT_EQ(self->group, device_iommu_group(self->devdir));
+	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, &state));
+}
+
+TEST_HARNESS_MAIN

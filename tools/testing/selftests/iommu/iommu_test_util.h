@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the IOMMU kselftests and the harness's guest tools:
+ * sysfs access, finding the PCI device and IOMMU group behind a disk, a
+ * seeded pseudo-random generator, a checksum, and O_DIRECT transfers that
+ * are written, read back and compared.
+ *
+ * Everything here reports failures as a negative return value and a line on
+ * stderr, so that callers can use it with or without kselftest_harness.h.
+ */
+#ifndef __IOMMU_TEST_UTIL_H
+#define __IOMMU_TEST_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <sys/stat.h>
+
+#define IOMMU_GROUPS_DIR	"/sys/kernel/iommu_groups"
+#define PCI_DEVICES_DIR		"/sys/bus/pci/devices"
+#define PCI_DRIVERS_DIR		"/sys/bus/pci/drivers"
+#define IOMMU_SECTOR		512
+#define IOMMU_PAGE		4096
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define iommu_err(fmt, ...) \
+	fprintf(stderr, "# %s: " fmt "\n", __func__, ##__VA_ARGS__)
+
+/* Read a sysfs attribute into @buf without its trailing newline. */
+static inline int sysfs_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Write @val to a sysfs attribute; returns 0 or the negative errno. */
+static inline int sysfs_write(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(val))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+static inline bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Poll for @path to appear (or, with @gone, to disappear). */
+static inline bool wait_for_path(const char *path, bool gone, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 20) {
+		if (path_exists(path) != gone)
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
+/*
+ * The IOMMU group number of a device, given its sysfs directory, or -1 when
+ * the device has no group.
+ */
+static inline int device_iommu_group(const char *devdir)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/iommu_group", devdir);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return atoi(base ? base + 1 : target);
+}
+
+/*
+ * Find the device with an IOMMU group that a block device sits on: walk up
+ * from /sys/block/@disk until a directory has an iommu_group link.  Fills
+ * @devdir with that directory and returns the group, or -1.
+ */
+static inline int disk_iommu_group(const char *disk, char *devdir, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	char *slash;
+	int group;
+
+	snprintf(path, sizeof(path), "/sys/block/%s", disk);
+	if (!realpath(path, real))
+		return -1;
+	while ((slash = strrchr(real, '/')) && slash != real) {
+		group = device_iommu_group(real);
+		if (group >= 0) {
+			snprintf(devdir, len, "%s", real);
+			return group;
+		}
+		*slash = '\0';
+	}
+	return -1;
+}
+
+/* splitmix64: small, fast, and the same sequence for the same seed. */
+static inline __u64 prng_next(__u64 *state)
+{
+	__u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline void prng_fill(__u64 *state, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	__u64 v;
+
+	while (len >= sizeof(v)) {
+		v = prng_next(state);
+		memcpy(p, &v, sizeof(v));
+		p += sizeof(v);
+		len -= sizeof(v);
+	}
+	if (len) {
+		v = prng_next(state);
+		memcpy(p, &v, len);
+	}
+}
+
+/*
+ * The seed for a run: $IOMMU_TEST_SEED when set, so that a failure can be
+ * replayed, otherwise taken from the clock.
+ */
+static inline __u64 test_seed(void)
+{
+	const char *env = getenv("IOMMU_TEST_SEED");
+	struct timespec ts;
+
+	if (env && *env)
+		return strtoull(env, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000007ULL ^ (__u64)ts.tv_nsec;
+}
+
+/* 64-bit FNV-1a, continued from @hash (start with FNV64_INIT). */
+#define FNV64_INIT	0xcbf29ce484222325ULL
+
+static inline __u64 fnv64(__u64 hash, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len--) {
+		hash ^= *p++;
+		hash *= 0x100000001b3ULL;
+	}
+	return hash;
+}
+
+static inline int pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static inline int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Report the first byte where @got differs from @want, or return 0. */
+static inline int compare_buffers(const void *want, const void *got,
+				  size_t len, off_t disk_off)
+{
+	const unsigned char *w = want, *g = got;
+
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] != g[i]) {
+			iommu_err("mismatch at disk offset %lld (byte %zu of %zu): wrote 0x%02x, read 0x%02x",
+				  (long long)(disk_off + i), i, len, w[i], g[i]);
+			return -EILSEQ;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Write @len bytes of @wbuf at @off of an O_DIRECT file descriptor, read them
+ * back into @rbuf (poisoned first, so that a read that moves nothing cannot
+ * pass) and compare.
+ */
+static inline int transfer_verify(int fd, const void *wbuf, void *rbuf,
+				  size_t len, off_t off)
+{
+	int err;
+
+	err = pwrite_full(fd, wbuf, len, off);
+	if (err) {
+		iommu_err("write of %zu bytes at %lld: %s", len, (long long)off,
+			  strerror(-err));
+		return err;
+	}
+	memset(rbuf, 0xa5, len);
+	err = pread_full(fd, rbuf, len, off);
+	if (err) {
+		iommu_err("read of %zu bytes at %lld: %s", len, (long long)off,
+			  strerror(-err));
+		return err;
+	}
+	return compare_buffers(wbuf, rbuf, len, off);
+}
+
+/* A buffer @offset bytes past a page boundary, for O_DIRECT. */
+static inline void *alloc_io_buffer(size_t len, size_t offset, void **base)
+{
+	if (posix_memalign(base, IOMMU_PAGE, len + offset))
+		return NULL;
+	return (char *)*base + offset;
+}
+
+/* The sysfs directory of the first PCI device with this vendor and device. */
+static inline int find_pci_device(unsigned int vendor, unsigned int device,
+				  char *devdir, size_t len)
+{
+	char path[PATH_MAX], val[32];
+	struct dirent *de;
+	int found = -ENODEV;
+	DIR *dir;
+
+	dir = opendir(PCI_DEVICES_DIR);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/vendor", de->d_name);
+		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != vendor)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/device", de->d_name);
+		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != device)
+			continue;
+		snprintf(devdir, len, PCI_DEVICES_DIR "/%s", de->d_name);
+		found = 0;
+		break;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* The name of the driver bound to a device, or "" when none is. */
+static inline void device_driver(const char *devdir, char *name, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	name[0] = '\0';
+	snprintf(link, sizeof(link), "%s/driver", devdir);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(name, len, "%s", base ? base + 1 : target);
+}
+
+#endif /* __IOMMU_TEST_UTIL_H */
