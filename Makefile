@@ -14,6 +14,9 @@
 #
 # README.md has the details.
 
+SHELL		:= /bin/bash
+.SHELLFLAGS	:= -o pipefail -c
+
 BUILD		:= $(CURDIR)/build
 HARNESS		:= tools/testing/iommu
 FRAGMENT	:= $(HARNESS)/iommu-qemu.config
@@ -55,6 +58,11 @@ GUEST_CFLAGS	:= -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
 SELFTEST	?=
 KUNIT		?=
 TIMEOUT		?= 900
+# Extra kernel command-line words for make run and make check.
+APPEND		?=
+# LINT=0 skips the lint step of make check.  (Not "?=": make has a
+# built-in LINT variable.)
+LINT		:= 1
 
 PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 
@@ -84,8 +92,8 @@ overlay: base-src
 # The base kernel needs no overlay; ours does.
 kernel: base-src $(if $(filter 1,$(BASE)),,overlay)
 	@$(HARNESS)/kconfig.sh $(SRC) $(OBJ) $(FRAGMENT) $(KCONFIG_MODE)
-	@echo "  KERNEL  $(OBJ) (a full build takes about 4 minutes on 2 cores)"
-	@$(KMAKE) -s -j$(JOBS) Image
+	@echo "  KERNEL  $(OBJ) (a full build takes about 5 minutes on 2 cores)"
+	@$(KMAKE) -j$(JOBS) Image 2>&1 | $(HARNESS)/kbuild-progress.awk
 	@cmp -s $(OBJ)/arch/arm64/boot/Image $(IMAGE) || \
 		cp $(OBJ)/arch/arm64/boot/Image $(IMAGE)
 	@echo "  IMAGE   $(IMAGE)"
@@ -112,14 +120,15 @@ initramfs: deps selftests $(addprefix $(GUEST_BIN)/,$(GUEST_TOOLS))
 guest: initramfs
 
 run: kernel initramfs
-	@$(PY) run --image $(IMAGE)
+	@$(PY) run --image $(IMAGE) --append "$(APPEND)"
 
 check: deps
 	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
-	@$(MAKE) --no-print-directory lint-results
+	@$(PY) unit $(BUILD)/check/harness.results
+	@$(if $(filter 1,$(LINT)),$(MAKE) --no-print-directory lint-results)
 	@$(MAKE) --no-print-directory kernel initramfs
 	@$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
-		--selftest "$(SELFTEST)" --kunit "$(KUNIT)"
+		--selftest "$(SELFTEST)" --kunit "$(KUNIT)" --append "$(APPEND)"
 
 bench: deps
 	@$(MAKE) --no-print-directory kernel

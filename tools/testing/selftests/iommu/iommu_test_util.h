@@ -93,22 +93,36 @@ static inline bool wait_for_path(const char *path, bool gone, int timeout_ms)
 }
 
 /*
+ * The last component of what the symlink @devdir/@link points to, such as a
+ * device's driver or IOMMU group; "" when there is no such link.
+ */
+static inline void link_target_name(const char *devdir, const char *link,
+				    char *name, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	name[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", devdir, link);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(name, len, "%s", base ? base + 1 : target);
+}
+
+/*
  * The IOMMU group number of a device, given its sysfs directory, or -1 when
  * the device has no group.
  */
 static inline int device_iommu_group(const char *devdir)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char group[32];
 
-	snprintf(link, sizeof(link), "%s/iommu_group", devdir);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return -1;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return atoi(base ? base + 1 : target);
+	link_target_name(devdir, "iommu_group", group, sizeof(group));
+	return group[0] ? atoi(group) : -1;
 }
 
 /*
@@ -192,12 +206,11 @@ static inline __u64 fnv64(__u64 hash, const void *buf, size_t len)
 	return hash;
 }
 
-static inline int pwrite_full(int fd, const void *buf, size_t len, off_t off)
+/* pwrite() or pread() all of @len bytes, going on after short transfers. */
+static inline int rw_full(int fd, char *p, size_t len, off_t off, bool write)
 {
-	const char *p = buf;
-
 	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
+		ssize_t n = write ? pwrite(fd, p, len, off) : pread(fd, p, len, off);
 
 		if (n < 0)
 			return -errno;
@@ -210,22 +223,14 @@ static inline int pwrite_full(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
+static inline int pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	return rw_full(fd, (char *)buf, len, off, true);
+}
+
 static inline int pread_full(int fd, void *buf, size_t len, off_t off)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return rw_full(fd, buf, len, off, false);
 }
 
 /* Report the first byte where @got differs from @want, or return 0. */
@@ -310,18 +315,7 @@ static inline int find_pci_device(unsigned int vendor, unsigned int device,
 /* The name of the driver bound to a device, or "" when none is. */
 static inline void device_driver(const char *devdir, char *name, size_t len)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	name[0] = '\0';
-	snprintf(link, sizeof(link), "%s/driver", devdir);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	snprintf(name, len, "%s", base ? base + 1 : target);
+	link_target_name(devdir, "driver", name, len);
 }
 
 #endif /* __IOMMU_TEST_UTIL_H */
