@@ -66,7 +66,7 @@ LINT		:= 1
 
 PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 
-.PHONY: all deps base-src overlay kernel guest initramfs run check bench \
+.PHONY: deps base-src overlay kernel guest initramfs run check bench \
 	lint selftests clean distclean help
 .DEFAULT_GOAL := help
 
@@ -126,9 +126,18 @@ check: deps
 	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
 	@$(PY) unit $(BUILD)/check/harness.results
 	@$(if $(filter 1,$(LINT)),$(MAKE) --no-print-directory lint-results)
-	@$(MAKE) --no-print-directory kernel initramfs
-	@$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
-		--selftest "$(SELFTEST)" --kunit "$(KUNIT)" --append "$(APPEND)"
+	@# A build that fails is a failed test like any other: still counted
+	@# and summed up, without a boot.
+	@if $(MAKE) --no-print-directory kernel initramfs; then \
+		echo "PASS build.kernel_and_initramfs" > $(BUILD)/check/build.results; \
+		$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
+			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
+			--append "$(APPEND)"; \
+	else \
+		echo "FAIL build.kernel_and_initramfs see the build output above" \
+			> $(BUILD)/check/build.results; \
+		$(PY) summary $(BUILD)/check/*.results; \
+	fi
 
 bench: deps
 	@$(MAKE) --no-print-directory kernel

@@ -3,7 +3,7 @@
 #
 # Condense Kbuild's one-line-per-file output into a progress line every few
 # hundred steps; warnings, errors and anything else pass through untouched.
-/^  [A-Z0-9_]+ +[^ ]/ && !/warning|error/ {
+/^  [A-Z0-9_]+ +[^ ]/ && !/(warning|error):/ {
 	steps++
 	if (steps % 400 == 0) {
 		printf "  KERNEL  %d build steps done\n", steps
