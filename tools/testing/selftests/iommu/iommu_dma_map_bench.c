@@ -93,6 +93,42 @@ TEST_F(edu_bench, one_second)
 	EXPECT_LT(0ULL, args.avg_unmap_100ns);
 }
 
+/*
+ * The kernel's user-space benchmark tool (tools/testing/selftests/dma), as a
+ * user would run it: it must succeed and report non-zero latencies.  The
+ * harness installs it as /usr/bin/iommu/dma_map_benchmark;
+ * $DMA_MAP_BENCHMARK_TOOL names another copy.
+ */
+TEST_F(edu_bench, upstream_tool)
+{
+	const char *tool = getenv("DMA_MAP_BENCHMARK_TOOL");
+	double map = -1, unmap = -1, val, sd;
+	char cmd[PATH_MAX + 64], line[256];
+	FILE *out;
+
+	if (!tool)
+		tool = "/usr/bin/iommu/dma_map_benchmark";
+	ASSERT_EQ(0, access(tool, X_OK)) {
+		TH_LOG("%s: %s", tool, strerror(errno));
+	}
+	snprintf(cmd, sizeof(cmd), "%s -s 1 -t %u -g %u 2>&1", tool,
+		 variant->threads, variant->granule);
+	out = popen(cmd, "r");
+	ASSERT_NE(NULL, out);
+	while (fgets(line, sizeof(line), out)) {
+		TH_LOG("%s", strtok(line, "\n") ?: "");
+		if (sscanf(line, "average map latency(us):%lf standard deviation:%lf",
+			   &val, &sd) == 2)
+			map = val;
+		else if (sscanf(line, "average unmap latency(us):%lf standard deviation:%lf",
+				&val, &sd) == 2)
+			unmap = val;
+	}
+	ASSERT_EQ(0, pclose(out));
+	EXPECT_LT(0.0, map);
+	EXPECT_LT(0.0, unmap);
+}
+
 TEST_F(edu_bench, bad_parameters_refused)
 {
 	struct dma_map_bench_args args;
