@@ -143,7 +143,11 @@ run: kernel initramfs
 check: deps
 	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
 	@$(PY) unit $(BUILD)/check/harness.results
-	@$(if $(filter 1,$(LINT)),$(MAKE) --no-print-directory lint-results)
+	@if [ "$(LINT)" = 1 ]; then \
+		$(MAKE) --no-print-directory lint-results || \
+		echo "FAIL lint.setup the lint build failed (output above)" \
+			>> $(BUILD)/check/lint.results; \
+	fi
 	@# A build that fails is a failed test like any other: still counted
 	@# and summed up, without a boot.
 	@if $(MAKE) --no-print-directory kernel initramfs; then \
