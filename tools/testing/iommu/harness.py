@@ -8,8 +8,9 @@ results (make check), a report (make run) or benchmark tables (make bench).
 
 The guest marks its output with lines starting with "@@" (see ./init); the
 kernel's KUnit results come as KTAP on the same console.  A boot that does
-not reach "@@harness end" in time, or a console that shows an Oops, BUG,
-WARNING, panic or "Unable to handle", fails whatever else it printed.
+not reach "@@harness end" in time, or a console that shows one of
+BAD_PATTERNS (an Oops, BUG, WARNING, panic, "Unable to handle", arm64's
+"Internal error:" or a call trace), fails whatever else it printed.
 """
 
 import argparse
@@ -284,8 +285,7 @@ def cmd_run(args):
             print(line, flush=True)
 
     result = boot(args.build, args.image, ['harness=run'] + args.append.split(),
-                  log_path,
-                  args.timeout, on_line=show)
+                  log_path, args.timeout, on_line=show)
     problems = []
     if not result.reached_end:
         problems.append(f'the guest did not finish within {args.timeout} s')
@@ -298,7 +298,7 @@ def cmd_run(args):
         print('make run: FAILED: ' + '; '.join(problems))
         return 1
     print(f'make run: OK, booted, verified and powered off in '
-          f'{result.seconds:.0f} s')
+          f'{result.seconds:.1f} s')
     return 0
 
 

@@ -2,9 +2,16 @@
 /*
  * The kernel's streaming DMA map benchmark on QEMU's edu device: edu is
  * bound to the dma_map_benchmark driver through driver_override, which puts
- * it in an IOMMU group with a DMA domain, and the benchmark maps and unmaps
- * pages for it from one and from two threads.  Every run must succeed and
- * report non-zero latencies; bad parameters must be refused.
+ * it in an IOMMU group, and the benchmark maps and unmaps pages for it from
+ * one and from two threads.  Every run must succeed and report non-zero
+ * latencies; bad parameters must be refused.
+ *
+ * The runs use a 32-bit DMA mask, as the kernel's own benchmark tool does:
+ * nothing is transferred, so edu's 28-bit engine does not matter.  One
+ * variant asks for edu's real 28 bits.  Behind a translating domain that
+ * works, since the IOVA allocator keeps addresses below the mask; with an
+ * identity domain it must be refused, because RAM on QEMU virt starts at
+ * 1 GiB, out of a direct-mapped 28-bit device's reach.
  */
 #include "../kselftest_harness.h"
 #include "dma_map_bench.h"
@@ -16,21 +23,31 @@ FIXTURE(edu_bench) {
 FIXTURE_VARIANT(edu_bench) {
 	unsigned int threads;
 	unsigned int granule;
+	unsigned int dma_bits;
 };
 
 FIXTURE_VARIANT_ADD(edu_bench, one_thread) {
 	.threads = 1,
 	.granule = 1,
+	.dma_bits = 32,
 };
 
 FIXTURE_VARIANT_ADD(edu_bench, two_threads) {
 	.threads = 2,
 	.granule = 1,
+	.dma_bits = 32,
 };
 
 FIXTURE_VARIANT_ADD(edu_bench, one_thread_16_pages) {
 	.threads = 1,
 	.granule = 16,
+	.dma_bits = 32,
+};
+
+FIXTURE_VARIANT_ADD(edu_bench, edu_28_bit_mask) {
+	.threads = 1,
+	.granule = 1,
+	.dma_bits = EDU_DMA_BITS,
 };
 
 FIXTURE_SETUP(edu_bench)
@@ -67,12 +84,23 @@ static struct dma_map_bench_args bench_args(unsigned int threads,
 		.threads = threads,
 		.seconds = seconds,
 		.node = -1,
-		.dma_bits = EDU_DMA_BITS,
+		.dma_bits = 32,
 		.dma_dir = DMA_MAP_BIDIRECTIONAL,
 		.granule = granule,
 	};
 
 	return args;
+}
+
+/* Whether edu's group translates DMA addresses (any type but identity). */
+static bool edu_translated(const char *devdir)
+{
+	char path[PATH_MAX], type[32] = "";
+
+	snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%d/type",
+		 device_iommu_group(devdir));
+	sysfs_read(path, type, sizeof(type));
+	return strcmp(type, "identity") != 0;
 }
 
 TEST_F(edu_bench, one_second)
@@ -81,7 +109,15 @@ TEST_F(edu_bench, one_second)
 						    variant->granule, 1);
 	int err;
 
+	args.dma_bits = variant->dma_bits;
 	err = dma_map_bench_run(&args);
+	if (variant->dma_bits < 30 && !edu_translated(self->devdir)) {
+		EXPECT_EQ(-EINVAL, err) {
+			TH_LOG("a %u-bit mask cannot reach RAM without translation",
+			       variant->dma_bits);
+		}
+		return;
+	}
 	ASSERT_EQ(0, err) {
 		TH_LOG("DMA_MAP_BENCHMARK: %s", strerror(-err));
 	}
