@@ -170,7 +170,7 @@ LINT_OBJ	:= $(BUILD)/obj-lint
 lint-results: overlay
 	@$(HARNESS)/kconfig.sh $(OUR_SRC) $(LINT_OBJ) $(FRAGMENT)
 	@$(KBUILD_ENV) $(HARNESS)/lint.sh $(CURDIR) $(OUR_SRC) $(LINT_OBJ) \
-		$(BUILD)/check/lint.results
+		$(BUILD)/check/lint.results $(BASE_SRC)
 
 lint: deps
 	@mkdir -p $(BUILD)/check && rm -f $(BUILD)/check/lint.results

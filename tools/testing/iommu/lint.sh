@@ -12,11 +12,14 @@
 #
 # Findings in base kernel files that sparse or the compiler pass through are
 # not ours and are left out; each tool's full output is kept beside RESULTS.
+# A file of ours that patches a base file (a Kconfig that gained
+# a few lines) is checked as a patch against BASE_SRC, so that only the
+# lines we wrote count.
 #
-# Usage: lint.sh REPO OVERLAID_SRC LINT_OBJ RESULTS
+# Usage: lint.sh REPO OVERLAID_SRC LINT_OBJ RESULTS BASE_SRC
 set -uo pipefail
 
-repo=$1 src=$2 obj=$3 results=$4
+repo=$1 src=$2 obj=$3 results=$4 base=$5
 logs=$(dirname "$results")
 mkdir -p "$logs"
 : > "$results"
@@ -42,8 +45,15 @@ log="$logs/lint-checkpatch.log"
 : > "$log"
 n=0
 for f in "${code[@]}" $(printf '%s\n' "${ours[@]}" | grep -E '(^|/)Kconfig'); do
-	out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
-		--show-types -f "$repo/$f" 2>&1) || true
+	if [ -f "$base/$f" ] && [[ $f != *.[ch] ]]; then
+		out=$(cd "$repo" && diff -u --label "a/$f" --label "b/$f" \
+			"$base/$f" "$f" | "$src/scripts/checkpatch.pl" --strict \
+			--no-tree --quiet --show-types --no-signoff \
+			--ignore COMMIT_MESSAGE - 2>&1) || true
+	else
+		out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
+			--show-types -f "$repo/$f" 2>&1) || true
+	fi
 	if [ -n "$out" ]; then
 		printf '%s\n' "$out" >> "$log"
 		n=$((n + $(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK):')))
