@@ -217,19 +217,16 @@ static void iova_tree_erase(struct iova_domain *iovad, struct iova *iova)
 /* The range holding @pfn, or NULL. */
 static struct iova *iova_tree_find(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct rb_node *node = iovad->rbroot.rb_node;
+	struct rb_node *node;
 
 	lockdep_assert_held(&iovad->lock);
 
-	while (node) {
+	for (node = iovad->rbroot.rb_node; node;) {
 		struct iova *iova = to_iova(node);
 
-		if (pfn < iova->pfn_lo)
-			node = node->rb_left;
-		else if (pfn > iova->pfn_hi)
-			node = node->rb_right;
-		else
+		if (pfn >= iova->pfn_lo && pfn <= iova->pfn_hi)
 			return iova;
+		node = pfn < iova->pfn_lo ? node->rb_left : node->rb_right;
 	}
 	return NULL;
 }
@@ -554,13 +551,8 @@ EXPORT_SYMBOL_GPL(reserve_iova);
  */
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *iova;
-	unsigned long flags;
-
-	spin_lock_irqsave(&iovad->lock, flags);
-	iova = iova_tree_find(iovad, pfn);
-	spin_unlock_irqrestore(&iovad->lock, flags);
-	return iova;
+	guard(spinlock_irqsave)(&iovad->lock);
+	return iova_tree_find(iovad, pfn);
 }
 EXPORT_SYMBOL_GPL(find_iova);
 
@@ -573,11 +565,8 @@ EXPORT_SYMBOL_GPL(find_iova);
  */
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&iovad->lock, flags);
-	iova_tree_erase(iovad, iova);
-	spin_unlock_irqrestore(&iovad->lock, flags);
+	scoped_guard(spinlock_irqsave, &iovad->lock)
+		iova_tree_erase(iovad, iova);
 	iova_node_free(iova);
 }
 EXPORT_SYMBOL_GPL(__free_iova);

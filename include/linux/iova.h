@@ -71,7 +71,10 @@ struct iova_domain {
 	struct hlist_node	cpuhp_dead;
 };
 
-/* Page-frame arithmetic for a domain's granule */
+/*
+ * Page-frame arithmetic.  A domain's granule is a power of two; a page frame
+ * number (pfn) is an I/O virtual address divided by it.
+ */
 
 static inline unsigned long iova_shift(struct iova_domain *iovad)
 {
@@ -83,29 +86,32 @@ static inline unsigned long iova_mask(struct iova_domain *iovad)
 	return iovad->granule - 1;
 }
 
-static inline unsigned long iova_size(struct iova *iova)
-{
-	return iova->pfn_hi + 1 - iova->pfn_lo;
-}
-
-static inline size_t iova_offset(struct iova_domain *iovad, dma_addr_t iova)
-{
-	return iova & iova_mask(iovad);
-}
-
+/* Bytes @size rounded up, or down, to whole page frames */
 static inline size_t iova_align(struct iova_domain *iovad, size_t size)
 {
-	return ALIGN(size, iovad->granule);
+	return round_up(size, iovad->granule);
 }
 
 static inline size_t iova_align_down(struct iova_domain *iovad, size_t size)
 {
-	return ALIGN_DOWN(size, iovad->granule);
+	return round_down(size, iovad->granule);
+}
+
+/* Where inside its page frame the address @iova lies */
+static inline size_t iova_offset(struct iova_domain *iovad, dma_addr_t iova)
+{
+	return iova & (iovad->granule - 1);
 }
 
 static inline unsigned long iova_pfn(struct iova_domain *iovad, dma_addr_t iova)
 {
 	return iova >> iova_shift(iovad);
+}
+
+/* Page frames in a range, and the address where it starts */
+static inline unsigned long iova_size(struct iova *iova)
+{
+	return iova->pfn_hi + 1 - iova->pfn_lo;
 }
 
 static inline dma_addr_t iova_dma_addr(struct iova_domain *iovad,
