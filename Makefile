@@ -50,6 +50,7 @@ INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 SELFTESTS	:= $(BUILD)/selftests
 GUEST_BIN	:= $(BUILD)/guest-bin
 GUEST_TOOLS	:= iommu-blk-verify iommu-dma-bench iommu-nvme-read
+GUEST_MODULES	:= $(BUILD)/guest-modules
 GUEST_CFLAGS	:= -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
 		   -D_GNU_SOURCE \
 		   -I$(CURDIR)/tools/testing/selftests/iommu
@@ -67,7 +68,7 @@ LINT		:= 1
 PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 
 .PHONY: deps base-src overlay kernel guest initramfs run check bench \
-	lint selftests clean distclean help
+	iova-bench lint selftests clean distclean help
 .DEFAULT_GOAL := help
 
 help:
@@ -93,7 +94,9 @@ overlay: base-src
 kernel: base-src $(if $(filter 1,$(BASE)),,overlay)
 	@$(HARNESS)/kconfig.sh $(SRC) $(OBJ) $(FRAGMENT) $(KCONFIG_MODE)
 	@echo "  KERNEL  $(OBJ) (a full build takes about 5 minutes on 2 cores)"
-	@$(KMAKE) -j$(JOBS) Image 2>&1 | $(HARNESS)/kbuild-progress.awk
+	@# "modules" builds none (nothing is =m) but writes Module.symvers,
+	@# which out-of-tree modules such as make bench's iova_bench link against.
+	@$(KMAKE) -j$(JOBS) Image modules 2>&1 | $(HARNESS)/kbuild-progress.awk
 	@cmp -s $(OBJ)/arch/arm64/boot/Image $(IMAGE) || \
 		cp $(OBJ)/arch/arm64/boot/Image $(IMAGE)
 	@echo "  IMAGE   $(IMAGE)"
@@ -126,10 +129,35 @@ $(GUEST_BIN)/dma_map_benchmark: overlay
 	@$(CROSS)gcc -static -O2 -I$(DMA_TOOL_INC) -o $@ \
 		$(OUR_SRC)/tools/testing/selftests/dma/dma_map_benchmark.c
 
+# The initramfs also carries whatever modules make iova-bench left in
+# $(GUEST_MODULES); only make bench builds them and loads them.
 initramfs: deps selftests $(addprefix $(GUEST_BIN)/,$(GUEST_TOOLS)) \
 		$(GUEST_BIN)/dma_map_benchmark
 	@$(HARNESS)/mkinitramfs.sh $(BUILD) $(INITRAMFS) $(HARNESS)/init \
-		$(SELFTESTS) $(GUEST_BIN)
+		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES)
+
+# make bench's IOVA allocator microbenchmark, a module built out of tree
+# against each kernel's build directory, so that the same source runs in
+# both with each kernel's own headers and vermagic.  M= builds in the
+# module's directory, so each kernel gets a copy of the source of its own.
+IOVA_BENCH	:= $(HARNESS)/iova-bench
+
+# $(call iova-bench-module,KIND,SRC,OBJ)
+define iova-bench-module
+	@echo "  MODULE  iova_bench.ko for $(3)"
+	@test -f $(3)/Module.symvers || { echo "iova-bench: build" \
+		"$(3) first (make kernel$(if $(filter base,$(1)), BASE=1))"; exit 1; }
+	@mkdir -p $(BUILD)/iova-bench-$(1) $(GUEST_MODULES)
+	@cp -p $(IOVA_BENCH)/Kbuild $(IOVA_BENCH)/*.c $(BUILD)/iova-bench-$(1)/
+	@$(KBUILD_ENV) $(MAKE) -s -C $(2) O=$(3) M=$(BUILD)/iova-bench-$(1) \
+		ARCH=arm64 CROSS_COMPILE=$(CROSS) CC="ccache $(CROSS)gcc" modules
+	@cp $(BUILD)/iova-bench-$(1)/iova_bench.ko \
+		$(GUEST_MODULES)/iova_bench-$(1).ko
+endef
+
+iova-bench: deps
+	$(call iova-bench-module,ours,$(OUR_SRC),$(BUILD)/obj)
+	$(call iova-bench-module,base,$(BASE_SRC),$(BUILD)/obj-base)
 
 guest: initramfs
 
@@ -160,6 +188,7 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory kernel
 	@$(MAKE) --no-print-directory kernel BASE=1
+	@$(MAKE) --no-print-directory iova-bench
 	@$(MAKE) --no-print-directory initramfs
 	@$(PY) bench --image $(BUILD)/Image --base-image $(BUILD)/Image-base
 
@@ -179,7 +208,8 @@ lint: deps
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/obj-base $(BUILD)/obj-lint $(BUILD)/src \
-		$(SELFTESTS) $(GUEST_BIN) $(INITRAMFS) $(BUILD)/check \
+		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES) $(INITRAMFS) \
+		$(BUILD)/iova-bench-ours $(BUILD)/iova-bench-base $(BUILD)/check \
 		$(BUILD)/Image $(BUILD)/Image-base
 
 distclean:

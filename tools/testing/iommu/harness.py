@@ -15,6 +15,7 @@ BAD_PATTERNS (an Oops, BUG, WARNING, panic, "Unable to handle", arm64's
 
 import argparse
 import json
+import math
 import os
 import queue
 import re
@@ -392,6 +393,26 @@ WORKLOADS = (('none', 0, 0), ('4k', 4096, 1000), ('1m', 1 << 20, 32))
 LAT_LINE = re.compile(r'^@@bench lat (.*)$')
 OPCODE = re.compile(r'smmuv3_cmdq_opcode.*<--- (\S+)')
 
+# The figures of the IOVA allocator microbenchmark (iova_bench.ko, in
+# tools/testing/iommu/iova-bench/), in table order: (a) and (b) the fastest
+# of many short rounds, (c) the median of five rounds but for the last, the
+# worst of all; see the module's header comment for the workloads.
+IOVA_LINE = re.compile(r'^@@bench iova (\w+)=(\d+)$')
+IOVA_FIGURES = (
+    ('fast_pair_ns', 'IOVA (a) cached sizes, 1-8 pages: alloc+free pair (ns)'),
+    ('big_pair_ns', 'IOVA (b) 64 and 512 pages, beyond the caches: '
+                    'alloc+free pair (ns)'),
+    ('frag_pair_ns', 'IOVA (c) 100k live ranges: alloc+free pair, mean (ns)'),
+    ('frag_worst_alloc_ns', 'IOVA (c) 100k live ranges: worst allocation '
+                            'of a round (ns)'),
+    ('frag_max_alloc_ns', 'IOVA (c) 100k live ranges: worst allocation '
+                          'of all rounds (ns)'),
+)
+# Targets of the IOVA allocator: the most ours/base may be.
+IOVA_TARGETS = (('fast_pair_ns', '(a) cached fast path, pair', 1.0),
+                ('frag_worst_alloc_ns', '(c) worst allocation', 0.1))
+IOVA_TIMEOUT = 300
+
 
 def bench_boot(args, image, words, log_path, timeout, trace_log=None):
     """A benchmark boot, tried a second time if the first one fails.
@@ -474,6 +495,56 @@ def bench_commands(args, image, kind):
     return out, []
 
 
+def parse_iova(lines, kind):
+    """The "@@bench iova NAME=NS" figures of one boot, and any errors."""
+    figures, errors = {}, []
+    for line in lines:
+        m = IOVA_LINE.match(line)
+        if m:
+            figures[m.group(1)] = int(m.group(2))
+        elif line.startswith('@@bench error iova'):
+            errors.append(f'{kind} {line[len("@@bench error "):]}')
+    missing = [name for name, _ in IOVA_FIGURES if name not in figures]
+    if missing:
+        errors.append(f'{kind} iova: no figure {", ".join(missing)}')
+    return figures, errors
+
+
+def bench_iova(args, image, kind):
+    """The IOVA microbenchmark's figures for one kernel, and any errors."""
+    log_path = os.path.join(args.build, 'bench', f'{kind}-iova.log')
+    log('BENCH', f'{kind} kernel, IOVA allocator microbenchmark '
+        f'(iova_bench-{kind}.ko)')
+    result = bench_boot(args, image, ['harness=bench-iova', f'kernel={kind}'],
+                        log_path, IOVA_TIMEOUT)
+    figures, errors = parse_iova(result.console(), kind)
+    errors = [f'{err} (see {log_path})' for err in errors]
+    if not result.ok:
+        errors.append(f'{kind} iova: boot failed, see {log_path}')
+    return figures, errors
+
+
+def iova_targets(data):
+    """Each target of IOVA_TARGETS with its ours/base ratio and verdict."""
+    labels = dict(IOVA_FIGURES)
+    out = []
+    for name, what, limit in IOVA_TARGETS:
+        val = data.get(labels[name], {})
+        ours, base = val.get('ours'), val.get('base')
+        ratio = ours / base if ours is not None and base else None
+        out.append({'figure': labels[name], 'target': what, 'max_ratio': limit,
+                    'ratio': ratio,
+                    'met': None if ratio is None else ratio <= limit})
+    return out
+
+
+def target_line(t):
+    verdict = {None: 'not measured', True: 'met', False: 'MISSED'}[t['met']]
+    ratio = '-' if t['ratio'] is None else f'{t["ratio"]:.3f}'
+    return (f'{t["target"]}: ours/base {ratio}, target <= {t["max_ratio"]}: '
+            f'{verdict}')
+
+
 def config_differences(build):
     def read(path):
         conf = {}
@@ -491,13 +562,24 @@ def config_differences(build):
     return sorted(k for k in set(ours) & set(base) if ours[k] != base[k])
 
 
+def bench_fmt(v):
+    """A table cell: whole numbers (counts, nanoseconds) as they are, the
+    rest to two decimals, or two significant digits below 0.1 (ratios)."""
+    if v is None:
+        return '-'
+    if isinstance(v, int):
+        return str(v)
+    digits = 2 if not v else max(2, 1 - math.floor(math.log10(abs(v))))
+    return f'{v:.{digits}f}'
+
+
 def cmd_bench(args):
     diff = config_differences(args.build)
     if diff:
         print('bench: the two kernels are configured differently: '
               + ', '.join(diff))
         return 1
-    data = {'latency': {}, 'commands': {}}
+    data = {'latency': {}, 'commands': {}, 'iova': {}}
     errors = []
     kernels = (('ours', args.image), ('base', args.base_image))
     # Ours and base alternate, so that a change in the host's load while the
@@ -517,17 +599,26 @@ def cmd_bench(args):
         errors += errs
         for key, val in figures.items():
             data['commands'].setdefault(key, {})[kind] = val
+    for kind, image in kernels:
+        figures, errs = bench_iova(args, image, kind)
+        errors += errs
+        for name, label in IOVA_FIGURES:
+            if name in figures:
+                data['iova'].setdefault(label, {})[kind] = figures[name]
 
     table = ['| figure | ours | base | ours/base |', '|---|---:|---:|---:|']
     rows = []
-    for section in ('latency', 'commands'):
+    for section in ('latency', 'commands', 'iova'):
         for key, val in data[section].items():
             ours, base = val.get('ours'), val.get('base')
             ratio = ours / base if ours is not None and base else None
             rows.append({'figure': key, 'group': section, 'ours': ours,
                          'base': base, 'ratio': ratio})
-            fmt = (lambda v: '-' if v is None else f'{v:.2f}')
-            table.append(f'| {key} | {fmt(ours)} | {fmt(base)} | {fmt(ratio)} |')
+            table.append(f'| {key} | {bench_fmt(ours)} | {bench_fmt(base)} '
+                         f'| {bench_fmt(ratio)} |')
+    targets = iova_targets(data['iova'])
+    target_lines = ['Targets of the IOVA allocator:', '']
+    target_lines += [f'- {target_line(t)}' for t in targets]
     out_dir = os.path.join(args.build, 'bench')
     header = [f'# IOMMU benchmarks, {time.strftime("%Y-%m-%d %H:%M")}', '',
               'dma_map_benchmark on edu, '
@@ -535,14 +626,19 @@ def cmd_bench(args):
               'kernel reports 0.1 us steps); SMMU commands counted in '
               "QEMU's trace, boot-only counts subtracted.  Two identical "
               'kernels differ by up to about 10% between runs; at 0.1-0.3 us '
-              '(identity mode) one 0.1 us step is a third.', '']
+              '(identity mode) one 0.1 us step is a third.  The IOVA '
+              'figures come from the iova_bench module, in nanoseconds: '
+              '(a) and (b) the fastest of 51 short rounds, (c) the median '
+              'of five rounds (or the worst of all).', '']
     with open(os.path.join(out_dir, 'results.md'), 'w') as f:
-        f.write('\n'.join(header + table) + '\n')
+        f.write('\n'.join(header + table + [''] + target_lines) + '\n')
         f.writelines(f'\nError: {err}\n' for err in errors)
     with open(os.path.join(out_dir, 'results.json'), 'w') as f:
-        json.dump({'seconds': args.seconds, 'rows': rows, 'errors': errors},
-                  f, indent=1)
+        json.dump({'seconds': args.seconds, 'rows': rows, 'targets': targets,
+                   'errors': errors}, f, indent=1)
     print('\n'.join(table))
+    for t in targets:
+        print(f'target: {target_line(t)}')
     for err in errors:
         print(f'bench: error: {err}')
     log('RESULTS', f'{out_dir}/results.md and results.json')

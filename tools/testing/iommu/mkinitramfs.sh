@@ -1,17 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Pack the guest's initramfs: busybox, the harness's /init, the kselftests
-# and the guest tools.
+# Pack the guest's initramfs: busybox, the harness's /init, the kselftests,
+# the guest tools and, if there are any, kernel modules for /lib/iommu/
+# (make bench's iova_bench-ours.ko and iova_bench-base.ko).
 #
-# Usage: mkinitramfs.sh BUILD_DIR OUTPUT INIT SELFTEST_DIR TOOL_DIR
+# Usage: mkinitramfs.sh BUILD_DIR OUTPUT INIT SELFTEST_DIR TOOL_DIR [MODULE_DIR]
 set -euo pipefail
 
-build=$1 out=$2 init=$3 selftests=$4 tools=$5
+build=$1 out=$2 init=$3 selftests=$4 tools=$5 modules=${6:-}
 root="$build/initramfs"
 
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,usr/bin/iommu/selftests}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/iommu,usr/bin/iommu/selftests}
 cp "$build/busybox/bin/busybox" "$root/bin/busybox"
 install -m 755 "$init" "$root/init"
 for t in "$selftests"/*; do
@@ -19,6 +20,9 @@ for t in "$selftests"/*; do
 	[ -f "$t" ] && [ -x "$t" ] && cp "$t" "$root/usr/bin/iommu/selftests/"
 done
 cp "$tools"/* "$root/usr/bin/iommu/"
+if [ -n "$modules" ] && compgen -G "$modules/*.ko" > /dev/null; then
+	cp "$modules"/*.ko "$root/lib/iommu/"
+fi
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
 	gzip -4 > "$out.tmp"

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of how harness.py reads and judges the IOVA benchmark.
+
+Run directly (python3 test_bench.py) or through make check, which reports
+each case as harness.bench.<case>.
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+ALL_FIGURES = [f'@@bench iova {name}={100 + i}'
+               for i, (name, _) in enumerate(harness.IOVA_FIGURES)]
+
+
+class ParseIovaTest(unittest.TestCase):
+    def test_all_figures(self):
+        figures, errors = harness.parse_iova(['noise'] + ALL_FIGURES, 'ours')
+        self.assertEqual(errors, [])
+        self.assertEqual(figures['fast_pair_ns'], 100)
+        self.assertEqual(len(figures), len(harness.IOVA_FIGURES))
+
+    def test_missing_figure(self):
+        figures, errors = harness.parse_iova(ALL_FIGURES[1:], 'base')
+        self.assertNotIn('fast_pair_ns', figures)
+        self.assertEqual(errors, ['base iova: no figure fast_pair_ns'])
+
+    def test_guest_error(self):
+        lines = ['@@bench error iova: insmod /lib/iommu/x.ko failed']
+        _, errors = harness.parse_iova(lines, 'ours')
+        self.assertEqual(errors[0],
+                         'ours iova: insmod /lib/iommu/x.ko failed')
+        self.assertTrue(errors[1].startswith('ours iova: no figure '))
+
+    def test_kernel_log_prefix_is_not_a_figure(self):
+        # The module's own pr_info lines reach only the dmesg dump.
+        _, errors = harness.parse_iova(
+            ['[    9.1] iova_bench: fast_pair_ns=5'], 'ours')
+        self.assertEqual(len(errors), 1)
+
+
+class TargetTest(unittest.TestCase):
+    def data(self, ours, base):
+        labels = dict(harness.IOVA_FIGURES)
+        return {labels['fast_pair_ns']: {'ours': 90, 'base': 100},
+                labels['frag_worst_alloc_ns']: {'ours': ours, 'base': base}}
+
+    def test_met_and_missed(self):
+        fast, worst = harness.iova_targets(self.data(5, 100))
+        self.assertTrue(fast['met'])
+        self.assertTrue(worst['met'])
+        self.assertEqual(harness.target_line(worst),
+                         '(c) worst allocation: ours/base 0.050, '
+                         'target <= 0.1: met')
+        _, worst = harness.iova_targets(self.data(11, 100))
+        self.assertFalse(worst['met'])
+        self.assertTrue(harness.target_line(worst).endswith(': MISSED'))
+
+    def test_not_measured(self):
+        _, worst = harness.iova_targets(self.data(None, 100))
+        self.assertIsNone(worst['met'])
+        self.assertIn('ours/base -', harness.target_line(worst))
+        self.assertTrue(harness.target_line(worst).endswith('not measured'))
+
+    def test_cells(self):
+        self.assertEqual(harness.bench_fmt(1234), '1234')
+        self.assertEqual(harness.bench_fmt(1.234), '1.23')
+        self.assertEqual(harness.bench_fmt(0.00258), '0.0026')
+        self.assertEqual(harness.bench_fmt(0.0), '0.00')
+        self.assertEqual(harness.bench_fmt(0.00001), '0.000010')
+        self.assertEqual(harness.bench_fmt(12345.678), '12345.68')
+        self.assertEqual(harness.bench_fmt(None), '-')
+
+
+if __name__ == '__main__':
+    unittest.main()
