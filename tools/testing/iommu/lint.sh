@@ -6,8 +6,8 @@
 #
 #   checkpatch   scripts/checkpatch.pl --strict, no-tree file mode
 #   kernel-doc   scripts/kernel-doc -none -Wall
-#   sparse       make C=2 over drivers/iommu
-#   w1           make W=1 over drivers/iommu
+#   sparse       make C=2 over drivers/iommu and the iova_bench module
+#   w1           make W=1 over drivers/iommu and the iova_bench module
 #   maintainers  scripts/get_maintainer.pl finds an entry for every file
 #
 # Findings in base kernel files that sparse or the compiler pass through are
@@ -75,21 +75,28 @@ ours_re=$(printf '%s\n' "${code[@]}" | sed 's/[.]/[.]/g' | paste -sd'|')
 ours_only() {		# keep diagnostics that point into files of ours
 	grep -E "(^|/)(${ours_re:-^$}):[0-9]+(:[0-9]+)?: " || true
 }
+# make bench's out-of-tree module, compiled in the overlaid tree so that
+# diagnostics name its path there; just the object, since this build has
+# no vmlinux to link a module against.
+module=(M="$src/tools/testing/iommu/iova-bench" iova_bench.o)
+built="drivers/iommu and iova_bench"
 
-echo "  LINT    W=1 build of drivers/iommu in $obj"
+echo "  LINT    W=1 build of $built in $obj"
 log="$logs/lint-w1.log"
-if "${kmake[@]}" -s W=1 drivers/iommu/ > "$log" 2>&1; then
+if "${kmake[@]}" -s W=1 drivers/iommu/ > "$log" 2>&1 &&
+   "${kmake[@]}" -s W=1 "${module[@]}" >> "$log" 2>&1; then
 	n=$(ours_only < "$log" | grep -c .)
-	result w1 "$log" "$n" "drivers/iommu"
+	result w1 "$log" "$n" "$built"
 else
 	echo "FAIL lint.w1 the W=1 build failed, see $log" >> "$results"
 fi
 
-echo "  LINT    sparse over drivers/iommu"
+echo "  LINT    sparse over $built"
 log="$logs/lint-sparse.log"
-if "${kmake[@]}" -s W=1 C=2 drivers/iommu/ > "$log" 2>&1; then
+if "${kmake[@]}" -s W=1 C=2 drivers/iommu/ > "$log" 2>&1 &&
+   "${kmake[@]}" -s W=1 C=2 "${module[@]}" >> "$log" 2>&1; then
 	n=$(ours_only < "$log" | grep -c .)
-	result sparse "$log" "$n" "drivers/iommu"
+	result sparse "$log" "$n" "$built"
 else
 	echo "FAIL lint.sparse the sparse run failed, see $log" >> "$results"
 fi
