@@ -721,11 +721,6 @@ static unsigned long iova_mag_pop(struct iova_magazine *mag,
 	return 0;
 }
 
-static void iova_depot_note_use(struct iova_depot *depot)
-{
-	depot->low = min(depot->low, depot->count);
-}
-
 /* Hand a full magazine to the depot; false if the depot is full. */
 static bool iova_depot_push(struct iova_caches *caches, unsigned int order,
 			    struct iova_magazine *mag)
@@ -758,7 +753,7 @@ static struct iova_magazine *iova_depot_pop(struct iova_caches *caches,
 	if (mag) {
 		depot->full = mag->next;
 		depot->count--;
-		iova_depot_note_use(depot);
+		depot->low = min(depot->low, depot->count);
 	}
 	spin_unlock(&depot->lock);
 	return mag;
@@ -860,23 +855,28 @@ static void iova_cpu_flush(struct iova_caches *caches, unsigned int cpu)
 	}
 }
 
-/* Take up to @count magazines off a depot and give their ranges back */
+/*
+ * Take magazines off a depot and give their ranges back: all of them, or
+ * only those it held all through the period that ends now.  Either way a
+ * new period starts with what is left.
+ */
 static void iova_depot_release(struct iova_caches *caches, unsigned int order,
-			       unsigned int count)
+			       bool all)
 {
 	struct iova_depot *depot = &caches->depot[order];
 	struct iova_magazine *list = NULL, *mag;
 	unsigned long flags;
+	unsigned int count;
 
 	spin_lock_irqsave(&depot->lock, flags);
-	while (count-- && depot->full) {
+	for (count = all ? depot->count : depot->low; count; count--) {
 		mag = depot->full;
 		depot->full = mag->next;
 		depot->count--;
 		mag->next = list;
 		list = mag;
 	}
-	iova_depot_note_use(depot);
+	depot->low = depot->count;
 	spin_unlock_irqrestore(&depot->lock, flags);
 
 	while ((mag = list)) {
@@ -896,24 +896,10 @@ static void iova_depot_release(struct iova_caches *caches, unsigned int order,
  */
 VISIBLE_IF_KUNIT void iova_depot_trim(struct iova_domain *iovad)
 {
-	struct iova_caches *caches = iovad->caches;
-	unsigned long flags;
-	unsigned int order, excess;
+	unsigned int order;
 
-	for (order = 0; order < IOVA_CACHE_ORDERS; order++) {
-		struct iova_depot *depot = &caches->depot[order];
-
-		spin_lock_irqsave(&depot->lock, flags);
-		excess = depot->low;
-		spin_unlock_irqrestore(&depot->lock, flags);
-
-		if (excess)
-			iova_depot_release(caches, order, excess);
-
-		spin_lock_irqsave(&depot->lock, flags);
-		depot->low = depot->count;
-		spin_unlock_irqrestore(&depot->lock, flags);
-	}
+	for (order = 0; order < IOVA_CACHE_ORDERS; order++)
+		iova_depot_release(iovad->caches, order, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(iova_depot_trim);
 
@@ -1035,7 +1021,7 @@ void iova_domain_flush_rcaches(struct iova_domain *iovad)
 	for_each_possible_cpu(cpu)
 		iova_cpu_flush(caches, cpu);
 	for (order = 0; order < IOVA_CACHE_ORDERS; order++)
-		iova_depot_release(caches, order, UINT_MAX);
+		iova_depot_release(caches, order, true);
 }
 EXPORT_SYMBOL_GPL(iova_domain_flush_rcaches);
 
