@@ -66,6 +66,9 @@ APPEND		?=
 LINT		:= 1
 
 PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
+# No __pycache__ in the work tree: lint and the overlay take every file
+# there that git does not ignore.
+export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: deps base-src overlay kernel guest initramfs run check bench \
 	iova-bench lint selftests clean distclean help

@@ -37,6 +37,9 @@ result() {		# result NAME LOGFILE FINDINGS WHAT
 		echo "PASS lint.$1 $4" >> "$results"
 	else
 		echo "FAIL lint.$1 $3 findings, see $2" >> "$results"
+		# The log stays behind in the build tree; CI shows only output.
+		echo "lint.$1: first lines of $2:" >&2
+		head -n 20 "$2" | sed 's/^/    /' >&2
 	fi
 }
 
@@ -108,9 +111,9 @@ n=0
 for f in "${ours[@]}"; do
 	[ "$f" = MAINTAINERS ] && continue
 	who=$(cd "$src" && ./scripts/get_maintainer.pl --no-git --no-rolestats \
-		--no-git-fallback -f "$f" 2>/dev/null)
+		--no-git-fallback -f "$f" 2>&1)
 	if ! printf '%s\n' "$who" | grep -q '@'; then
-		echo "$f: no MAINTAINERS entry" >> "$log"
+		echo "$f: no MAINTAINERS entry: $who" >> "$log"
 		n=$((n + 1))
 	fi
 done
