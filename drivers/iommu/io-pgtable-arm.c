@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ARM VMSAv8-64 stage-1 I/O page tables, as SMMUv3 context descriptors
+ * use them with AArch64 tables.
+ *
+ * The tables: one granule (4K, 16K or 64K) of 64-bit descriptors each,
+ * resolving granule_shift - 3 bits of the IOVA per level, up to four levels
+ * numbered 0 to 3; the root may be narrower and start below level 0 when
+ * the input size needs fewer bits.  A descriptor is empty, a leaf (a page at
+ * level 3, a block at level 2, and at level 1 with 4K) or a table pointer.
+ *
+ * Users of a table.  Every table counts, in the private word of its
+ * struct page, its non-empty descriptors plus the slots that mappers have
+ * claimed and not yet filled.  A count of zero means the table is empty;
+ * LPAE_TABLE_DEAD means it is being taken out and must not be written.
+ *
+ * Concurrency.  map, unmap and iova_to_phys run without a lock on disjoint
+ * ranges, as the DMA API calls them.  Tables appear with cmpxchg.  They go
+ * away in one place only, lpae_reclaim(), run a while after a table became
+ * empty: it marks an empty table dead (count 0 -> DEAD, which a mapper's
+ * claim cannot pass), unlinks it, invalidates the walk cache for its span,
+ * waits for an RCU grace period (every walker holds rcu_read_lock()) and
+ * frees it.  A mapper that meets a dead table puts a new table in its slot
+ * rather than wait.  Freeing late, and not from unmap, keeps unmap free of
+ * synchronous invalidations and keeps a table that empties and refills
+ * with every DMA (the common single-page case) from being freed and
+ * reallocated each time.
+ *
+ * Blocks are never split: an unmap stops at a block that reaches outside
+ * its range, and returns how much it unmapped up to there.
+ */
+
+#define pr_fmt(fmt) "io-pgtable-arm: " fmt
+
+#include <kunit/visibility.h>
+#include <linux/atomic.h>
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/io-pgtable.h>
+#include <linux/iommu.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "io-pgtable-arm.h"
+#include "iommu-pages.h"
+
+#define LPAE_LAST_LEVEL		3
+#define LPAE_MAX_INPUT_BITS	48
+#define LPAE_MIN_ADDR_BITS	32
+#define LPAE_MAX_OUTPUT_BITS	48
+#define LPAE_TABLE_DEAD		(-1L)
+/* How long a table may stay empty before it is freed */
+#define LPAE_RECLAIM_DELAY	HZ
+
+/* Output sizes TCR.IPS can encode, in its order */
+static const u8 lpae_ips_bits[] = { 32, 36, 40, 42, 44, 48 };
+
+struct lpae_pgtable {
+	struct io_pgtable	iop;
+	u64			*root;
+	struct device		*dev;		/* the walker, for DMA syncs */
+	bool			coherent;
+	unsigned int		pg_shift;	/* log2 of the granule */
+	unsigned int		start_level;	/* level of the root table */
+	unsigned int		root_bits;	/* IOVA bits the root resolves */
+	unsigned int		ias, oas;
+	unsigned long		quirks;
+	atomic_long_t		nr_tables;	/* table pages held, root too */
+
+	struct mutex		reclaim_lock;	/* one reclaim at a time */
+	struct delayed_work	reclaim_work;
+	/* Tables a mapper unlinked, waiting for reclaim to flush and free */
+	spinlock_t		graveyard_lock;	/* protects graveyard */
+	struct list_head	graveyard;
+};
+
+#define to_lpae(ops) \
+	container_of(io_pgtable_ops_to_pgtable(ops), struct lpae_pgtable, iop)
+
+/* ------------------------------------------------------------------------
+ * Geometry
+ * ------------------------------------------------------------------------
+ */
+
+static unsigned int lpae_bits(const struct lpae_pgtable *pgt)
+{
+	return pgt->pg_shift - 3;
+}
+
+/* log2 of the bytes one descriptor at @level translates */
+static unsigned int lpae_shift(const struct lpae_pgtable *pgt, int level)
+{
+	return pgt->pg_shift + (LPAE_LAST_LEVEL - level) * lpae_bits(pgt);
+}
+
+static size_t lpae_entry_size(const struct lpae_pgtable *pgt, int level)
+{
+	return 1UL << lpae_shift(pgt, level);
+}
+
+static unsigned int lpae_index(const struct lpae_pgtable *pgt, int level,
+			       unsigned long iova)
+{
+	unsigned int bits = level == pgt->start_level ? pgt->root_bits :
+							lpae_bits(pgt);
+
+	return (iova >> lpae_shift(pgt, level)) & ((1U << bits) - 1);
+}
+
+static size_t lpae_granule(const struct lpae_pgtable *pgt)
+{
+	return 1UL << pgt->pg_shift;
+}
+
+/* Levels a leaf may sit at without 52-bit addressing */
+static bool lpae_leaf_level(const struct lpae_pgtable *pgt, int level)
+{
+	return level >= 2 || (level == 1 && pgt->pg_shift == 12);
+}
+
+static int lpae_level_of(const struct lpae_pgtable *pgt, size_t size)
+{
+	int level;
+
+	for (level = LPAE_LAST_LEVEL; level >= (int)pgt->start_level; level--)
+		if (lpae_entry_size(pgt, level) == size)
+			return lpae_leaf_level(pgt, level) ? level : -1;
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Descriptors
+ * ------------------------------------------------------------------------
+ */
+
+static bool lpae_is_table(u64 desc, int level)
+{
+	return level < LPAE_LAST_LEVEL &&
+	       (desc & LPAE_DESC_TYPE) == LPAE_DESC_TABLE;
+}
+
+static phys_addr_t lpae_desc_phys(u64 desc)
+{
+	return desc & LPAE_DESC_ADDR_48;
+}
+
+static u64 *lpae_desc_table(u64 desc)
+{
+	return phys_to_virt(lpae_desc_phys(desc));
+}
+
+static u64 lpae_table_desc(const struct lpae_pgtable *pgt, u64 *table)
+{
+	u64 desc = virt_to_phys(table) | LPAE_DESC_TABLE;
+
+	if (pgt->quirks & IO_PGTABLE_QUIRK_ARM_NS)
+		desc |= LPAE_TABLE_NS;
+	return desc;
+}
+
+static u64 lpae_leaf_desc(phys_addr_t paddr, int level, u64 attrs)
+{
+	return paddr | attrs |
+	       (level == LPAE_LAST_LEVEL ? LPAE_DESC_PAGE : LPAE_DESC_BLOCK);
+}
+
+/* Leaf attributes for IOMMU_* @prot */
+static int lpae_prot_attrs(const struct lpae_pgtable *pgt, int prot, u64 *attrs)
+{
+	u64 a = LPAE_PTE_AF | LPAE_PTE_NG;
+
+	if (pgt->quirks & IO_PGTABLE_QUIRK_NO_PERMS)
+		prot = IOMMU_READ | IOMMU_WRITE | (prot & (IOMMU_CACHE | IOMMU_MMIO));
+	else if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
+		return -EINVAL;
+
+	if (prot & IOMMU_MMIO)
+		a |= FIELD_PREP(LPAE_PTE_ATTRINDX, LPAE_MAIR_IDX_DEV);
+	else if (prot & IOMMU_CACHE)
+		a |= FIELD_PREP(LPAE_PTE_ATTRINDX, LPAE_MAIR_IDX_WBRWA) |
+		     FIELD_PREP(LPAE_PTE_SH, ARM_LPAE_TCR_SH_IS);
+	else
+		a |= FIELD_PREP(LPAE_PTE_ATTRINDX, LPAE_MAIR_IDX_NC) |
+		     FIELD_PREP(LPAE_PTE_SH, ARM_LPAE_TCR_SH_IS);
+
+	if (!(prot & IOMMU_PRIV))
+		a |= LPAE_PTE_AP_UNPRIV;
+	/* Hardware dirty tracking: writable-dirty until read_and_clear_dirty */
+	if (!(prot & IOMMU_WRITE))
+		a |= LPAE_PTE_AP_RDONLY;
+	else if (pgt->quirks & IO_PGTABLE_QUIRK_ARM_HD)
+		a |= LPAE_PTE_DBM;
+	if (prot & IOMMU_NOEXEC)
+		a |= LPAE_PTE_UXN | LPAE_PTE_PXN;
+	if (pgt->quirks & IO_PGTABLE_QUIRK_ARM_NS)
+		a |= LPAE_PTE_NS;
+
+	*attrs = a;
+	return 0;
+}
+
+/* Make @n descriptors from @ptep visible to a walker that does not snoop. */
+static void lpae_sync(const struct lpae_pgtable *pgt, u64 *ptep, unsigned int n)
+{
+	if (!pgt->coherent)
+		dma_sync_single_for_device(pgt->dev, virt_to_phys(ptep),
+					   n * sizeof(*ptep), DMA_TO_DEVICE);
+}
+
+/*
+ * A new table pointer is cleaned by the mapper that installed it, but
+ * another mapper may reach the table first and return to its caller before
+ * that; so whoever follows a pointer not yet marked clean cleans it too.
+ */
+static void lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc)
+{
+	if (pgt->coherent || (desc & LPAE_PTE_SW_SYNCED))
+		return;
+	lpae_sync(pgt, ptep, 1);
+	cmpxchg64(ptep, desc, desc | LPAE_PTE_SW_SYNCED);
+}
+
+/* ------------------------------------------------------------------------
+ * Table memory and users
+ * ------------------------------------------------------------------------
+ */
+
+/* Our table pages are ours alone, so the struct page's private word is. */
+static atomic_long_t *lpae_users(u64 *table)
+{
+	BUILD_BUG_ON(sizeof(atomic_long_t) != sizeof(unsigned long));
+	return (atomic_long_t *)&virt_to_page(table)->private;
+}
+
+static unsigned int lpae_table_order(const struct lpae_pgtable *pgt)
+{
+	return pgt->pg_shift > PAGE_SHIFT ? pgt->pg_shift - PAGE_SHIFT : 0;
+}
+
+static u64 *lpae_alloc_table(struct lpae_pgtable *pgt, gfp_t gfp)
+{
+	size_t size = lpae_granule(pgt);
+	u64 *table;
+
+	table = iommu_alloc_pages_node(pgt->dev ? dev_to_node(pgt->dev) :
+							NUMA_NO_NODE,
+				       gfp, lpae_table_order(pgt));
+	if (!table)
+		return NULL;
+
+	if (!pgt->coherent) {
+		dma_addr_t dma = dma_map_single(pgt->dev, table, size,
+						DMA_TO_DEVICE);
+
+		if (dma_mapping_error(pgt->dev, dma))
+			goto err_free;
+		/* The walker reads tables by physical address. */
+		if (dma != virt_to_phys(table)) {
+			dev_err_ratelimited(pgt->dev,
+					    "page tables need untranslated DMA\n");
+			dma_unmap_single(pgt->dev, dma, size, DMA_TO_DEVICE);
+			goto err_free;
+		}
+	}
+	atomic_long_set(lpae_users(table), 0);
+	atomic_long_inc(&pgt->nr_tables);
+	return table;
+
+err_free:
+	iommu_free_pages(table, lpae_table_order(pgt));
+	return NULL;
+}
+
+static void lpae_free_table(struct lpae_pgtable *pgt, u64 *table)
+{
+	if (!pgt->coherent)
+		dma_unmap_single(pgt->dev, virt_to_phys(table),
+				 lpae_granule(pgt), DMA_TO_DEVICE);
+	set_page_private(virt_to_page(table), 0);
+	iommu_free_pages(table, lpae_table_order(pgt));
+	atomic_long_dec(&pgt->nr_tables);
+}
+
+/* Reserve @n slots of @table for a mapper; fails if the table is dying. */
+static bool lpae_claim(u64 *table, long n)
+{
+	return atomic_long_add_unless(lpae_users(table), n, LPAE_TABLE_DEAD);
+}
+
+static bool lpae_kill(u64 *table)
+{
+	return atomic_long_cmpxchg(lpae_users(table), 0, LPAE_TABLE_DEAD) == 0;
+}
+
+static void lpae_want_reclaim(struct lpae_pgtable *pgt)
+{
+	if (!delayed_work_pending(&pgt->reclaim_work))
+		queue_delayed_work(system_unbound_wq, &pgt->reclaim_work,
+				   LPAE_RECLAIM_DELAY);
+}
+
+static void lpae_release(struct lpae_pgtable *pgt, u64 *table, long n)
+{
+	if (!atomic_long_sub_return(n, lpae_users(table)) && table != pgt->root)
+		lpae_want_reclaim(pgt);
+}
+
+/*
+ * Remember where a dead table sat (its span's start and its level, in the
+ * page's index) so that reclaim can invalidate the walks through it.
+ */
+static void lpae_mark_dead(u64 *table, unsigned long base, int level,
+			   struct list_head *list)
+{
+	struct page *page = virt_to_page(table);
+
+	page->index = base | level;
+	list_add_tail(&page->lru, list);
+}
+
+/*
+ * Take the pointer to the dead @child out of @ptep, unless a mapper has
+ * already replaced it.  Returns true if it was ours to take out.
+ */
+static bool lpae_unlink(struct lpae_pgtable *pgt, u64 *ptep, u64 *child)
+{
+	u64 desc = READ_ONCE(*ptep);
+
+	/* Retry only if a mapper set the clean mark in between. */
+	while (lpae_is_table(desc, 0) && lpae_desc_table(desc) == child) {
+		u64 old = cmpxchg64(ptep, desc, 0);
+
+		if (old == desc) {
+			lpae_sync(pgt, ptep, 1);
+			return true;
+		}
+		desc = old;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Map
+ * ------------------------------------------------------------------------
+ */
+
+static void lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
+		      unsigned long base, struct list_head *dead);
+
+/*
+ * A block is to go in slot @i of @table, which points to the table @child
+ * at @level translating from @base.  Take @child out if nothing under it
+ * is mapped any more; the tables go to the graveyard for reclaim to flush
+ * and free.  Returns true if the slot is free now.
+ */
+static bool lpae_prune(struct lpae_pgtable *pgt, u64 *table, unsigned int i,
+		       u64 *child, unsigned long base, int level)
+{
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	lpae_reap(pgt, child, level, base, &dead);
+	if (lpae_kill(child)) {
+		if (lpae_unlink(pgt, &table[i], child))
+			atomic_long_dec(lpae_users(table));
+		lpae_mark_dead(child, base, level, &dead);
+	}
+	if (!list_empty(&dead)) {
+		spin_lock_irqsave(&pgt->graveyard_lock, flags);
+		list_splice_tail(&dead, &pgt->graveyard);
+		spin_unlock_irqrestore(&pgt->graveyard_lock, flags);
+		lpae_want_reclaim(pgt);
+	}
+	return !READ_ONCE(table[i]);
+}
+
+/*
+ * Fill @n slots of @level from @iova, all in one table.  Returns -EAGAIN
+ * when a new table is needed and *@spare is empty: the caller allocates one
+ * outside the RCU read section and calls again.
+ */
+static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
+			phys_addr_t paddr, int level, unsigned int n, u64 attrs,
+			u64 **spare)
+{
+	size_t size = lpae_entry_size(pgt, level);
+	unsigned int first, i;
+	u64 *table, *ptep, desc;
+	int lvl;
+
+restart:
+	table = pgt->root;
+	for (lvl = pgt->start_level; lvl < level; lvl++) {
+		ptep = table + lpae_index(pgt, lvl, iova);
+again:
+		desc = READ_ONCE(*ptep);
+		if (desc && !lpae_is_table(desc, lvl))
+			return -EEXIST;		/* a block covers the range */
+		if (desc) {
+			u64 *child = lpae_desc_table(desc);
+
+			if (atomic_long_read(lpae_users(child)) != LPAE_TABLE_DEAD) {
+				lpae_follow(pgt, ptep, desc);
+				table = child;
+				continue;
+			}
+			/* Dying: its killer frees it; we need a new one. */
+			if (!*spare)
+				return -EAGAIN;
+			if (cmpxchg64(ptep, desc, lpae_table_desc(pgt, *spare)) != desc)
+				goto again;
+		} else {
+			if (!*spare)
+				return -EAGAIN;
+			if (!lpae_claim(table, 1))
+				goto restart;
+			if (cmpxchg64(ptep, 0, lpae_table_desc(pgt, *spare))) {
+				lpae_release(pgt, table, 1);
+				goto again;
+			}
+		}
+		lpae_sync(pgt, ptep, 1);
+		table = *spare;
+		*spare = NULL;
+	}
+
+	if (!lpae_claim(table, n))
+		goto restart;
+	first = lpae_index(pgt, level, iova);
+	ptep = table + first;
+	for (i = 0; i < n; i++) {
+		u64 *child;
+
+		desc = READ_ONCE(ptep[i]);
+		if (!desc)
+			continue;
+		/* Emptied tables where a block goes: take them out. */
+		child = lpae_is_table(desc, level) ? lpae_desc_table(desc) : NULL;
+		if (child && lpae_prune(pgt, table, first + i, child,
+					iova + i * size, level + 1))
+			continue;
+		lpae_release(pgt, table, n);
+		return -EEXIST;
+	}
+
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(ptep[i], lpae_leaf_desc(paddr + i * size, level, attrs));
+	lpae_sync(pgt, ptep, n);
+	return 0;
+}
+
+static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
+			       unsigned long iova, unsigned long last,
+			       struct iommu_iotlb_gather *gather, bool *stop);
+
+static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct lpae_pgtable *pgt = to_lpae(ops);
+	unsigned long per_table, done = 0;
+	u64 *spare = NULL, attrs;
+	size_t size;
+	int level, ret;
+
+	level = lpae_level_of(pgt, pgsize);
+	if (level < 0 || !(pgsize & pgt->iop.cfg.pgsize_bitmap) || !pgcount ||
+	    (iova | paddr) & (pgsize - 1))
+		return -EINVAL;
+	if (check_mul_overflow(pgsize, pgcount, &size) ||
+	    (iova + size - 1) >> pgt->ias || iova + size - 1 < iova ||
+	    (paddr + size - 1) >> pgt->oas || paddr + size - 1 < paddr)
+		return -ERANGE;
+	ret = lpae_prot_attrs(pgt, prot, &attrs);
+	if (ret)
+		return ret;
+
+	per_table = 1UL << lpae_bits(pgt);
+	while (done < size) {
+		unsigned long at = iova + done;
+		unsigned int n;
+
+		/* As many slots as the rest of this table holds */
+		n = min(per_table - lpae_index(pgt, level, at),
+			(size - done) / pgsize);
+		rcu_read_lock();
+		ret = lpae_map_run(pgt, at, paddr + done, level, n, attrs, &spare);
+		rcu_read_unlock();
+		if (ret == -EAGAIN) {
+			spare = lpae_alloc_table(pgt, gfp);
+			if (spare)
+				continue;
+			ret = -ENOMEM;
+		}
+		if (ret)
+			break;
+		done += (unsigned long)n * pgsize;
+	}
+	if (spare)
+		lpae_free_table(pgt, spare);
+
+	if (ret && done) {
+		bool stop = false;
+
+		/* All or nothing: take back what this call mapped. */
+		rcu_read_lock();
+		lpae_unmap_level(pgt, pgt->root, pgt->start_level, iova,
+				 iova + done - 1, NULL, &stop);
+		rcu_read_unlock();
+		io_pgtable_tlb_flush_walk(&pgt->iop, iova, done, lpae_granule(pgt));
+	}
+	if (!ret)
+		*mapped += size;
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Unmap and lookup
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Clear the leaves of [@iova, @last] under @table, which sits at @level and
+ * spans the whole range, from @iova upwards.  Stops, setting *@stop, at an
+ * empty slot or at a block reaching outside the range.  Returns the bytes
+ * cleared.  A NULL @gather means the caller invalidates by itself.
+ */
+static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
+			       unsigned long iova, unsigned long last,
+			       struct iommu_iotlb_gather *gather, bool *stop)
+{
+	size_t size = lpae_entry_size(pgt, level);
+	unsigned int first = lpae_index(pgt, level, iova), cleared = 0;
+	unsigned long start = iova;
+
+	while (!*stop && iova <= last) {
+		u64 *ptep = table + lpae_index(pgt, level, iova);
+		unsigned long slot_last = iova | (size - 1);
+		u64 desc = READ_ONCE(*ptep);
+
+		if (lpae_is_table(desc, level)) {
+			iova += lpae_unmap_level(pgt, lpae_desc_table(desc),
+						 level + 1, iova,
+						 min(last, slot_last), gather, stop);
+			continue;
+		}
+		if (!desc || iova & (size - 1) || slot_last > last) {
+			*stop = true;
+			break;
+		}
+		WRITE_ONCE(*ptep, 0);
+		cleared++;
+		if (gather && !iommu_iotlb_gather_queued(gather))
+			io_pgtable_tlb_add_page(&pgt->iop, gather, iova, size);
+		iova = slot_last + 1;
+	}
+
+	if (cleared) {
+		unsigned int span = lpae_index(pgt, level, iova - 1) - first + 1;
+
+		lpae_sync(pgt, table + first, span);
+		lpae_release(pgt, table, cleared);
+	}
+	return iova - start;
+}
+
+static size_t lpae_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
+			       size_t pgsize, size_t pgcount,
+			       struct iommu_iotlb_gather *gather)
+{
+	struct lpae_pgtable *pgt = to_lpae(ops);
+	bool stop = false;
+	size_t size, done;
+
+	if (!is_power_of_2(pgsize) || !(pgsize & pgt->iop.cfg.pgsize_bitmap) ||
+	    !pgcount || iova & (pgsize - 1) ||
+	    check_mul_overflow(pgsize, pgcount, &size) ||
+	    (iova + size - 1) >> pgt->ias || iova + size - 1 < iova) {
+		pr_warn_ratelimited("unmap of %zu x %#zx at %#lx out of bounds\n",
+				    pgcount, pgsize, iova);
+		return 0;
+	}
+
+	rcu_read_lock();
+	done = lpae_unmap_level(pgt, pgt->root, pgt->start_level, iova,
+				iova + size - 1, gather, &stop);
+	rcu_read_unlock();
+	return done;
+}
+
+/* The leaf translating @iova and its level, or 0 */
+static u64 lpae_lookup(struct lpae_pgtable *pgt, unsigned long iova, int *level)
+{
+	u64 *table = pgt->root, desc = 0;
+	int lvl;
+
+	if (iova >> pgt->ias)
+		return 0;
+
+	rcu_read_lock();
+	for (lvl = pgt->start_level; lvl <= LPAE_LAST_LEVEL; lvl++) {
+		desc = READ_ONCE(table[lpae_index(pgt, lvl, iova)]);
+		if (!lpae_is_table(desc, lvl))
+			break;
+		table = lpae_desc_table(desc);
+	}
+	rcu_read_unlock();
+
+	*level = lvl;
+	return desc;
+}
+
+static phys_addr_t lpae_iova_to_phys(struct io_pgtable_ops *ops,
+				     unsigned long iova)
+{
+	struct lpae_pgtable *pgt = to_lpae(ops);
+	int level;
+	u64 desc = lpae_lookup(pgt, iova, &level);
+
+	if (!desc)
+		return 0;
+	return lpae_desc_phys(desc) | (iova & (lpae_entry_size(pgt, level) - 1));
+}
+
+/* ------------------------------------------------------------------------
+ * Dirty tracking (hardware DBM)
+ * ------------------------------------------------------------------------
+ */
+
+static void lpae_dirty_level(struct lpae_pgtable *pgt, u64 *table, int level,
+			     unsigned long iova, unsigned long last,
+			     unsigned long flags, struct iommu_dirty_bitmap *dirty)
+{
+	size_t size = lpae_entry_size(pgt, level);
+
+	for (;;) {
+		u64 *ptep = table + lpae_index(pgt, level, iova);
+		unsigned long slot_last = iova | (size - 1);
+		u64 desc = READ_ONCE(*ptep);
+
+		if (lpae_is_table(desc, level)) {
+			lpae_dirty_level(pgt, lpae_desc_table(desc), level + 1,
+					 iova, min(last, slot_last), flags, dirty);
+		} else if ((desc & LPAE_PTE_DBM) && !(desc & LPAE_PTE_AP_RDONLY)) {
+			iommu_dirty_bitmap_record(dirty, iova & ~(size - 1), size);
+			if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+				set_bit(__ffs64(LPAE_PTE_AP_RDONLY),
+					(unsigned long *)ptep);
+		}
+		if (slot_last >= last)
+			break;
+		iova = slot_last + 1;
+	}
+}
+
+static int lpae_read_and_clear_dirty(struct io_pgtable_ops *ops,
+				     unsigned long iova, size_t size,
+				     unsigned long flags,
+				     struct iommu_dirty_bitmap *dirty)
+{
+	struct lpae_pgtable *pgt = to_lpae(ops);
+
+	if (!(pgt->quirks & IO_PGTABLE_QUIRK_ARM_HD))
+		return -EINVAL;
+	if (!size || (iova + size - 1) >> pgt->ias || iova + size - 1 < iova)
+		return -ERANGE;
+
+	rcu_read_lock();
+	lpae_dirty_level(pgt, pgt->root, pgt->start_level, iova, iova + size - 1,
+			 flags, dirty);
+	rcu_read_unlock();
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Reclaim of empty tables
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Kill and unlink the empty tables under @table, children before parents
+ * so that a table emptied by the loss of its children goes in the same
+ * pass.  @base is the first IOVA @table translates.
+ */
+static void lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
+		      unsigned long base, struct list_head *dead)
+{
+	unsigned int i, entries = 1U << (level == pgt->start_level ?
+					 pgt->root_bits : lpae_bits(pgt));
+	size_t size = lpae_entry_size(pgt, level);
+
+	for (i = 0; i < entries; i++) {
+		u64 desc = READ_ONCE(table[i]);
+		unsigned long child_base = base + i * size;
+		u64 *child;
+
+		if (!lpae_is_table(desc, level))
+			continue;
+		child = lpae_desc_table(desc);
+		if (atomic_long_read(lpae_users(child)) == LPAE_TABLE_DEAD)
+			continue;	/* a mapper's, on its way to the graveyard */
+		lpae_reap(pgt, child, level + 1, child_base, dead);
+		if (!lpae_kill(child))
+			continue;
+		if (lpae_unlink(pgt, &table[i], child))
+			atomic_long_dec(lpae_users(table));
+		lpae_mark_dead(child, child_base, level + 1, dead);
+	}
+}
+
+static unsigned int lpae_reclaim(struct lpae_pgtable *pgt)
+{
+	struct page *page, *next;
+	unsigned int freed = 0;
+	LIST_HEAD(dead);
+
+	mutex_lock(&pgt->reclaim_lock);
+	lpae_reap(pgt, pgt->root, pgt->start_level, 0, &dead);
+	spin_lock_irq(&pgt->graveyard_lock);
+	list_splice_tail_init(&pgt->graveyard, &dead);
+	spin_unlock_irq(&pgt->graveyard_lock);
+
+	if (!list_empty(&dead)) {
+		/* No walk through a dead table may outlive its memory. */
+		list_for_each_entry(page, &dead, lru) {
+			int level = page->index & LPAE_LAST_LEVEL;
+
+			io_pgtable_tlb_flush_walk(&pgt->iop,
+						  page->index & ~LPAE_LAST_LEVEL,
+						  lpae_entry_size(pgt, level - 1),
+						  lpae_granule(pgt));
+		}
+		/* ... nor a CPU walking it under rcu_read_lock(). */
+		synchronize_rcu();
+		list_for_each_entry_safe(page, next, &dead, lru) {
+			list_del(&page->lru);
+			lpae_free_table(pgt, page_address(page));
+			freed++;
+		}
+	}
+	mutex_unlock(&pgt->reclaim_lock);
+	return freed;
+}
+
+static void lpae_reclaim_work(struct work_struct *work)
+{
+	struct lpae_pgtable *pgt = container_of(to_delayed_work(work),
+						struct lpae_pgtable,
+						reclaim_work);
+
+	lpae_reclaim(pgt);
+}
+
+/* ------------------------------------------------------------------------
+ * Allocation and release
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * The granule: the CPU's page size if the IOMMU has it, else the smallest
+ * larger one (a smaller one could not map a CPU page on its own), else the
+ * largest.  Returns its log2, or 0.
+ */
+static unsigned int lpae_pick_granule(unsigned long sizes)
+{
+	unsigned long granules = sizes & (SZ_4K | SZ_16K | SZ_64K);
+	unsigned long larger = granules & ~(PAGE_SIZE | (PAGE_SIZE - 1));
+
+	if (granules & PAGE_SIZE)
+		return PAGE_SHIFT;
+	if (larger)
+		return __ffs(larger);
+	return granules ? __fls(granules) : 0;
+}
+
+static void lpae_set_s1_regs(struct lpae_pgtable *pgt,
+			     struct io_pgtable_cfg *cfg)
+{
+	typeof(cfg->arm_lpae_s1_cfg) *s1 = &cfg->arm_lpae_s1_cfg;
+	unsigned int ips = 0;
+
+	while (lpae_ips_bits[ips] < pgt->oas)
+		ips++;
+
+	s1->ttbr = virt_to_phys(pgt->root);
+	s1->tcr.tsz = 64 - pgt->ias;
+	s1->tcr.tg = pgt->pg_shift == 12 ? ARM_LPAE_TCR_TG0_4K :
+		     pgt->pg_shift == 14 ? ARM_LPAE_TCR_TG0_16K :
+					   ARM_LPAE_TCR_TG0_64K;
+	s1->tcr.ips = ips;
+	if (pgt->coherent) {
+		s1->tcr.sh = ARM_LPAE_TCR_SH_IS;
+		s1->tcr.irgn = ARM_LPAE_TCR_RGN_WBWA;
+		s1->tcr.orgn = ARM_LPAE_TCR_RGN_WBWA;
+	} else {
+		s1->tcr.sh = ARM_LPAE_TCR_SH_OS;
+		s1->tcr.irgn = ARM_LPAE_TCR_RGN_NC;
+		s1->tcr.orgn = pgt->quirks & IO_PGTABLE_QUIRK_ARM_OUTER_WBWA ?
+			       ARM_LPAE_TCR_RGN_WBWA : ARM_LPAE_TCR_RGN_NC;
+	}
+	s1->mair = LPAE_MAIR_ATTR_WBRWA << (8 * LPAE_MAIR_IDX_WBRWA) |
+		   LPAE_MAIR_ATTR_NC << (8 * LPAE_MAIR_IDX_NC) |
+		   LPAE_MAIR_ATTR_DEV << (8 * LPAE_MAIR_IDX_DEV);
+}
+
+static const struct io_pgtable_ops lpae_ops = {
+	.map_pages		= lpae_map_pages,
+	.unmap_pages		= lpae_unmap_pages,
+	.iova_to_phys		= lpae_iova_to_phys,
+	.read_and_clear_dirty	= lpae_read_and_clear_dirty,
+};
+
+static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
+					void *cookie)
+{
+	const unsigned long known = IO_PGTABLE_QUIRK_ARM_NS |
+				    IO_PGTABLE_QUIRK_NO_PERMS |
+				    IO_PGTABLE_QUIRK_ARM_OUTER_WBWA |
+				    IO_PGTABLE_QUIRK_ARM_HD;
+	unsigned int pg_shift = lpae_pick_granule(cfg->pgsize_bitmap);
+	struct lpae_pgtable *pgt;
+	unsigned int levels;
+	unsigned long sizes;
+
+	if (cfg->quirks & ~known || !pg_shift ||
+	    cfg->ias < LPAE_MIN_ADDR_BITS || cfg->ias > LPAE_MAX_INPUT_BITS ||
+	    cfg->oas < LPAE_MIN_ADDR_BITS ||
+	    (!cfg->coherent_walk && !cfg->iommu_dev) ||
+	    /* the walker updates dirty state in the tables it reads */
+	    (cfg->quirks & IO_PGTABLE_QUIRK_ARM_HD && !cfg->coherent_walk)) {
+		pr_warn_ratelimited("stage-1 table: unsupported configuration (quirks %#lx, sizes %#lx, ias %u, oas %u)\n",
+				    cfg->quirks, cfg->pgsize_bitmap, cfg->ias,
+				    cfg->oas);
+		return NULL;
+	}
+
+	pgt = kzalloc(sizeof(*pgt), GFP_KERNEL);
+	if (!pgt)
+		return NULL;
+
+	pgt->dev = cfg->iommu_dev;
+	pgt->coherent = cfg->coherent_walk;
+	pgt->quirks = cfg->quirks;
+	pgt->pg_shift = pg_shift;
+	pgt->ias = cfg->ias;
+	/* Descriptors here hold 48 output bits; larger PAs cannot be mapped. */
+	pgt->oas = min(cfg->oas, LPAE_MAX_OUTPUT_BITS);
+	levels = DIV_ROUND_UP(pgt->ias - pg_shift, lpae_bits(pgt));
+	pgt->start_level = LPAE_LAST_LEVEL + 1 - levels;
+	pgt->root_bits = pgt->ias - pg_shift - (levels - 1) * lpae_bits(pgt);
+	mutex_init(&pgt->reclaim_lock);
+	INIT_DELAYED_WORK(&pgt->reclaim_work, lpae_reclaim_work);
+	spin_lock_init(&pgt->graveyard_lock);
+	INIT_LIST_HEAD(&pgt->graveyard);
+
+	pgt->root = lpae_alloc_table(pgt, GFP_KERNEL);
+	if (!pgt->root) {
+		kfree(pgt);
+		return NULL;
+	}
+
+	sizes = 1UL << pg_shift | lpae_entry_size(pgt, 2);
+	if (lpae_leaf_level(pgt, 1))
+		sizes |= lpae_entry_size(pgt, 1);
+	cfg->pgsize_bitmap = (sizes & cfg->pgsize_bitmap) | 1UL << pg_shift;
+	cfg->oas = pgt->oas;
+	lpae_set_s1_regs(pgt, cfg);
+	pgt->iop.ops = lpae_ops;
+	return &pgt->iop;
+}
+
+static void lpae_free_level(struct lpae_pgtable *pgt, u64 *table, int level)
+{
+	unsigned int i, entries = 1U << (level == pgt->start_level ?
+					 pgt->root_bits : lpae_bits(pgt));
+
+	for (i = 0; i < entries && level < LPAE_LAST_LEVEL; i++)
+		if (lpae_is_table(table[i], level))
+			lpae_free_level(pgt, lpae_desc_table(table[i]), level + 1);
+	lpae_free_table(pgt, table);
+}
+
+static void lpae_free(struct io_pgtable *iop)
+{
+	struct lpae_pgtable *pgt = container_of(iop, struct lpae_pgtable, iop);
+	struct page *page, *next;
+
+	cancel_delayed_work_sync(&pgt->reclaim_work);
+	list_for_each_entry_safe(page, next, &pgt->graveyard, lru) {
+		list_del(&page->lru);
+		lpae_free_table(pgt, page_address(page));
+	}
+	lpae_free_level(pgt, pgt->root, pgt->start_level);
+	WARN_ON(atomic_long_read(&pgt->nr_tables));
+	kfree(pgt);
+}
+
+struct io_pgtable_init_fns io_pgtable_arm_64_lpae_s1_init_fns = {
+	.alloc	= lpae_alloc_s1,
+	.free	= lpae_free,
+};
+
+/* ------------------------------------------------------------------------
+ * For the KUnit suite
+ * ------------------------------------------------------------------------
+ */
+
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned long io_pgtable_arm_nr_tables(struct io_pgtable_ops *ops)
+{
+	return atomic_long_read(&to_lpae(ops)->nr_tables);
+}
+EXPORT_SYMBOL_IF_KUNIT(io_pgtable_arm_nr_tables);
+
+unsigned int io_pgtable_arm_reclaim(struct io_pgtable_ops *ops)
+{
+	return lpae_reclaim(to_lpae(ops));
+}
+EXPORT_SYMBOL_IF_KUNIT(io_pgtable_arm_reclaim);
+
+u64 io_pgtable_arm_leaf(struct io_pgtable_ops *ops, unsigned long iova,
+			int *level)
+{
+	return lpae_lookup(to_lpae(ops), iova, level);
+}
+EXPORT_SYMBOL_IF_KUNIT(io_pgtable_arm_leaf);
+#endif
