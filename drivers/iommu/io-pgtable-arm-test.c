@@ -1388,6 +1388,26 @@ static void lpae_test_tlb_gather(struct kunit *test)
 }
 
 /*
+ * The spans of the @inter intermediate tables above a last-level table
+ * translating @base, appended to @want from @nr; returns the new count.
+ */
+static unsigned int lpae_test_want_inter(const struct lpae_test_param *p,
+					 unsigned long base, unsigned int inter,
+					 struct lpae_test_span *want,
+					 unsigned int nr)
+{
+	int lvl;
+
+	for (lvl = 3 - inter; lvl <= 2; lvl++) {
+		unsigned long span = lpae_test_lvl_size(p, lvl - 1);
+
+		want[nr++] = (struct lpae_test_span){ ALIGN_DOWN(base, span),
+						      span };
+	}
+	return nr;
+}
+
+/*
  * Tables that empty out are freed by the reclaim, each after a walk
  * invalidation of everything it translated; tables holding a page, a block
  * or a table in use stay.
@@ -1403,7 +1423,6 @@ static void lpae_test_reclaim_tables(struct kunit *test)
 	unsigned int inter = lpae_test_inter(p, 48), nr, i;
 	const phys_addr_t pa = LPAE_TEST_PBASE;
 	struct lpae_test_span want[8];
-	int lvl;
 
 	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base, pa, blk, 1,
 					    LPAE_TEST_RW), 0);
@@ -1449,13 +1468,7 @@ static void lpae_test_reclaim_tables(struct kunit *test)
 	/* with nothing left under them, all but the root go */
 	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base, blk, 1), blk);
 	KUNIT_EXPECT_EQ(test, lpae_test_reclaim(test, pt), inter);
-	nr = 0;
-	for (lvl = 3 - inter; lvl <= 2; lvl++) {
-		unsigned long span = lpae_test_lvl_size(p, lvl - 1);
-
-		want[nr++] = (struct lpae_test_span){ ALIGN_DOWN(base, span),
-						      span };
-	}
+	nr = lpae_test_want_inter(p, base, inter, want, 0);
 	lpae_test_expect_spans(test, "walks", fake->walks, fake->nr_walks,
 			       want, nr);
 	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops), 1UL);
@@ -1480,12 +1493,7 @@ static void lpae_test_reclaim_tables(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lpae_test_reclaim(test, pt), 4 + inter);
 	for (nr = 0; nr < 4; nr++)
 		want[nr] = (struct lpae_test_span){ base + nr * blk, blk };
-	for (lvl = 3 - inter; lvl <= 2; lvl++) {
-		unsigned long span = lpae_test_lvl_size(p, lvl - 1);
-
-		want[nr++] = (struct lpae_test_span){ ALIGN_DOWN(base, span),
-						      span };
-	}
+	nr = lpae_test_want_inter(p, base, inter, want, nr);
 	lpae_test_expect_spans(test, "walks", fake->walks, fake->nr_walks,
 			       want, nr);
 	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops), 1UL);
