@@ -20,6 +20,9 @@
  *  - permissions, memory types and quirks land in the descriptor bits;
  *  - an empty table is freed only after a walk invalidation of its whole
  *    span, and a table still in use is kept;
+ *  - dirty state is reported and cleaned as the HD quirk promises;
+ *  - two threads mapping and unmapping in one table while the reclaim
+ *    takes it out under them always see exactly their own translations;
  *  - thousands of random operations agree with a reference model.  That
  *    case prints its seed so that a failure can be replayed with
  *    io_pgtable_arm_test.seed=N.
@@ -36,6 +39,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/io-pgtable.h>
 #include <linux/iommu.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
@@ -1311,6 +1315,191 @@ static void lpae_test_quirk_bits(struct kunit *test)
 	lpae_test_expect_range(test, pt, base + blk, blk, pa);
 }
 
+/*
+ * Dirty state with HD: a writable leaf starts dirty, is reported (here
+ * through the gather of a bitmap-less struct iommu_dirty_bitmap, which
+ * iommu_dirty_bitmap_record() widens to cover each dirty leaf) and made
+ * clean unless IOMMU_DIRTY_NO_CLEAR; read-only leaves and holes never are.
+ */
+static void lpae_test_dirty(struct kunit *test)
+{
+	const struct lpae_test_param *p = test->param_value;
+	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
+	const unsigned long base = SZ_4G;
+	const phys_addr_t pa = LPAE_TEST_PBASE;
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap dirty = { .gather = &gather };
+	struct lpae_test_pt *pt = lpae_test_create(test, p,
+						   IO_PGTABLE_QUIRK_ARM_HD);
+	struct io_pgtable_ops *ops = pt->ops;
+
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base, pa, g, 1,
+					    LPAE_TEST_RW), 0);
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + g, pa, g, 1,
+					    IOMMU_READ), 0);
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + 4 * g, pa, g, 1,
+					    LPAE_TEST_RW), 0);
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + blk, pa, blk, 1,
+					    LPAE_TEST_RW), 0);
+
+	/* the read-only page and the holes around it are never dirty */
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, base + g, 3 * g,
+							0, &dirty), 0);
+	KUNIT_EXPECT_EQ(test, gather.end, 0UL);
+
+	/* a fresh writable page is dirty; reading it cleans it */
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, base, g, 0,
+							&dirty), 0);
+	KUNIT_EXPECT_EQ(test, gather.start, base);
+	KUNIT_EXPECT_EQ(test, gather.end, base + g - 1);
+	KUNIT_EXPECT_TRUE(test, lpae_test_leaf(test, pt, base, 3) &
+			  LPAE_PTE_AP_RDONLY);
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, base, g, 0,
+							&dirty), 0);
+	KUNIT_EXPECT_EQ(test, gather.end, 0UL);
+	/* still mapped, at the same place */
+	lpae_test_expect_range(test, pt, base, g, pa);
+
+	/* NO_CLEAR reports without cleaning, so it reports again */
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, base + 4 * g, g,
+							IOMMU_DIRTY_NO_CLEAR,
+							&dirty), 0);
+	KUNIT_EXPECT_EQ(test, gather.start, base + 4 * g);
+	KUNIT_EXPECT_EQ(test, gather.end, base + 5 * g - 1);
+	KUNIT_EXPECT_FALSE(test, lpae_test_leaf(test, pt, base + 4 * g, 3) &
+			   LPAE_PTE_AP_RDONLY);
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, base + 4 * g, g,
+							IOMMU_DIRTY_NO_CLEAR,
+							&dirty), 0);
+	KUNIT_EXPECT_EQ(test, gather.end, base + 5 * g - 1);
+
+	/* a block is reported whole, even when asked about one page of it */
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, base + blk + g, g,
+							0, &dirty), 0);
+	KUNIT_EXPECT_EQ(test, gather.start, base + blk);
+	KUNIT_EXPECT_EQ(test, gather.end, base + 2 * blk - 1);
+
+	/* ranges beyond ias are refused */
+	KUNIT_EXPECT_EQ(test, ops->read_and_clear_dirty(ops, 1UL << 48, g, 0,
+							&dirty), -ERANGE);
+}
+
+/*
+ * Concurrency: map and unmap from two threads in the same last-level table
+ * while the reclaim keeps taking out whatever table is empty at the moment.
+ * The threads' pages interleave, so each map may meet a table that is
+ * dying, gone, or being refilled by the other thread; every translation
+ * must still be exactly what its thread mapped.
+ */
+#define LPAE_TEST_STRESS_ROUNDS	4000
+
+struct lpae_test_stress {
+	struct io_pgtable_ops *ops;
+	unsigned long base, granule;
+	unsigned int lane;
+	atomic_t *errors, *adds;
+	struct completion done;
+};
+
+static void lpae_test_stress_add(struct iommu_iotlb_gather *gather,
+				 unsigned long iova, size_t granule,
+				 void *cookie)
+{
+	struct lpae_test_stress *st = cookie;
+
+	atomic_inc(st->adds);
+}
+
+static void lpae_test_stress_walk(unsigned long iova, size_t size,
+				  size_t granule, void *cookie)
+{
+}
+
+static void lpae_test_stress_all(void *cookie)
+{
+}
+
+static const struct iommu_flush_ops lpae_test_stress_ops = {
+	.tlb_add_page = lpae_test_stress_add,
+	.tlb_flush_walk = lpae_test_stress_walk,
+	.tlb_flush_all = lpae_test_stress_all,
+};
+
+static int lpae_test_stress_thread(void *data)
+{
+	struct lpae_test_stress *st = data;
+	struct io_pgtable_ops *ops = st->ops;
+	struct iommu_iotlb_gather gather;
+	unsigned int i;
+
+	for (i = 0; i < LPAE_TEST_STRESS_ROUNDS; i++) {
+		/* lanes 0 and 1 take alternate pages of the same table */
+		unsigned long iova = st->base + (2 * (i % 8) + st->lane) *
+					      st->granule;
+		phys_addr_t pa = LPAE_TEST_PA(st->lane) + i * st->granule;
+		size_t mapped = 0;
+
+		if (ops->map_pages(ops, iova, pa, st->granule, 1,
+				   LPAE_TEST_RW, GFP_KERNEL, &mapped) ||
+		    mapped != st->granule ||
+		    ops->iova_to_phys(ops, iova) != pa)
+			atomic_inc(st->errors);
+		iommu_iotlb_gather_init(&gather);
+		if (ops->unmap_pages(ops, iova, st->granule, 1, &gather) !=
+		    st->granule || ops->iova_to_phys(ops, iova))
+			atomic_inc(st->errors);
+		cond_resched();
+	}
+	complete(&st->done);
+	return 0;
+}
+
+static void lpae_test_concurrent(struct kunit *test)
+{
+	const struct lpae_test_param *p = test->param_value;
+	struct lpae_test_stress st[2];
+	atomic_t errors = ATOMIC_INIT(0), adds = ATOMIC_INIT(0);
+	struct io_pgtable_cfg cfg;
+	struct io_pgtable_ops *ops;
+	unsigned int i, reclaimed = 0;
+
+	lpae_test_cfg(test, &cfg, p, 48, 48, p->coherent, 0);
+	cfg.tlb = &lpae_test_stress_ops;
+	ops = alloc_io_pgtable_ops(ARM_64_LPAE_S1, &cfg, &st[0]);
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+
+	for (i = 0; i < ARRAY_SIZE(st); i++) {
+		struct task_struct *t;
+
+		st[i] = (struct lpae_test_stress) {
+			.ops = ops, .base = SZ_4G, .granule = lpae_test_gran(p),
+			.lane = i, .errors = &errors, .adds = &adds,
+		};
+		init_completion(&st[i].done);
+		t = kthread_run(lpae_test_stress_thread, &st[i],
+				"lpae-stress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	while (!completion_done(&st[0].done) || !completion_done(&st[1].done)) {
+		reclaimed += io_pgtable_arm_reclaim(ops);
+		cond_resched();
+	}
+	wait_for_completion(&st[0].done);
+	wait_for_completion(&st[1].done);
+
+	kunit_info(test, "%u tables reclaimed under load\n", reclaimed);
+	KUNIT_EXPECT_EQ(test, atomic_read(&errors), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&adds),
+			2 * LPAE_TEST_STRESS_ROUNDS);
+	io_pgtable_arm_reclaim(ops);
+	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(ops), 1UL);
+	free_io_pgtable_ops(ops);
+}
+
 /* ---- Invalidation ---- */
 
 static void lpae_test_tlb_gather(struct kunit *test)
@@ -1862,6 +2051,8 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_deferred_reclaim,
 			 lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_differential, lpae_test_walks_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_dirty, lpae_test_granules_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_concurrent, lpae_test_walks_gen_params),
 	{}
 };
 
