@@ -9,22 +9,18 @@
  * the input size needs fewer bits.  A descriptor is empty, a leaf (a page at
  * level 3, a block at level 2, and at level 1 with 4K) or a table pointer.
  *
- * Users of a table.  Every table counts, in the private word of its
- * struct page, its non-empty descriptors plus the slots that mappers have
- * claimed and not yet filled.  A count of zero means the table is empty;
- * LPAE_TABLE_DEAD means it is being taken out and must not be written.
- *
- * Concurrency.  map, unmap and iova_to_phys run without a lock on disjoint
- * ranges, as the DMA API calls them.  Tables appear with cmpxchg.  They go
- * away in one place only, lpae_reclaim(), run a while after a table became
- * empty: it marks an empty table dead (count 0 -> DEAD, which a mapper's
- * claim cannot pass), unlinks it, invalidates the walk cache for its span,
- * waits for an RCU grace period (every walker holds rcu_read_lock()) and
- * frees it.  A mapper that meets a dead table puts a new table in its slot
- * rather than wait.  Freeing late, and not from unmap, keeps unmap free of
- * synchronous invalidations and keeps a table that empties and refills
- * with every DMA (the common single-page case) from being freed and
- * reallocated each time.
+ * Concurrency.  map, unmap and iova_to_phys run on disjoint ranges, as the
+ * DMA API calls them, without locks or atomic operations on their fast
+ * path: a walk is a few loads under rcu_read_lock(), a new table goes in
+ * with one cmpxchg, and leaves are plain stores.  Tables go away in one
+ * place only, lpae_reclaim(), a while after an unmap: it raises a flag and
+ * waits for an RCU grace period, after which every mapper takes map_lock;
+ * under that lock it unlinks the tables that are empty, drops the flag,
+ * invalidates the walk cache over their spans, waits for a second grace
+ * period (for unmappers and lookups still inside) and frees them.  Freeing
+ * late, and not from unmap, keeps unmap free of synchronous invalidations,
+ * and keeps a table that empties and refills with every DMA (the common
+ * single-page case) from being freed and reallocated each time.
  *
  * Blocks are never split: an unmap stops at a block that reaches outside
  * its range, and returns how much it unmapped up to there.
@@ -55,7 +51,6 @@
 #define LPAE_MAX_INPUT_BITS	48
 #define LPAE_MIN_ADDR_BITS	32
 #define LPAE_MAX_OUTPUT_BITS	48
-#define LPAE_TABLE_DEAD		(-1L)
 /* How long a table may stay empty before it is freed */
 #define LPAE_RECLAIM_DELAY	HZ
 
@@ -74,6 +69,9 @@ struct lpae_pgtable {
 	unsigned long		quirks;
 	atomic_long_t		nr_tables;	/* table pages held, root too */
 
+	/* Set while reclaim unlinks tables: mappers then take map_lock */
+	bool			reclaiming;
+	spinlock_t		map_lock;	/* mappers against reclaim */
 	struct mutex		reclaim_lock;	/* one reclaim at a time */
 	struct delayed_work	reclaim_work;
 	/* Tables a mapper unlinked, waiting for reclaim to flush and free */
@@ -228,16 +226,9 @@ static void lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc)
 }
 
 /* ------------------------------------------------------------------------
- * Table memory and users
+ * Table memory
  * ------------------------------------------------------------------------
  */
-
-/* Our table pages are ours alone, so the struct page's private word is. */
-static atomic_long_t *lpae_users(u64 *table)
-{
-	BUILD_BUG_ON(sizeof(atomic_long_t) != sizeof(unsigned long));
-	return (atomic_long_t *)&virt_to_page(table)->private;
-}
 
 static unsigned int lpae_table_order(const struct lpae_pgtable *pgt)
 {
@@ -269,7 +260,6 @@ static u64 *lpae_alloc_table(struct lpae_pgtable *pgt, gfp_t gfp)
 			goto err_free;
 		}
 	}
-	atomic_long_set(lpae_users(table), 0);
 	atomic_long_inc(&pgt->nr_tables);
 	return table;
 
@@ -283,20 +273,8 @@ static void lpae_free_table(struct lpae_pgtable *pgt, u64 *table)
 	if (!pgt->coherent)
 		dma_unmap_single(pgt->dev, virt_to_phys(table),
 				 lpae_granule(pgt), DMA_TO_DEVICE);
-	set_page_private(virt_to_page(table), 0);
 	iommu_free_pages(table, lpae_table_order(pgt));
 	atomic_long_dec(&pgt->nr_tables);
-}
-
-/* Reserve @n slots of @table for a mapper; fails if the table is dying. */
-static bool lpae_claim(u64 *table, long n)
-{
-	return atomic_long_add_unless(lpae_users(table), n, LPAE_TABLE_DEAD);
-}
-
-static bool lpae_kill(u64 *table)
-{
-	return atomic_long_cmpxchg(lpae_users(table), 0, LPAE_TABLE_DEAD) == 0;
 }
 
 static void lpae_want_reclaim(struct lpae_pgtable *pgt)
@@ -304,12 +282,6 @@ static void lpae_want_reclaim(struct lpae_pgtable *pgt)
 	if (!delayed_work_pending(&pgt->reclaim_work))
 		queue_delayed_work(system_unbound_wq, &pgt->reclaim_work,
 				   LPAE_RECLAIM_DELAY);
-}
-
-static void lpae_release(struct lpae_pgtable *pgt, u64 *table, long n)
-{
-	if (!atomic_long_sub_return(n, lpae_users(table)) && table != pgt->root)
-		lpae_want_reclaim(pgt);
 }
 
 /*
@@ -325,60 +297,66 @@ static void lpae_mark_dead(u64 *table, unsigned long base, int level,
 	list_add_tail(&page->lru, list);
 }
 
-/*
- * Take the pointer to the dead @child out of @ptep, unless a mapper has
- * already replaced it.  Returns true if it was ours to take out.
- */
-static bool lpae_unlink(struct lpae_pgtable *pgt, u64 *ptep, u64 *child)
-{
-	u64 desc = READ_ONCE(*ptep);
-
-	/* Retry only if a mapper set the clean mark in between. */
-	while (lpae_is_table(desc, 0) && lpae_desc_table(desc) == child) {
-		u64 old = cmpxchg64(ptep, desc, 0);
-
-		if (old == desc) {
-			lpae_sync(pgt, ptep, 1);
-			return true;
-		}
-		desc = old;
-	}
-	return false;
-}
-
 /* ------------------------------------------------------------------------
  * Map
  * ------------------------------------------------------------------------
  */
 
-static void lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
-		      unsigned long base, struct list_head *dead);
+/* Nothing mapped under @table, which sits at @level */
+static bool lpae_subtree_empty(const struct lpae_pgtable *pgt, u64 *table,
+			       int level)
+{
+	unsigned int i, entries = 1U << lpae_bits(pgt);
+
+	for (i = 0; i < entries; i++) {
+		u64 desc = READ_ONCE(table[i]);
+
+		if (lpae_is_table(desc, level) &&
+		    lpae_subtree_empty(pgt, lpae_desc_table(desc), level + 1))
+			continue;
+		if (desc)
+			return false;
+	}
+	return true;
+}
+
+/* Every table under and including @table, for reclaim to free */
+static void lpae_collect(struct lpae_pgtable *pgt, u64 *table, int level,
+			 unsigned long base, struct list_head *dead)
+{
+	size_t size = lpae_entry_size(pgt, level);
+	unsigned int i, entries = 1U << lpae_bits(pgt);
+
+	for (i = 0; i < entries; i++)
+		if (lpae_is_table(table[i], level))
+			lpae_collect(pgt, lpae_desc_table(table[i]), level + 1,
+				     base + i * size, dead);
+	lpae_mark_dead(table, base, level, dead);
+}
 
 /*
- * A block is to go in slot @i of @table, which points to the table @child
- * at @level translating from @base.  Take @child out if nothing under it
- * is mapped any more; the tables go to the graveyard for reclaim to flush
- * and free.  Returns true if the slot is free now.
+ * A block is to go where @ptep points to a table (@desc) at @level that
+ * translates from @base.  If nothing under it is mapped any more, unlink
+ * it and hand its tables to reclaim.  Returns true if the slot is free.
  */
-static bool lpae_prune(struct lpae_pgtable *pgt, u64 *table, unsigned int i,
-		       u64 *child, unsigned long base, int level)
+static bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
+		       unsigned long base, int level)
 {
+	u64 *child = lpae_desc_table(desc);
 	unsigned long flags;
 	LIST_HEAD(dead);
 
-	lpae_reap(pgt, child, level, base, &dead);
-	if (lpae_kill(child)) {
-		if (lpae_unlink(pgt, &table[i], child))
-			atomic_long_dec(lpae_users(table));
-		lpae_mark_dead(child, base, level, &dead);
-	}
-	if (!list_empty(&dead)) {
-		spin_lock_irqsave(&pgt->graveyard_lock, flags);
-		list_splice_tail(&dead, &pgt->graveyard);
-		spin_unlock_irqrestore(&pgt->graveyard_lock, flags);
-		lpae_want_reclaim(pgt);
-	}
-	return !READ_ONCE(table[i]);
+	if (!lpae_subtree_empty(pgt, child, level) ||
+	    cmpxchg64(ptep, desc, 0) != desc)
+		return false;
+	lpae_sync(pgt, ptep, 1);
+
+	lpae_collect(pgt, child, level, base, &dead);
+	spin_lock_irqsave(&pgt->graveyard_lock, flags);
+	list_splice_tail(&dead, &pgt->graveyard);
+	spin_unlock_irqrestore(&pgt->graveyard_lock, flags);
+	lpae_want_reclaim(pgt);
+	return true;
 }
 
 /*
@@ -391,69 +369,71 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 			u64 **spare)
 {
 	size_t size = lpae_entry_size(pgt, level);
-	unsigned int first, i;
-	u64 *table, *ptep, desc;
+	u64 *table, *ptep, desc, old;
+	unsigned int i;
 	int lvl;
 
-restart:
 	table = pgt->root;
 	for (lvl = pgt->start_level; lvl < level; lvl++) {
 		ptep = table + lpae_index(pgt, lvl, iova);
-again:
 		desc = READ_ONCE(*ptep);
-		if (desc && !lpae_is_table(desc, lvl))
-			return -EEXIST;		/* a block covers the range */
-		if (desc) {
-			u64 *child = lpae_desc_table(desc);
-
-			if (atomic_long_read(lpae_users(child)) != LPAE_TABLE_DEAD) {
-				lpae_follow(pgt, ptep, desc);
-				table = child;
-				continue;
-			}
-			/* Dying: its killer frees it; we need a new one. */
+		if (!desc) {
 			if (!*spare)
 				return -EAGAIN;
-			if (cmpxchg64(ptep, desc, lpae_table_desc(pgt, *spare)) != desc)
-				goto again;
-		} else {
-			if (!*spare)
-				return -EAGAIN;
-			if (!lpae_claim(table, 1))
-				goto restart;
-			if (cmpxchg64(ptep, 0, lpae_table_desc(pgt, *spare))) {
-				lpae_release(pgt, table, 1);
-				goto again;
+			desc = lpae_table_desc(pgt, *spare);
+			old = cmpxchg64(ptep, 0, desc);
+			if (!old) {
+				lpae_sync(pgt, ptep, 1);
+				*spare = NULL;
+			} else {
+				desc = old;	/* another mapper was first */
 			}
 		}
-		lpae_sync(pgt, ptep, 1);
-		table = *spare;
-		*spare = NULL;
+		if (!lpae_is_table(desc, lvl))
+			return -EEXIST;		/* a block covers the range */
+		lpae_follow(pgt, ptep, desc);
+		table = lpae_desc_table(desc);
 	}
 
-	if (!lpae_claim(table, n))
-		goto restart;
-	first = lpae_index(pgt, level, iova);
-	ptep = table + first;
+	ptep = table + lpae_index(pgt, level, iova);
 	for (i = 0; i < n; i++) {
-		u64 *child;
-
 		desc = READ_ONCE(ptep[i]);
-		if (!desc)
-			continue;
-		/* Emptied tables where a block goes: take them out. */
-		child = lpae_is_table(desc, level) ? lpae_desc_table(desc) : NULL;
-		if (child && lpae_prune(pgt, table, first + i, child,
-					iova + i * size, level + 1))
-			continue;
-		lpae_release(pgt, table, n);
-		return -EEXIST;
+		/* Emptied tables where a block goes are taken out. */
+		if (desc && !(lpae_is_table(desc, level) &&
+			      lpae_prune(pgt, &ptep[i], desc, iova + i * size,
+					 level + 1)))
+			return -EEXIST;
 	}
 
 	for (i = 0; i < n; i++)
 		WRITE_ONCE(ptep[i], lpae_leaf_desc(paddr + i * size, level, attrs));
 	lpae_sync(pgt, ptep, n);
 	return 0;
+}
+
+/*
+ * Mappers normally run alone in their range; while reclaim unlinks tables
+ * they queue on map_lock instead, so that none writes into a table being
+ * taken out.  The flag is read under rcu_read_lock(), and reclaim waits for
+ * a grace period after setting it, so no mapper can miss it.
+ */
+static int lpae_map_locked(struct lpae_pgtable *pgt, unsigned long iova,
+			   phys_addr_t paddr, int level, unsigned int n,
+			   u64 attrs, u64 **spare)
+{
+	unsigned long flags;
+	int ret;
+
+	rcu_read_lock();
+	if (likely(!READ_ONCE(pgt->reclaiming))) {
+		ret = lpae_map_run(pgt, iova, paddr, level, n, attrs, spare);
+	} else {
+		spin_lock_irqsave(&pgt->map_lock, flags);
+		ret = lpae_map_run(pgt, iova, paddr, level, n, attrs, spare);
+		spin_unlock_irqrestore(&pgt->map_lock, flags);
+	}
+	rcu_read_unlock();
+	return ret;
 }
 
 static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
@@ -490,9 +470,8 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 		/* As many slots as the rest of this table holds */
 		n = min(per_table - lpae_index(pgt, level, at),
 			(size - done) / pgsize);
-		rcu_read_lock();
-		ret = lpae_map_run(pgt, at, paddr + done, level, n, attrs, &spare);
-		rcu_read_unlock();
+		ret = lpae_map_locked(pgt, at, paddr + done, level, n, attrs,
+				      &spare);
 		if (ret == -EAGAIN) {
 			spare = lpae_alloc_table(pgt, gfp);
 			if (spare)
@@ -566,7 +545,7 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 		unsigned int span = lpae_index(pgt, level, iova - 1) - first + 1;
 
 		lpae_sync(pgt, table + first, span);
-		lpae_release(pgt, table, cleared);
+		lpae_want_reclaim(pgt);
 	}
 	return iova - start;
 }
@@ -685,44 +664,65 @@ static int lpae_read_and_clear_dirty(struct io_pgtable_ops *ops,
  */
 
 /*
- * Kill and unlink the empty tables under @table, children before parents
- * so that a table emptied by the loss of its children goes in the same
- * pass.  @base is the first IOVA @table translates.
+ * Unlink the empty tables under @table, children before parents so that a
+ * table emptied by the loss of its children goes in the same pass.  @base
+ * is the first IOVA @table translates.  Returns true if @table is empty
+ * now.  With @dead NULL, only tells whether anything would go.
  */
-static void lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
-		      unsigned long base, struct list_head *dead)
+static bool lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
+		      unsigned long base, struct list_head *dead, bool *found)
 {
 	unsigned int i, entries = 1U << (level == pgt->start_level ?
 					 pgt->root_bits : lpae_bits(pgt));
 	size_t size = lpae_entry_size(pgt, level);
+	bool empty = true;
 
 	for (i = 0; i < entries; i++) {
 		u64 desc = READ_ONCE(table[i]);
 		unsigned long child_base = base + i * size;
 		u64 *child;
 
-		if (!lpae_is_table(desc, level))
+		if (!desc)
 			continue;
+		if (!lpae_is_table(desc, level)) {
+			empty = false;
+			continue;
+		}
 		child = lpae_desc_table(desc);
-		if (atomic_long_read(lpae_users(child)) == LPAE_TABLE_DEAD)
-			continue;	/* a mapper's, on its way to the graveyard */
-		lpae_reap(pgt, child, level + 1, child_base, dead);
-		if (!lpae_kill(child))
+		if (!lpae_reap(pgt, child, level + 1, child_base, dead, found)) {
+			empty = false;
 			continue;
-		if (lpae_unlink(pgt, &table[i], child))
-			atomic_long_dec(lpae_users(table));
+		}
+		*found = true;
+		if (!dead) {
+			empty = false;
+			continue;
+		}
+		WRITE_ONCE(table[i], 0);
+		lpae_sync(pgt, &table[i], 1);
 		lpae_mark_dead(child, child_base, level + 1, dead);
 	}
+	return empty;
 }
 
 static unsigned int lpae_reclaim(struct lpae_pgtable *pgt)
 {
 	struct page *page, *next;
 	unsigned int freed = 0;
+	bool found = false;
 	LIST_HEAD(dead);
 
 	mutex_lock(&pgt->reclaim_lock);
-	lpae_reap(pgt, pgt->root, pgt->start_level, 0, &dead);
+	/* A look without stopping mappers first: usually nothing is empty. */
+	lpae_reap(pgt, pgt->root, pgt->start_level, 0, NULL, &found);
+	if (found) {
+		WRITE_ONCE(pgt->reclaiming, true);
+		synchronize_rcu();
+		spin_lock_irq(&pgt->map_lock);
+		lpae_reap(pgt, pgt->root, pgt->start_level, 0, &dead, &found);
+		spin_unlock_irq(&pgt->map_lock);
+		WRITE_ONCE(pgt->reclaiming, false);
+	}
 	spin_lock_irq(&pgt->graveyard_lock);
 	list_splice_tail_init(&pgt->graveyard, &dead);
 	spin_unlock_irq(&pgt->graveyard_lock);
@@ -855,6 +855,7 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 	levels = DIV_ROUND_UP(pgt->ias - pg_shift, lpae_bits(pgt));
 	pgt->start_level = LPAE_LAST_LEVEL + 1 - levels;
 	pgt->root_bits = pgt->ias - pg_shift - (levels - 1) * lpae_bits(pgt);
+	spin_lock_init(&pgt->map_lock);
 	mutex_init(&pgt->reclaim_lock);
 	INIT_DELAYED_WORK(&pgt->reclaim_work, lpae_reclaim_work);
 	spin_lock_init(&pgt->graveyard_lock);
