@@ -103,13 +103,17 @@ static size_t lpae_entry_size(const struct lpae_pgtable *pgt, int level)
 	return 1UL << lpae_shift(pgt, level);
 }
 
+/* Descriptors in a table at @level: the root may hold fewer */
+static unsigned int lpae_entries(const struct lpae_pgtable *pgt, int level)
+{
+	return 1U << (level == pgt->start_level ? pgt->root_bits :
+						  lpae_bits(pgt));
+}
+
 static unsigned int lpae_index(const struct lpae_pgtable *pgt, int level,
 			       unsigned long iova)
 {
-	unsigned int bits = level == pgt->start_level ? pgt->root_bits :
-							lpae_bits(pgt);
-
-	return (iova >> lpae_shift(pgt, level)) & ((1U << bits) - 1);
+	return (iova >> lpae_shift(pgt, level)) & (lpae_entries(pgt, level) - 1);
 }
 
 static size_t lpae_granule(const struct lpae_pgtable *pgt)
@@ -306,7 +310,7 @@ static void lpae_mark_dead(u64 *table, unsigned long base, int level,
 static bool lpae_subtree_empty(const struct lpae_pgtable *pgt, u64 *table,
 			       int level)
 {
-	unsigned int i, entries = 1U << lpae_bits(pgt);
+	unsigned int i, entries = lpae_entries(pgt, level);
 
 	for (i = 0; i < entries; i++) {
 		u64 desc = READ_ONCE(table[i]);
@@ -325,7 +329,7 @@ static void lpae_collect(struct lpae_pgtable *pgt, u64 *table, int level,
 			 unsigned long base, struct list_head *dead)
 {
 	size_t size = lpae_entry_size(pgt, level);
-	unsigned int i, entries = 1U << lpae_bits(pgt);
+	unsigned int i, entries = lpae_entries(pgt, level);
 
 	for (i = 0; i < entries; i++)
 		if (lpae_is_table(table[i], level))
@@ -380,14 +384,14 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 		if (!desc) {
 			if (!*spare)
 				return -EAGAIN;
-			desc = lpae_table_desc(pgt, *spare);
-			old = cmpxchg64(ptep, 0, desc);
+			old = cmpxchg64(ptep, 0, lpae_table_desc(pgt, *spare));
 			if (!old) {
 				lpae_sync(pgt, ptep, 1);
+				table = *spare;
 				*spare = NULL;
-			} else {
-				desc = old;	/* another mapper was first */
+				continue;
 			}
+			desc = old;	/* another mapper was first */
 		}
 		if (!lpae_is_table(desc, lvl))
 			return -EEXIST;		/* a block covers the range */
@@ -672,8 +676,7 @@ static int lpae_read_and_clear_dirty(struct io_pgtable_ops *ops,
 static bool lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
 		      unsigned long base, struct list_head *dead, bool *found)
 {
-	unsigned int i, entries = 1U << (level == pgt->start_level ?
-					 pgt->root_bits : lpae_bits(pgt));
+	unsigned int i, entries = lpae_entries(pgt, level);
 	size_t size = lpae_entry_size(pgt, level);
 	bool empty = true;
 
@@ -879,8 +882,7 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 
 static void lpae_free_level(struct lpae_pgtable *pgt, u64 *table, int level)
 {
-	unsigned int i, entries = 1U << (level == pgt->start_level ?
-					 pgt->root_bits : lpae_bits(pgt));
+	unsigned int i, entries = lpae_entries(pgt, level);
 
 	for (i = 0; i < entries && level < LPAE_LAST_LEVEL; i++)
 		if (lpae_is_table(table[i], level))
