@@ -162,7 +162,10 @@ struct io_pgtable_cfg {
  *	IOMMU_* @prot; adds the bytes mapped to *@mapped.  Fails with -EEXIST
  *	if any of it is mapped already.
  * @unmap_pages: unmap @pgcount pages of @pgsize bytes from @iova, adding
- *	the leaves to @gather; returns the bytes unmapped.
+ *	the leaves to @gather; returns the bytes unmapped.  A block mapping is
+ *	never split: unmap stops at the first hole or at a block that reaches
+ *	outside the range, and returns what it unmapped up to there (so 0
+ *	for a range that starts unmapped or inside a larger block).
  * @iova_to_phys: the physical address @iova translates to, or 0.
  * @read_and_clear_dirty: record the dirty pages of [@iova, @iova + @size)
  *	in @dirty and, unless @flags has IOMMU_DIRTY_NO_CLEAR, mark them clean.
