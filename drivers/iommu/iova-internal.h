@@ -11,7 +11,7 @@
 struct iova_domain;
 
 /* Sizes of 2^0 .. 2^(IOVA_CACHE_ORDERS - 1) page frames are cached. */
-#define IOVA_CACHE_ORDERS	6
+#define IOVA_CACHE_ORDERS	9
 #define IOVA_CACHE_MAX_PAGES	(1UL << (IOVA_CACHE_ORDERS - 1))
 
 /* Ranges per magazine: a magazine fills one 1 KiB slab object. */
