@@ -8,7 +8,8 @@
 #   make run      boot our kernel, show the IOMMU groups and verified disk I/O
 #   make check    lint, KUnit and kselftests; prints "N passed, N failed"
 #   make bench    our kernel against the unmodified base, side by side
-#   make kernel   just build build/Image (BASE=1: build/Image-base)
+#   make kernel   just build build/Image (BENCH=1: build/Image-bench,
+#                 BASE=1: build/Image-base)
 #   make lint     checkpatch, kernel-doc, sparse and W=1 over our files
 #   make deps     install the Debian packages and the guest's busybox
 #
@@ -20,6 +21,9 @@ SHELL		:= /bin/bash
 BUILD		:= $(CURDIR)/build
 HARNESS		:= tools/testing/iommu
 FRAGMENT	:= $(HARNESS)/iommu-qemu.config
+# Debugging options for the kernel of make check and make run, not for the
+# two kernels make bench compares.
+DEBUG_FRAGMENT	:= $(HARNESS)/iommu-debug.config
 CROSS		:= aarch64-linux-gnu-
 JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
 
@@ -27,17 +31,24 @@ BASE_TARBALL	:= /usr/src/linux-source-6.12.tar.xz
 BASE_SRC	:= $(BUILD)/base-src
 OUR_SRC		:= $(BUILD)/src
 
-# BASE=1 builds the unmodified base kernel with the same configuration.
+# BASE=1 builds the unmodified base kernel, BENCH=1 ours, both with the
+# benchmark configuration (no debugging options); by default, ours with
+# them, for make check and make run.
 ifeq ($(BASE),1)
 SRC		:= $(BASE_SRC)
 OBJ		:= $(BUILD)/obj-base
 IMAGE		:= $(BUILD)/Image-base
-KCONFIG_MODE	:= --lenient
+KCONFIG		:= --lenient $(FRAGMENT)
+else ifeq ($(BENCH),1)
+SRC		:= $(OUR_SRC)
+OBJ		:= $(BUILD)/obj-bench
+IMAGE		:= $(BUILD)/Image-bench
+KCONFIG		:= $(FRAGMENT)
 else
 SRC		:= $(OUR_SRC)
 OBJ		:= $(BUILD)/obj
 IMAGE		:= $(BUILD)/Image
-KCONFIG_MODE	:=
+KCONFIG		:= $(FRAGMENT) $(DEBUG_FRAGMENT)
 endif
 
 # Fixed build identity, so that ccache can reuse objects across rebuilds.
@@ -61,6 +72,8 @@ KUNIT		?=
 TIMEOUT		?= 900
 # Extra kernel command-line words for make run and make check.
 APPEND		?=
+# LAZY=0 skips make check's second boot, in lazy (DMA-FQ) mode.
+LAZY		?= 1
 # LINT=0 skips the lint step of make check.  (Not "?=": make has a
 # built-in LINT variable.)
 LINT		:= 1
@@ -95,7 +108,7 @@ overlay: base-src
 
 # The base kernel needs no overlay; ours does.
 kernel: base-src $(if $(filter 1,$(BASE)),,overlay)
-	@$(HARNESS)/kconfig.sh $(SRC) $(OBJ) $(FRAGMENT) $(KCONFIG_MODE)
+	@$(HARNESS)/kconfig.sh $(SRC) $(OBJ) $(KCONFIG)
 	@echo "  KERNEL  $(OBJ) (a full build takes about 5 minutes on 2 cores)"
 	@# "modules" builds none (nothing is =m) but writes Module.symvers,
 	@# which out-of-tree modules such as make bench's iova_bench link against.
@@ -149,7 +162,7 @@ IOVA_BENCH	:= $(HARNESS)/iova-bench
 define iova-bench-module
 	@echo "  MODULE  iova_bench.ko for $(3)"
 	@test -f $(3)/Module.symvers || { echo "iova-bench: build" \
-		"$(3) first (make kernel$(if $(filter base,$(1)), BASE=1))"; exit 1; }
+		"$(3) first (make kernel $(if $(filter base,$(1)),BASE=1,BENCH=1))"; exit 1; }
 	@mkdir -p $(BUILD)/iova-bench-$(1) $(GUEST_MODULES)
 	@cp -p $(IOVA_BENCH)/Kbuild $(IOVA_BENCH)/*.c $(BUILD)/iova-bench-$(1)/
 	@$(KBUILD_ENV) $(MAKE) -s -C $(2) O=$(3) M=$(BUILD)/iova-bench-$(1) \
@@ -159,7 +172,7 @@ define iova-bench-module
 endef
 
 iova-bench: deps
-	$(call iova-bench-module,ours,$(OUR_SRC),$(BUILD)/obj)
+	$(call iova-bench-module,ours,$(OUR_SRC),$(BUILD)/obj-bench)
 	$(call iova-bench-module,base,$(BASE_SRC),$(BUILD)/obj-base)
 
 guest: initramfs
@@ -181,7 +194,7 @@ check: deps
 		echo "PASS build.kernel_and_initramfs" > $(BUILD)/check/build.results; \
 		$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
 			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
-			--append "$(APPEND)"; \
+			--append "$(APPEND)" $(if $(filter 0,$(LAZY)),,--lazy); \
 	else \
 		echo "FAIL build.kernel_and_initramfs see the build output above" \
 			> $(BUILD)/check/build.results; \
@@ -189,11 +202,12 @@ check: deps
 	fi
 
 bench: deps
-	@$(MAKE) --no-print-directory kernel
+	@$(MAKE) --no-print-directory kernel BENCH=1
 	@$(MAKE) --no-print-directory kernel BASE=1
 	@$(MAKE) --no-print-directory iova-bench
 	@$(MAKE) --no-print-directory initramfs
-	@$(PY) bench --image $(BUILD)/Image --base-image $(BUILD)/Image-base
+	@$(PY) bench --image $(BUILD)/Image-bench \
+		--base-image $(BUILD)/Image-base
 
 # Lint writes one result per tool into build/check/; make lint prints them
 # and fails on any finding, make check counts them with the other tests.

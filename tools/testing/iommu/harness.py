@@ -159,10 +159,11 @@ def boot(build, image, words, log_path, timeout, on_line=None,
 class Results:
     def __init__(self):
         self.items = []         # (status, name, detail)
+        self.prefix = ''        # put before the names add() is given
 
     def add(self, ok, name, detail='', skipped=False):
         status = 'SKIP' if skipped else ('PASS' if ok else 'FAIL')
-        self.items.append((status, name, detail))
+        self.items.append((status, self.prefix + name, detail))
 
     def load(self, path):
         with open(path) as f:
@@ -260,6 +261,29 @@ def parse_selftests(boot_result, results, expected):
         results.add(False, f'selftest.{prog}', 'did not run')
 
 
+DMA_API_QUIET = re.compile(r'DMA-API: (debugging enabled by kernel config|'
+                           r'preallocated \d+ debug entries)')
+
+
+def check_dma_api_debug(boot_result, results):
+    """CONFIG_DMA_API_DEBUG was on, and reported nothing.
+
+    Its reports are the console lines with "DMA-API:" other than the two it
+    prints at boot; a kernel without it prints neither, which fails too, so
+    that a configuration slip cannot pass for a clean run.
+    """
+    lines = boot_result.console()
+    enabled = any('DMA-API: debugging enabled' in line for line in lines)
+    reports = [line.strip() for line in lines
+               if 'DMA-API:' in line and not DMA_API_QUIET.search(line)]
+    results.add(enabled, 'dma_api_debug.enabled',
+                '' if enabled else 'no "DMA-API: debugging enabled" line: '
+                'the kernel lacks CONFIG_DMA_API_DEBUG')
+    results.add(not reports, 'dma_api_debug.no_reports',
+                '' if not reports else f'{reports[0]!r} and '
+                f'{len(reports) - 1} more, see {boot_result.log_path}')
+
+
 def check_boot(boot_result, results, what):
     ok = boot_result.reached_end and not boot_result.timed_out
     results.add(ok, f'boot.{what}.reached_end',
@@ -320,21 +344,6 @@ def cmd_check(args):
         words.append(f'kunit.filter_glob={args.kunit}')
     if args.selftest:
         words.append(f'selftests={args.selftest}')
-    log_path = os.path.join(args.build, 'check', 'console.log')
-    log('BOOT', f'{args.image}, KUnit at boot then kselftests '
-        f'(console log: {log_path}, timeout {args.timeout} s)')
-
-    def progress(line):
-        if line.startswith('@@selftest begin'):
-            log('GUEST', line.split()[2])
-        elif line.startswith('@@harness start'):
-            log('GUEST', 'booted, KUnit done')
-
-    result = boot(args.build, args.image, words, log_path, args.timeout,
-                  on_line=progress)
-    suites = parse_kunit(result.console(), results)
-    if not args.kunit:
-        results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
     progs = sorted(p for p in os.listdir(os.path.join(args.build, 'selftests'))
                    if os.access(os.path.join(args.build, 'selftests', p), os.X_OK))
     if args.selftest:
@@ -342,8 +351,33 @@ def cmd_check(args):
         for name in sorted(set(wanted) - set(progs)):
             results.add(False, f'selftest.{name}', 'no such kselftest program')
         progs = [p for p in progs if p in wanted]
-    parse_selftests(result, results, progs)
-    check_boot(result, results, 'check')
+
+    def progress(line):
+        if line.startswith('@@selftest begin'):
+            log('GUEST', line.split()[2])
+        elif line.startswith('@@harness start'):
+            log('GUEST', 'booted, KUnit done')
+
+    # The whole suite runs once with the configured invalidation mode and,
+    # with --lazy, once more in lazy mode (DMA-FQ domains, flush queues);
+    # the second boot's results are named "lazy.*".
+    boots = [('', 'console.log', [])]
+    if args.lazy:
+        boots.append(('lazy.', 'console-lazy.log', ['iommu.strict=0']))
+    for prefix, log_name, extra in boots:
+        log_path = os.path.join(args.build, 'check', log_name)
+        log('BOOT', f'{args.image} {" ".join(extra)}, KUnit at boot then '
+            f'kselftests (console log: {log_path}, timeout {args.timeout} s)')
+        result = boot(args.build, args.image, words + extra, log_path,
+                      args.timeout, on_line=progress)
+        results.prefix = prefix
+        suites = parse_kunit(result.console(), results)
+        if not args.kunit:
+            results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
+        parse_selftests(result, results, progs)
+        check_dma_api_debug(result, results)
+        check_boot(result, results, 'check')
+    results.prefix = ''
     return results.report()
 
 
@@ -557,7 +591,7 @@ def config_differences(build):
                 if m:
                     conf[m.group(1)] = 'n'
         return conf
-    ours = read(os.path.join(build, 'obj', '.config'))
+    ours = read(os.path.join(build, 'obj-bench', '.config'))
     base = read(os.path.join(build, 'obj-base', '.config'))
     return sorted(k for k in set(ours) & set(base) if ours[k] != base[k])
 
@@ -660,6 +694,8 @@ def main():
     p.add_argument('--kunit', default='', help='KUnit filter glob')
     p.add_argument('--selftest', default='',
                    help='comma-separated kselftest programs')
+    p.add_argument('--lazy', action='store_true',
+                   help='boot the tests a second time with iommu.strict=0')
     p = sub.add_parser('unit', help="the harness's own unit tests")
     p.add_argument('output', help='results file to write')
     p = sub.add_parser('summary', help='print and count result files')

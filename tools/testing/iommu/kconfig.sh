@@ -2,25 +2,33 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Configure a kernel build directory from allnoconfig plus the project's
-# fragment, then check that every option the fragment asks for holds.
-# Reconfigures only when the fragment changed since the last run.
+# fragments, then check that every option a fragment asks for holds.
+# Reconfigures only when the fragments changed since the last run.
 #
-# Usage: kconfig.sh SRC OBJ FRAGMENT [--lenient]
+# Usage: kconfig.sh SRC OBJ [--lenient] FRAGMENT...
 #   --lenient: options the tree does not define are dropped with a note
 #              instead of failing (used for the unmodified base kernel).
 set -euo pipefail
 
-src=$1 obj=$2 fragment=$3 lenient=${4:-}
+src=$1 obj=$2
+shift 2
+lenient=
+if [ "${1:-}" = --lenient ]; then
+	lenient=1
+	shift
+fi
+fragments=("$@")
 kmake=(make -s -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 stamp="$obj/.iommu-fragment.sha1"
-want=$(sha1sum < "$fragment")
+want=$(cat "${fragments[@]}" | sha1sum)
 
 mkdir -p "$obj"
 if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	echo "  KCONFIG $obj from $(basename "$fragment")"
+	names=$(for f in "${fragments[@]}"; do basename "$f"; done)
+	echo "  KCONFIG $obj from" $names
 	"${kmake[@]}" allnoconfig >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$fragment" >/dev/null
+		"${fragments[@]}" >/dev/null
 	"${kmake[@]}" olddefconfig >/dev/null
 	echo "$want" > "$stamp"
 fi
@@ -46,5 +54,5 @@ while IFS= read -r line; do
 	fi
 	echo "  KCONFIG error: fragment wants $line, configuration has $have" >&2
 	bad=1
-done < "$fragment"
+done < <(cat "${fragments[@]}")
 exit $bad

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of how harness.py judges a make check boot.
+
+Run directly (python3 test_check.py) or through make check, which reports
+each case as harness.check.<case>.
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+class FakeBoot:
+    def __init__(self, lines):
+        self.lines = lines
+        self.log_path = 'console.log'
+
+    def console(self):
+        return self.lines
+
+
+BOOT_LINES = ['[    0.01] DMA-API: preallocated 65536 debug entries',
+              '[    0.01] DMA-API: debugging enabled by kernel config']
+
+
+def judge(lines):
+    results = harness.Results()
+    harness.check_dma_api_debug(FakeBoot(lines), results)
+    return {name: (status, detail) for status, name, detail in results.items}
+
+
+class DmaApiDebugTest(unittest.TestCase):
+    def test_quiet_boot_passes(self):
+        verdict = judge(BOOT_LINES + ['nvme nvme0: 2/0/0 queues'])
+        self.assertEqual(verdict['dma_api_debug.enabled'][0], 'PASS')
+        self.assertEqual(verdict['dma_api_debug.no_reports'][0], 'PASS')
+
+    def test_report_fails(self):
+        report = ('DMA-API: nvme 0000:00:01.0: device driver frees DMA memory '
+                  'with different size')
+        verdict = judge(BOOT_LINES + ['WARNING: CPU: 0 PID: 1', report])
+        status, detail = verdict['dma_api_debug.no_reports']
+        self.assertEqual(status, 'FAIL')
+        self.assertIn('different size', detail)
+        self.assertIn('and 0 more', detail)
+
+    def test_out_of_entries_is_a_report(self):
+        lines = BOOT_LINES + ['DMA-API: debugging out of memory - disabling']
+        self.assertEqual(judge(lines)['dma_api_debug.no_reports'][0], 'FAIL')
+
+    def test_kernel_without_debugging_fails(self):
+        verdict = judge(['nvme nvme0: 2/0/0 queues'])
+        status, detail = verdict['dma_api_debug.enabled']
+        self.assertEqual(status, 'FAIL')
+        self.assertIn('CONFIG_DMA_API_DEBUG', detail)
+
+
+class PrefixTest(unittest.TestCase):
+    def test_second_boot_is_named_apart(self):
+        results = harness.Results()
+        results.add(True, 'kunit.iova.case')
+        results.prefix = 'lazy.'
+        results.add(False, 'kunit.iova.case', 'why')
+        self.assertEqual([name for _, name, _ in results.items],
+                         ['kunit.iova.case', 'lazy.kunit.iova.case'])
+
+
+if __name__ == '__main__':
+    unittest.main()
