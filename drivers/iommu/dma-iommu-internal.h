@@ -63,6 +63,9 @@ void iommu_dma_free_iova(struct iommu_dma_cookie *cookie, dma_addr_t iova,
 			 size_t size);
 void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
 			  size_t mapped);
+size_t iommu_dma_sweep(struct iommu_domain *domain, unsigned long granule,
+		       dma_addr_t iova, size_t size,
+		       struct iommu_iotlb_gather *gather);
 dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 			      size_t size, int prot, u64 dma_limit);
 

@@ -25,13 +25,18 @@
  * the entries point into one 64 KiB block of pages that is never touched.
  * The randomized case prints its seed so that a failure can be replayed
  * with dma_iommu_test.seed=N.
+ *
+ * One more case checks iommu_dma_sweep(), the clean-up after an unmap that
+ * found a hole, on a fake domain whose unmap stops at holes.
  */
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/bitmap.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
@@ -634,6 +639,83 @@ static void dma_test_random(struct kunit *test)
 	}
 }
 
+/*
+ * The sweep that cleans up after an unmap found less mapped than expected,
+ * against a fake domain whose unmap stops at the first hole, as our I/O
+ * page tables do: everything mapped in the range must go, nothing outside.
+ */
+#define DMA_TEST_FAKE_PAGES	64
+
+struct dma_test_fake_domain {
+	struct iommu_domain domain;
+	DECLARE_BITMAP(mapped, DMA_TEST_FAKE_PAGES);
+	unsigned int calls;
+};
+
+#define to_fake(d)	container_of(d, struct dma_test_fake_domain, domain)
+
+/* Clears mapped pages from @iova on, up to the first hole. */
+static size_t dma_test_fake_unmap(struct iommu_domain *domain, unsigned long iova,
+				  size_t pgsize, size_t pgcount, struct iommu_iotlb_gather *gather)
+{
+	unsigned long pfn = iova / SZ_4K;
+	struct dma_test_fake_domain *fake = to_fake(domain);
+	size_t n = 0;
+
+	fake->calls++;
+	while (n < pgcount && pfn + n < DMA_TEST_FAKE_PAGES &&
+	       test_bit(pfn + n, fake->mapped)) {
+		clear_bit(pfn + n, fake->mapped);
+		n++;
+	}
+	return n * pgsize;
+}
+
+static const struct iommu_domain_ops dma_test_fake_ops = {
+	.unmap_pages = dma_test_fake_unmap,
+};
+
+static void dma_test_sweep(struct kunit *test)
+{
+	struct dma_test_fake_domain *fake;
+	struct iommu_iotlb_gather gather;
+	size_t cleared;
+
+	fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	fake->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	fake->domain.ops = &dma_test_fake_ops;
+	fake->domain.pgsize_bitmap = SZ_4K;
+
+	/* Pages 0-3, 6, 9-10 and 40 mapped; sweep pages 2-11. */
+	bitmap_set(fake->mapped, 0, 4);
+	set_bit(6, fake->mapped);
+	bitmap_set(fake->mapped, 9, 2);
+	set_bit(40, fake->mapped);
+	iommu_iotlb_gather_init(&gather);
+	cleared = iommu_dma_sweep(&fake->domain, SZ_4K, 2 * SZ_4K, 10 * SZ_4K,
+				  &gather);
+
+	KUNIT_EXPECT_EQ(test, cleared, 5 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(fake->mapped, DMA_TEST_FAKE_PAGES), 3);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, fake->mapped));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, fake->mapped));
+	KUNIT_EXPECT_TRUE(test, test_bit(40, fake->mapped));
+	/*
+	 * Each mapped run costs two calls, as the core's unmap asks once more
+	 * after a short one (2-3, 6, 9-10); each hole granule costs one (4, 5,
+	 * 7, 8, 11).
+	 */
+	KUNIT_EXPECT_EQ(test, fake->calls, 3 * 2 + 5);
+
+	/* Nothing mapped: nothing cleared, and it still ends. */
+	fake->calls = 0;
+	cleared = iommu_dma_sweep(&fake->domain, SZ_4K, 16 * SZ_4K, 8 * SZ_4K,
+				  &gather);
+	KUNIT_EXPECT_EQ(test, cleared, 0);
+	KUNIT_EXPECT_EQ(test, fake->calls, 8);
+}
+
 static struct kunit_case dma_test_cases[] = {
 	KUNIT_CASE(dma_test_merge_pages),
 	KUNIT_CASE(dma_test_offsets),
@@ -644,6 +726,7 @@ static struct kunit_case dma_test_cases[] = {
 	KUNIT_CASE(dma_test_place),
 	KUNIT_CASE(dma_test_default_limits),
 	KUNIT_CASE(dma_test_random),
+	KUNIT_CASE(dma_test_sweep),
 	{}
 };
 

@@ -451,13 +451,22 @@ void iommu_dma_free_iova(struct iommu_dma_cookie *cookie, dma_addr_t iova,
 	free_iova_fast(iovad, iova_pfn(iovad, iova), size >> iova_shift(iovad));
 }
 
-/*
- * Clear every mapping in [iova, iova + size), stepping over holes: an I/O
- * page table's unmap stops at the first one.
+/**
+ * iommu_dma_sweep() - clear whatever is mapped in a range
+ * @domain: the domain
+ * @granule: its smallest page size
+ * @iova: first address of the range
+ * @size: bytes
+ * @gather: collects the invalidations
+ *
+ * Steps over holes, where an I/O page table's unmap stops.  For error
+ * paths and inconsistencies: it costs one call per unmapped granule.
+ *
+ * Return: the bytes that were mapped.
  */
-static size_t iommu_dma_sweep(struct iommu_domain *domain, unsigned long granule,
-			      dma_addr_t iova, size_t size,
-			      struct iommu_iotlb_gather *gather)
+size_t iommu_dma_sweep(struct iommu_domain *domain, unsigned long granule,
+		       dma_addr_t iova, size_t size,
+		       struct iommu_iotlb_gather *gather)
 {
 	size_t pos = 0, cleared = 0, step;
 
@@ -468,6 +477,7 @@ static size_t iommu_dma_sweep(struct iommu_domain *domain, unsigned long granule
 	}
 	return cleared;
 }
+EXPORT_SYMBOL_IF_KUNIT(iommu_dma_sweep);
 
 static DEFINE_RATELIMIT_STATE(iommu_dma_mismatch_rs, 5 * HZ, 4);
 
