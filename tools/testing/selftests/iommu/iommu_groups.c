@@ -8,26 +8,6 @@
 #include "../kselftest_harness.h"
 #include "iommu_test_util.h"
 
-/* The group type the kernel should have chosen, from /proc/cmdline. */
-static const char *expected_group_type(void)
-{
-	char cmdline[4096];
-	const char *type = "DMA";
-	char *tok, *save;
-
-	if (sysfs_read("/proc/cmdline", cmdline, sizeof(cmdline)))
-		return type;
-	for (tok = strtok_r(cmdline, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save)) {
-		if (!strcmp(tok, "iommu.passthrough=1") ||
-		    !strcmp(tok, "iommu.passthrough=y"))
-			type = "identity";
-		else if (!strcmp(tok, "iommu.strict=0") && strcmp(type, "identity"))
-			type = "DMA-FQ";
-	}
-	return type;
-}
-
 /* How many groups list @bdf among their devices. */
 static int groups_holding(const char *bdf, int *group)
 {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the IOMMU kselftests and the harness's guest tools:
- * sysfs access, finding the PCI device and IOMMU group behind a disk, a
- * seeded pseudo-random generator, a checksum, and O_DIRECT transfers that
- * are written, read back and compared.
+ * sysfs access, finding the PCI device and IOMMU group behind a disk, the
+ * group type that the kernel command line asks for, a seeded pseudo-random
+ * generator, a checksum, and O_DIRECT transfers that are written, read back
+ * and compared.
  *
  * Everything here reports failures as a negative return value and a line on
  * stderr, so that callers can use it with or without kselftest_harness.h.
@@ -310,6 +311,29 @@ static inline int find_pci_device(unsigned int vendor, unsigned int device,
 	}
 	closedir(dir);
 	return found;
+}
+
+/*
+ * The default domain type ("DMA", "DMA-FQ" or "identity") that the kernel
+ * should have chosen for IOMMU groups, from /proc/cmdline.
+ */
+static inline const char *expected_group_type(void)
+{
+	char cmdline[4096];
+	const char *type = "DMA";
+	char *tok, *save;
+
+	if (sysfs_read("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return type;
+	for (tok = strtok_r(cmdline, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "iommu.passthrough=1") ||
+		    !strcmp(tok, "iommu.passthrough=y"))
+			type = "identity";
+		else if (!strcmp(tok, "iommu.strict=0") && strcmp(type, "identity"))
+			type = "DMA-FQ";
+	}
+	return type;
 }
 
 /* The name of the driver bound to a device, or "" when none is. */

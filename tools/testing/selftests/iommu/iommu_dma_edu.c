@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The DMA API through the IOMMU, end to end, on QEMU's edu device: edu is
+ * bound to the kernel's test driver iommu_dma_edu_test
+ * (CONFIG_IOMMU_DMA_EDU_TEST) through driver_override, and each test here
+ * writes the name of one of the driver's tests to its debugfs file "run".
+ * The driver moves bytes with edu's DMA engine through coherent,
+ * streaming, scatterlist and non-contiguous mappings and compares them; the
+ * write fails with the test's error.  The "mmap" test checks from user
+ * space, through a dma_mmap_coherent() mapping, that edu moved the bytes.
+ *
+ * edu reaches only 28 bits of bus addresses and RAM on QEMU virt starts at
+ * 1 GiB, so without translation (iommu.passthrough=1) the driver refuses
+ * to run its tests, which are then skipped.
+ *
+ * Each test binds edu and unbinds it afterwards, clearing driver_override,
+ * so that other tests can bind edu to other drivers.
+ */
+#include <sys/mman.h>
+#include "../kselftest_harness.h"
+#include "dma_map_bench.h"
+
+#define EDU_TEST_DRIVER		"iommu_dma_edu_test"
+#define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
+#define EDU_MMAP_SIZE		(64 * 1024)
+#define EDU_MMAP_COPY		4096
+#define EDU_MMAP_DEST		(32 * 1024)
+
+FIXTURE(edu) {
+	char devdir[PATH_MAX];
+	char run[PATH_MAX];
+	char mmap[PATH_MAX];
+	/* The group does not translate: the driver runs no tests. */
+	bool identity;
+};
+
+FIXTURE_SETUP(edu)
+{
+	const char *bdf;
+	char driver[64];
+	int err;
+
+	ASSERT_EQ(0, find_pci_device(EDU_VENDOR, EDU_DEVICE, self->devdir,
+				     sizeof(self->devdir))) {
+		TH_LOG("no edu device (1234:11e8); run QEMU with -device edu");
+	}
+	err = pci_bind_override(self->devdir, EDU_TEST_DRIVER);
+	ASSERT_EQ(0, err) {
+		TH_LOG("binding %s to %s: %s (CONFIG_IOMMU_DMA_EDU_TEST?)",
+		       self->devdir, EDU_TEST_DRIVER, strerror(-err));
+	}
+	device_driver(self->devdir, driver, sizeof(driver));
+	ASSERT_STREQ(EDU_TEST_DRIVER, driver);
+	ASSERT_LE(0, device_iommu_group(self->devdir)) {
+		TH_LOG("edu got no IOMMU group when its driver bound");
+	}
+
+	bdf = strrchr(self->devdir, '/') + 1;
+	snprintf(self->run, sizeof(self->run), EDU_TEST_DEBUGFS "/%s/run", bdf);
+	snprintf(self->mmap, sizeof(self->mmap), EDU_TEST_DEBUGFS "/%s/mmap",
+		 bdf);
+	ASSERT_TRUE(path_exists(self->run)) {
+		TH_LOG("%s is missing", self->run);
+	}
+	ASSERT_TRUE(path_exists(self->mmap)) {
+		TH_LOG("%s is missing", self->mmap);
+	}
+	self->identity = !strcmp(expected_group_type(), "identity");
+}
+
+FIXTURE_TEARDOWN(edu)
+{
+	EXPECT_EQ(0, pci_unbind_override(self->devdir));
+}
+
+/*
+ * Run the driver's test @name through the file @run: it must pass, unless
+ * edu's group does not translate (@identity), where the driver must refuse
+ * it and the test is skipped.
+ */
+static void edu_run(struct __test_metadata *_metadata, const char *run,
+		    bool identity, const char *name)
+{
+	int err = sysfs_write(run, name);
+
+	if (identity) {
+		ASSERT_EQ(-EOPNOTSUPP, err);
+		SKIP(return, "edu cannot reach RAM on an identity domain");
+	}
+	ASSERT_EQ(0, err) {
+		TH_LOG("test %s: %s; see dmesg", name, strerror(-err));
+	}
+}
+
+TEST_F(edu, coherent_small)
+{
+	edu_run(_metadata, self->run, self->identity, "coherent_small");
+}
+
+TEST_F(edu, coherent_large)
+{
+	edu_run(_metadata, self->run, self->identity, "coherent_large");
+}
+
+TEST_F(edu, single_offsets)
+{
+	edu_run(_metadata, self->run, self->identity, "single_offsets");
+}
+
+TEST_F(edu, sg_merge)
+{
+	edu_run(_metadata, self->run, self->identity, "sg_merge");
+}
+
+TEST_F(edu, noncontiguous)
+{
+	edu_run(_metadata, self->run, self->identity, "noncontiguous");
+}
+
+TEST_F(edu, get_sgtable)
+{
+	edu_run(_metadata, self->run, self->identity, "get_sgtable");
+}
+
+TEST_F(edu, resource)
+{
+	edu_run(_metadata, self->run, self->identity, "resource");
+}
+
+TEST_F(edu, sync_single)
+{
+	edu_run(_metadata, self->run, self->identity, "sync_single");
+}
+
+TEST_F(edu, exhaustion)
+{
+	edu_run(_metadata, self->run, self->identity, "exhaustion");
+}
+
+TEST_F(edu, all)
+{
+	edu_run(_metadata, self->run, self->identity, "all");
+}
+
+/*
+ * Write a pattern through a mapping of the driver's coherent buffer, let
+ * edu copy it 32 KiB further, and find it there through the same mapping.
+ */
+TEST_F(edu, mmap)
+{
+	unsigned char pattern[EDU_MMAP_COPY];
+	__u64 seed = test_seed(), state = seed;
+	unsigned char *map;
+	int fd;
+
+	if (self->identity)
+		SKIP(return, "the driver has no buffer on an identity domain");
+	TH_LOG("seed %llu", (unsigned long long)seed);
+	prng_fill(&state, pattern, sizeof(pattern));
+
+	fd = open(self->mmap, O_RDWR);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open %s: %s", self->mmap, strerror(errno));
+	}
+	map = mmap(NULL, EDU_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, map) {
+		TH_LOG("mmap of %d bytes: %s", EDU_MMAP_SIZE, strerror(errno));
+	}
+	memcpy(map, pattern, sizeof(pattern));
+	memset(map + EDU_MMAP_DEST, 0, EDU_MMAP_COPY);
+
+	EXPECT_EQ(0, sysfs_write(self->run, "mmap_check"));
+	EXPECT_EQ(0, memcmp(map + EDU_MMAP_DEST, pattern, EDU_MMAP_COPY));
+	EXPECT_EQ(0, memcmp(map, pattern, EDU_MMAP_COPY));
+	munmap(map, EDU_MMAP_SIZE);
+}
+
+TEST_F(edu, unknown_test_refused)
+{
+	EXPECT_EQ(-EINVAL, sysfs_write(self->run, "no_such_test"));
+	EXPECT_EQ(-EINVAL, sysfs_write(self->run, "\n"));
+}
+
+/* Map @len bytes of the mmap file at @offset; 0 or the negative errno. */
+static int try_mmap(const char *path, size_t len, off_t offset)
+{
+	void *map;
+	int fd, err = 0;
+
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+	if (map == MAP_FAILED)
+		err = -errno;
+	else
+		munmap(map, len);
+	close(fd);
+	return err;
+}
+
+TEST_F(edu, mmap_too_large_refused)
+{
+	int want = self->identity ? -ENODEV : -ENXIO;
+
+	EXPECT_EQ(want, try_mmap(self->mmap, 2 * EDU_MMAP_SIZE, 0));
+	EXPECT_EQ(want, try_mmap(self->mmap, EDU_MMAP_SIZE + 4096, 0));
+	if (!self->identity)
+		EXPECT_EQ(0, try_mmap(self->mmap, EDU_MMAP_SIZE, 0));
+}
+
+TEST_F(edu, mmap_offset_past_end_refused)
+{
+	int want = self->identity ? -ENODEV : -ENXIO;
+
+	EXPECT_EQ(want, try_mmap(self->mmap, 4096, EDU_MMAP_SIZE));
+	EXPECT_EQ(want, try_mmap(self->mmap, 4096, 4 * EDU_MMAP_SIZE));
+	/* Starts inside, ends beyond. */
+	EXPECT_EQ(want, try_mmap(self->mmap, 8192, EDU_MMAP_SIZE - 4096));
+	if (!self->identity)
+		EXPECT_EQ(0, try_mmap(self->mmap, 4096, EDU_MMAP_SIZE - 4096));
+}
+
+TEST_F(edu, group_type)
+{
+	const char *want = expected_group_type();
+	char path[PATH_MAX], type[32];
+	int group = device_iommu_group(self->devdir);
+
+	ASSERT_LE(0, group);
+	snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%d/type", group);
+	ASSERT_EQ(0, sysfs_read(path, type, sizeof(type)));
+	EXPECT_STREQ(want, type) {
+		TH_LOG("group %d of edu", group);
+	}
+}
+
+TEST_HARNESS_MAIN
