@@ -76,5 +76,35 @@ class TargetTest(unittest.TestCase):
         self.assertEqual(harness.bench_fmt(None), '-')
 
 
+class DmaTargetTest(unittest.TestCase):
+    def data(self):
+        def cell(ours, base):
+            return {'ours': ours, 'base': base}
+        return {'latency': {
+                    'lazy, 1 thread, 1 page: map (us)': cell(1.0, 1.0),
+                    'lazy, 1 thread, 1 page: unmap (us)': cell(1.2, 1.0),
+                    'strict, 1 thread, 1 page: map (us)': cell(2.0, 1.0),
+                    'strict, 1 thread, 1 page: unmap (us)': cell(3.0, 4.0),
+                    'strict, 2 threads, 1 page: unmap (us)': cell(7.0, 10.0)},
+                'commands': {'tlbi per MiB read': cell(2.0, 8.0),
+                             'sync per MiB read': cell(2.0, 8.0)}}
+
+    def test_worst_figure_counts(self):
+        lazy, strict, one, cmds = harness.dma_targets(self.data())
+        self.assertAlmostEqual(lazy['ratio'], 1.2)
+        self.assertFalse(lazy['met'])
+        self.assertEqual(lazy['figure'], 'lazy, 1 thread, 1 page: unmap (us)')
+        # The strict map figure is not an unmap figure.
+        self.assertAlmostEqual(strict['ratio'], 0.75)
+        self.assertTrue(strict['met'])
+        self.assertAlmostEqual(one['ratio'], 0.75)
+        self.assertAlmostEqual(cmds['ratio'], 0.25)
+        self.assertTrue(cmds['met'])
+
+    def test_missing_figures(self):
+        for t in harness.dma_targets({'latency': {}, 'commands': {}}):
+            self.assertIsNone(t['met'])
+
+
 if __name__ == '__main__':
     unittest.main()
