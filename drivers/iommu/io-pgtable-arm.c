@@ -519,13 +519,16 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 			       unsigned long iova, unsigned long last,
 			       struct iommu_iotlb_gather *gather, bool *stop)
 {
-	size_t size = lpae_entry_size(pgt, level);
+	unsigned int shift = lpae_shift(pgt, level), entries = lpae_entries(pgt, level);
 	unsigned int first = lpae_index(pgt, level, iova), cleared = 0;
+	bool add = gather && !iommu_iotlb_gather_queued(gather);
+	size_t size = 1UL << shift;
 	unsigned long start = iova;
 
 	while (!*stop && iova <= last) {
-		u64 *ptep = table + lpae_index(pgt, level, iova);
+		unsigned int idx = lpae_index(pgt, level, iova), n, i;
 		unsigned long slot_last = iova | (size - 1);
+		u64 *ptep = table + idx;
 		u64 desc = READ_ONCE(*ptep);
 
 		if (lpae_is_table(desc, level)) {
@@ -538,11 +541,28 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 			*stop = true;
 			break;
 		}
-		WRITE_ONCE(*ptep, 0);
-		cleared++;
-		if (gather && !iommu_iotlb_gather_queued(gather))
-			io_pgtable_tlb_add_page(&pgt->iop, gather, iova, size);
-		iova = slot_last + 1;
+		/*
+		 * A leaf wholly inside the range: clear it and the leaves that
+		 * follow it in this table in one tight pass, which is most of
+		 * the cost of a large unmap.  A table or a hole ends the pass.
+		 */
+		n = min_t(unsigned long, entries - idx,
+			  ((last - iova) >> shift) + 1);
+		for (i = 0; i < n; i++) {
+			desc = READ_ONCE(ptep[i]);
+			if (!desc || lpae_is_table(desc, level))
+				break;
+			WRITE_ONCE(ptep[i], 0);
+			if (add)
+				io_pgtable_tlb_add_page(&pgt->iop, gather,
+							iova + i * size, size);
+		}
+		if (WARN_ON_ONCE(!i)) {	/* changed under us: not ours to unmap */
+			*stop = true;
+			break;
+		}
+		cleared += i;
+		iova += (unsigned long)i * size;
 	}
 
 	if (cleared) {
