@@ -13,8 +13,11 @@
  * entry records @started when it is queued, as @gen.  When @done exceeds
  * @gen, more flushes have completed than had started before the entry was
  * queued, so at least one of them started after it: the entry is safe to
- * free.  Entries of a ring are queued in order, so their @gen never
- * decreases and a ring is reaped from its head.
+ * free.  A CPU that has just flushed also frees every entry whose @gen is
+ * below its own flush's ticket, the value @started took from it, even
+ * while an earlier flush elsewhere keeps @done behind.  Entries of a ring
+ * are queued in order, so their @gen never decreases and a ring is reaped
+ * from its head.
  *
  * A flush happens when a ring is full, on a timer a few milliseconds after
  * an entry is queued, and when the IOVA space runs out.
@@ -66,15 +69,21 @@ struct iommu_dma_fq {
 	atomic_t				timer_armed;
 };
 
-static void iommu_dma_fq_flush(struct iommu_dma_fq *fq)
+/*
+ * Flush the IOTLB.  Returns the flush's ticket: every entry whose @gen is
+ * below it was queued before this flush started, so this flush, now
+ * complete, covers it, whatever other flushes are still running.
+ */
+static u64 iommu_dma_fq_flush(struct iommu_dma_fq *fq)
 {
-	atomic64_inc(&fq->started);
-	/* Pairs with the smp_mb() in iommu_dma_fq_queue(). */
-	smp_mb__after_atomic();
+	/* A full barrier; pairs with the smp_mb() in iommu_dma_fq_queue(). */
+	u64 ticket = atomic64_inc_return(&fq->started);
+
 	iommu_flush_iotlb_all(fq->cookie->domain);
 	/* No entry may be reaped before the flush has completed. */
 	smp_mb__before_atomic();
 	atomic64_inc(&fq->done);
+	return ticket;
 }
 
 static bool iommu_dma_fq_ring_full(struct iommu_dma_fq_ring *ring)
@@ -82,11 +91,12 @@ static bool iommu_dma_fq_ring_full(struct iommu_dma_fq_ring *ring)
 	return ring->tail - ring->head == IOMMU_DMA_FQ_ENTRIES;
 }
 
+/* Free the entries from the head whose @gen is below @covered. */
 static void iommu_dma_fq_reap(struct iommu_dma_fq *fq,
-			      struct iommu_dma_fq_ring *ring)
+			      struct iommu_dma_fq_ring *ring, u64 covered)
 {
 	struct iova_domain *iovad = &fq->cookie->iovad;
-	u64 done = atomic64_read(&fq->done);
+	u64 done = max_t(u64, covered, atomic64_read(&fq->done));
 
 	lockdep_assert_held(&ring->lock);
 	while (ring->head != ring->tail) {
@@ -101,18 +111,23 @@ static void iommu_dma_fq_reap(struct iommu_dma_fq *fq,
 	}
 }
 
-/* Free what flushes have covered; only if that frees nothing, flush. */
+/*
+ * Free what flushes have covered; only if that frees nothing, flush.  The
+ * completed-flush count alone is not enough then: another CPU's flush that
+ * started earlier may still be running, and the ring would stay full.  Our
+ * own flush covers the whole ring, which holds nothing newer than it.
+ */
 static void iommu_dma_fq_make_room(struct iommu_dma_fq *fq,
 				   struct iommu_dma_fq_ring *ring)
 {
-	iommu_dma_fq_reap(fq, ring);
+	iommu_dma_fq_reap(fq, ring, 0);
 	if (!iommu_dma_fq_ring_full(ring))
 		return;
-	iommu_dma_fq_flush(fq);
-	iommu_dma_fq_reap(fq, ring);
+	iommu_dma_fq_reap(fq, ring, iommu_dma_fq_flush(fq));
+	WARN_ON_ONCE(iommu_dma_fq_ring_full(ring));
 }
 
-static void iommu_dma_fq_reap_all(struct iommu_dma_fq *fq)
+static void iommu_dma_fq_reap_all(struct iommu_dma_fq *fq, u64 covered)
 {
 	unsigned long flags;
 	int cpu;
@@ -121,7 +136,7 @@ static void iommu_dma_fq_reap_all(struct iommu_dma_fq *fq)
 		struct iommu_dma_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
 
 		spin_lock_irqsave(&ring->lock, flags);
-		iommu_dma_fq_reap(fq, ring);
+		iommu_dma_fq_reap(fq, ring, covered);
 		spin_unlock_irqrestore(&ring->lock, flags);
 	}
 }
@@ -134,8 +149,7 @@ static void iommu_dma_fq_reap_all(struct iommu_dma_fq *fq)
  */
 void iommu_dma_fq_drain(struct iommu_dma_fq *fq)
 {
-	iommu_dma_fq_flush(fq);
-	iommu_dma_fq_reap_all(fq);
+	iommu_dma_fq_reap_all(fq, iommu_dma_fq_flush(fq));
 }
 
 static void iommu_dma_fq_timeout(struct timer_list *t)
