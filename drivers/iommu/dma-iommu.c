@@ -513,18 +513,10 @@ static void iommu_dma_retire(struct iommu_domain *domain,
 	iommu_dma_free_iova(cookie, iova, size);
 }
 
-/**
- * iommu_dma_unmap_iova() - unmap and free a range from iommu_dma_alloc_iova()
- * @dev: the device it was mapped for
- * @iova: first address of the range, granule-aligned
- * @size: size of the range as allocated
- * @mapped: bytes from @iova that were mapped: @size, or less on an error
- *	path, which makes holes expected
- */
-void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
-			  size_t mapped)
+/* iommu_dma_unmap_iova() for a caller that has looked the domain up. */
+static void iommu_dma_unmap_in(struct device *dev, struct iommu_domain *domain,
+			       dma_addr_t iova, size_t size, size_t mapped)
 {
-	struct iommu_domain *domain = iommu_get_dma_domain(dev);
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	struct iommu_dma_fq *fq = READ_ONCE(cookie->fq);
 	struct iommu_iotlb_gather gather;
@@ -537,6 +529,20 @@ void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
 		iommu_dma_sweep(domain, cookie->iovad.granule, iova, mapped,
 				&gather);
 	iommu_dma_retire(domain, cookie, fq, iova, size, &gather);
+}
+
+/**
+ * iommu_dma_unmap_iova() - unmap and free a range from iommu_dma_alloc_iova()
+ * @dev: the device it was mapped for
+ * @iova: first address of the range, granule-aligned
+ * @size: size of the range as allocated
+ * @mapped: bytes from @iova that were mapped: @size, or less on an error
+ *	path, which makes holes expected
+ */
+void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
+			  size_t mapped)
+{
+	iommu_dma_unmap_in(dev, iommu_get_dma_domain(dev), iova, size, mapped);
 }
 
 /**
@@ -580,11 +586,12 @@ dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 static void iommu_dma_unmap_phys(struct device *dev, dma_addr_t dma_addr,
 				 size_t size)
 {
-	struct iova_domain *iovad = &iommu_get_dma_domain(dev)->iova_cookie->iovad;
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iova_domain *iovad = &domain->iova_cookie->iovad;
 	size_t offset = iova_offset(iovad, dma_addr);
 	size_t len = iova_align(iovad, size + offset);
 
-	iommu_dma_unmap_iova(dev, dma_addr - offset, len, len);
+	iommu_dma_unmap_in(dev, domain, dma_addr - offset, len, len);
 }
 
 /* ---------------------------------------------------------------------
@@ -822,7 +829,7 @@ int iommu_dma_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 
 	ret = iommu_dma_sg_map(domain, iova, sg, nents, prot, &walked);
 	if (ret) {
-		iommu_dma_unmap_iova(dev, iova, len, walked);
+		iommu_dma_unmap_in(dev, domain, iova, len, walked);
 		return ret == -ENOMEM ? -ENOMEM : -EIO;
 	}
 	iommu_dma_sg_place(sg, nents, count, iova);
