@@ -82,6 +82,42 @@ static inline int pci_unbind_override(const char *devdir)
 	return sysfs_write(path, "\n") ?: err;
 }
 
+/*
+ * Find QEMU's edu, bind it to @driver and check that it got an IOMMU group
+ * (a PCI device gets one when a driver binds).  Returns 0, or -1 with what
+ * went wrong in @why.
+ */
+static inline int edu_bind(const char *driver, char *devdir, size_t len,
+			   char *why, size_t why_len)
+{
+	char cur[64];
+	int err;
+
+	if (find_pci_device(EDU_VENDOR, EDU_DEVICE, devdir, len)) {
+		snprintf(why, why_len,
+			 "no edu device (1234:11e8); run QEMU with -device edu");
+		return -1;
+	}
+	err = pci_bind_override(devdir, driver);
+	if (err) {
+		snprintf(why, why_len, "binding %s to %s: %s", devdir, driver,
+			 strerror(-err));
+		return -1;
+	}
+	device_driver(devdir, cur, sizeof(cur));
+	if (strcmp(cur, driver)) {
+		snprintf(why, why_len, "%s is bound to \"%s\", not %s", devdir,
+			 cur, driver);
+		return -1;
+	}
+	if (device_iommu_group(devdir) < 0) {
+		snprintf(why, why_len,
+			 "edu got no IOMMU group when its driver bound");
+		return -1;
+	}
+	return 0;
+}
+
 /* Run the benchmark; 0 or the negative errno of the ioctl. */
 static inline int dma_map_bench_run(struct dma_map_bench_args *args)
 {

@@ -36,23 +36,12 @@ FIXTURE(edu) {
 
 FIXTURE_SETUP(edu)
 {
+	char why[PATH_MAX + 128];
 	const char *bdf;
-	char driver[64];
-	int err;
 
-	ASSERT_EQ(0, find_pci_device(EDU_VENDOR, EDU_DEVICE, self->devdir,
-				     sizeof(self->devdir))) {
-		TH_LOG("no edu device (1234:11e8); run QEMU with -device edu");
-	}
-	err = pci_bind_override(self->devdir, EDU_TEST_DRIVER);
-	ASSERT_EQ(0, err) {
-		TH_LOG("binding %s to %s: %s (CONFIG_IOMMU_DMA_EDU_TEST?)",
-		       self->devdir, EDU_TEST_DRIVER, strerror(-err));
-	}
-	device_driver(self->devdir, driver, sizeof(driver));
-	ASSERT_STREQ(EDU_TEST_DRIVER, driver);
-	ASSERT_LE(0, device_iommu_group(self->devdir)) {
-		TH_LOG("edu got no IOMMU group when its driver bound");
+	ASSERT_EQ(0, edu_bind(EDU_TEST_DRIVER, self->devdir,
+			      sizeof(self->devdir), why, sizeof(why))) {
+		TH_LOG("%s (CONFIG_IOMMU_DMA_EDU_TEST?)", why);
 	}
 
 	bdf = strrchr(self->devdir, '/') + 1;

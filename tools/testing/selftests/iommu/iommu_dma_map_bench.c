@@ -52,22 +52,11 @@ FIXTURE_VARIANT_ADD(edu_bench, edu_28_bit_mask) {
 
 FIXTURE_SETUP(edu_bench)
 {
-	char driver[64];
-	int err;
+	char why[PATH_MAX + 128];
 
-	ASSERT_EQ(0, find_pci_device(EDU_VENDOR, EDU_DEVICE, self->devdir,
-				     sizeof(self->devdir))) {
-		TH_LOG("no edu device (1234:11e8); run QEMU with -device edu");
-	}
-	err = pci_bind_override(self->devdir, DMA_MAP_BENCH_DRIVER);
-	ASSERT_EQ(0, err) {
-		TH_LOG("binding %s to %s: %s", self->devdir,
-		       DMA_MAP_BENCH_DRIVER, strerror(-err));
-	}
-	device_driver(self->devdir, driver, sizeof(driver));
-	ASSERT_STREQ(DMA_MAP_BENCH_DRIVER, driver);
-	ASSERT_LE(0, device_iommu_group(self->devdir)) {
-		TH_LOG("edu got no IOMMU group when its driver bound");
+	ASSERT_EQ(0, edu_bind(DMA_MAP_BENCH_DRIVER, self->devdir,
+			      sizeof(self->devdir), why, sizeof(why))) {
+		TH_LOG("%s", why);
 	}
 }
 
