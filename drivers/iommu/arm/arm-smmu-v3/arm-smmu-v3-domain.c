@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ARM SMMUv3 domains and TLB maintenance.
+ *
+ * A paging domain is an AArch64 stage-1 page table (io-pgtable), one
+ * context descriptor that describes it and one ASID.  Attaching a device
+ * points its STEs at the CD; the identity and blocked domains are STEs
+ * that bypass or abort.  Since a domain's TLB entries carry its own ASID
+ * whoever is attached, invalidation needs to know nothing of devices.
+ *
+ * Unmapping gathers the leaves that went (io-pgtable calls tlb_add_page for
+ * each, which only widens the gather) and iotlb_sync then invalidates the
+ * whole range in one batch: with range invalidation usually one TLBI_NH_VA,
+ * without it one per leaf, and one CMD_SYNC either way.  A range that would
+ * take more commands than a batch holds invalidates the ASID instead.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
+#include <linux/idr.h>
+#include <linux/slab.h>
+
+#include "arm-smmu-v3.h"
+
+/* Input address size of our stage-1 tables. */
+#define SMMU_S1_IAS		48
+
+/* ==== TLB maintenance ==== */
+
+/*
+ * Invalidate [@iova, @iova + @size) of @d.  @leaf_size is the size of the
+ * leaves that went, or 0 when tables went as well.
+ */
+static void smmu_tlb_inv_range(struct smmu_domain *d, unsigned long iova,
+			       size_t size, size_t leaf_size)
+{
+	struct smmu_device *smmu = d->smmu;
+	struct smmu_tlbi_range range = {
+		.asid		= d->asid,
+		.iova		= iova,
+		.pages		= DIV_ROUND_UP(size, 1UL << d->granule_shift),
+		.granule_shift	= d->granule_shift,
+		.leaf_shift	= leaf_size ? ilog2(leaf_size) : 0,
+		.use_range	= smmu->features & SMMU_FEAT_RANGE_INV,
+	};
+	struct smmu_batch batch;
+	unsigned int n;
+
+	smmu_batch_init(&batch, smmu);
+	n = smmu_tlbi_range_cmds(&range, batch.cmds, SMMU_BATCH_CMDS);
+	if (n > SMMU_BATCH_CMDS) {
+		smmu_cmd_tlbi_asid(&batch.cmds[0], d->asid);
+		n = 1;
+	}
+	batch.count = n;
+	smmu_batch_sync(&batch);
+}
+
+static void smmu_tlb_inv_asid(struct smmu_domain *d)
+{
+	struct smmu_cmd cmd;
+
+	smmu_cmd_tlbi_asid(&cmd, d->asid);
+	smmu_cmdq_issue_sync(d->smmu, &cmd);
+}
+
+static void smmu_tlb_add_page(struct iommu_iotlb_gather *gather,
+			      unsigned long iova, size_t granule, void *cookie)
+{
+	struct smmu_domain *d = cookie;
+
+	iommu_iotlb_gather_add_page(&d->domain, gather, iova, granule);
+}
+
+/* Tables were freed: their walks may be cached too, at every level. */
+static void smmu_tlb_flush_walk(unsigned long iova, size_t size,
+				size_t granule, void *cookie)
+{
+	smmu_tlb_inv_range(cookie, iova, size, 0);
+}
+
+static void smmu_tlb_flush_all(void *cookie)
+{
+	smmu_tlb_inv_asid(cookie);
+}
+
+static const struct iommu_flush_ops smmu_flush_ops = {
+	.tlb_add_page	= smmu_tlb_add_page,
+	.tlb_flush_walk	= smmu_tlb_flush_walk,
+	.tlb_flush_all	= smmu_tlb_flush_all,
+};
+
+static void smmu_iotlb_sync(struct iommu_domain *domain,
+			    struct iommu_iotlb_gather *gather)
+{
+	if (!gather->pgsize)
+		return;		/* nothing was gathered */
+	smmu_tlb_inv_range(to_smmu_domain(domain), gather->start,
+			   gather->end - gather->start + 1, gather->pgsize);
+}
+
+static void smmu_flush_iotlb_all(struct iommu_domain *domain)
+{
+	smmu_tlb_inv_asid(to_smmu_domain(domain));
+}
+
+/* ==== Paging domains ==== */
+
+static int smmu_map_pages(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct io_pgtable_ops *ops = to_smmu_domain(domain)->pgtbl;
+
+	return ops->map_pages(ops, iova, paddr, pgsize, pgcount, prot, gfp,
+			      mapped);
+}
+
+static size_t smmu_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+			       size_t pgsize, size_t pgcount,
+			       struct iommu_iotlb_gather *gather)
+{
+	struct io_pgtable_ops *ops = to_smmu_domain(domain)->pgtbl;
+
+	return ops->unmap_pages(ops, iova, pgsize, pgcount, gather);
+}
+
+static phys_addr_t smmu_iova_to_phys(struct iommu_domain *domain,
+				     dma_addr_t iova)
+{
+	struct io_pgtable_ops *ops = to_smmu_domain(domain)->pgtbl;
+
+	return ops->iova_to_phys(ops, iova);
+}
+
+static int smmu_attach_paging(struct iommu_domain *domain, struct device *dev)
+{
+	struct smmu_master *master = dev_iommu_priv_get(dev);
+	struct smmu_domain *d = to_smmu_domain(domain);
+	u64 ste[SMMU_STE_WORDS];
+
+	if (d->smmu != master->smmu) {
+		dev_err_ratelimited(dev, "domain of %s, device behind %s\n",
+				    dev_name(d->smmu->dev),
+				    dev_name(master->smmu->dev));
+		return -EINVAL;
+	}
+	smmu_ste_s1(ste, d->smmu, d->cd_dma);
+	smmu_master_write_ste(master, ste);
+	return 0;
+}
+
+static void smmu_domain_free(struct iommu_domain *domain)
+{
+	struct smmu_domain *d = to_smmu_domain(domain);
+	struct smmu_device *smmu = d->smmu;
+	u64 none[SMMU_CD_WORDS] = {};
+
+	/*
+	 * The core detached every device, so no STE leads to the CD.  Its TLB
+	 * entries go before the ASID can tag another table.
+	 */
+	smmu_tlb_inv_asid(d);
+	smmu_write_entry(&smmu_cd_ops, NULL, d->cd, none);
+	free_io_pgtable_ops(d->pgtbl);
+	dma_pool_free(smmu->cd_pool, d->cd, d->cd_dma);
+	ida_free(&smmu->asids, d->asid);
+	kfree(d);
+}
+
+static const struct iommu_domain_ops smmu_paging_ops = {
+	.attach_dev	= smmu_attach_paging,
+	.map_pages	= smmu_map_pages,
+	.unmap_pages	= smmu_unmap_pages,
+	.flush_iotlb_all = smmu_flush_iotlb_all,
+	.iotlb_sync	= smmu_iotlb_sync,
+	.iova_to_phys	= smmu_iova_to_phys,
+	.free		= smmu_domain_free,
+};
+
+/**
+ * smmu_domain_alloc_paging() - a stage-1 domain for devices of one SMMU
+ * @dev: a device behind the SMMU.
+ *
+ * Return: the domain, or ERR_PTR(-ENOSPC) when the SMMU is out of ASIDs,
+ * ERR_PTR(-ENOMEM).
+ */
+struct iommu_domain *smmu_domain_alloc_paging(struct device *dev)
+{
+	struct smmu_master *master = dev_iommu_priv_get(dev);
+	struct smmu_device *smmu = master->smmu;
+	struct io_pgtable_cfg cfg = {
+		.pgsize_bitmap	= smmu->pgsize_bitmap,
+		.ias		= min_t(unsigned int, SMMU_S1_IAS, VA_BITS),
+		.oas		= smmu->oas,
+		.coherent_walk	= smmu->features & SMMU_FEAT_COHERENT,
+		.tlb		= &smmu_flush_ops,
+		.iommu_dev	= smmu->dev,
+	};
+	u64 cd[SMMU_CD_WORDS];
+	struct smmu_domain *d;
+	int asid, ret = -ENOMEM;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->smmu = smmu;
+
+	asid = ida_alloc_range(&smmu->asids, 1, (1U << smmu->asid_bits) - 1,
+			       GFP_KERNEL);
+	if (asid < 0) {
+		ret = asid;
+		if (ret == -ENOSPC)
+			dev_err_ratelimited(smmu->dev, "out of ASIDs\n");
+		goto free_domain;
+	}
+	d->asid = asid;
+
+	d->pgtbl = alloc_io_pgtable_ops(ARM_64_LPAE_S1, &cfg, d);
+	if (!d->pgtbl)
+		goto free_asid;
+	d->granule_shift = __ffs(cfg.pgsize_bitmap);
+
+	d->cd = dma_pool_zalloc(smmu->cd_pool, GFP_KERNEL, &d->cd_dma);
+	if (!d->cd)
+		goto free_pgtbl;
+	smmu_cd_s1(cd, smmu, d->asid, &cfg);
+	smmu_write_entry(&smmu_cd_ops, NULL, d->cd, cd);
+
+	d->domain.ops = &smmu_paging_ops;
+	d->domain.pgsize_bitmap = cfg.pgsize_bitmap;
+	d->domain.geometry.aperture_end = (1ULL << cfg.ias) - 1;
+	d->domain.geometry.force_aperture = true;
+	return &d->domain;
+
+free_pgtbl:
+	free_io_pgtable_ops(d->pgtbl);
+free_asid:
+	ida_free(&smmu->asids, d->asid);
+free_domain:
+	kfree(d);
+	return ERR_PTR(ret);
+}
+
+/* ==== Identity and blocked domains ==== */
+
+static int smmu_attach_identity(struct iommu_domain *domain,
+				struct device *dev)
+{
+	u64 ste[SMMU_STE_WORDS];
+
+	smmu_ste_bypass(ste);
+	smmu_master_write_ste(dev_iommu_priv_get(dev), ste);
+	return 0;
+}
+
+static int smmu_attach_blocked(struct iommu_domain *domain, struct device *dev)
+{
+	u64 ste[SMMU_STE_WORDS];
+
+	smmu_ste_abort(ste);
+	smmu_master_write_ste(dev_iommu_priv_get(dev), ste);
+	return 0;
+}
+
+static const struct iommu_domain_ops smmu_identity_ops = {
+	.attach_dev	= smmu_attach_identity,
+};
+
+static const struct iommu_domain_ops smmu_blocked_ops = {
+	.attach_dev	= smmu_attach_blocked,
+};
+
+struct iommu_domain smmu_identity_domain = {
+	.type	= IOMMU_DOMAIN_IDENTITY,
+	.ops	= &smmu_identity_ops,
+};
+
+struct iommu_domain smmu_blocked_domain = {
+	.type	= IOMMU_DOMAIN_BLOCKED,
+	.ops	= &smmu_blocked_ops,
+};

@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ARM SMMUv3: probe, reset and the devices behind an SMMU.
+ *
+ * The SMMU is found in the device tree ("arm,smmu-v3"); devices name it in
+ * their "iommus" (or a PCI host bridge in its "iommu-map") with one cell,
+ * the StreamID.  Probing reads what the SMMU implements from IDR0-IDR5,
+ * sets up the stream table and the queues, and enables it.  While it is
+ * disabled (before that, after shutdown) GBPA makes it abort everything
+ * rather than let DMA through untranslated.
+ *
+ * The rest of the driver:
+ *   arm-smmu-v3-cmdq.c	  the command queue and command encoding
+ *   arm-smmu-v3-strtab.c the stream table, STEs and CDs
+ *   arm-smmu-v3-domain.c paging, identity and blocked domains; TLB upkeep
+ *   arm-smmu-v3-event.c  the event queue, global errors, interrupts
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
+#include <linux/iopoll.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+
+#include <kunit/visibility.h>
+
+#include "arm-smmu-v3.h"
+#include "../../dma-iommu.h"
+
+static struct platform_driver smmu_driver;
+
+/* ==== Registers ==== */
+
+/**
+ * smmu_poll_reg() - wait until a register reads @want under @mask
+ * @smmu: the SMMU.
+ * @reg: offset of the register.
+ * @mask: the bits to look at.
+ * @want: their value.
+ *
+ * Return: 0, or -ETIMEDOUT after SMMU_POLL_TIMEOUT_US.
+ */
+int smmu_poll_reg(struct smmu_device *smmu, u32 reg, u32 mask, u32 want)
+{
+	u32 val;
+
+	return readl_relaxed_poll_timeout(smmu->base + reg, val,
+					  (val & mask) == want, 1,
+					  SMMU_POLL_TIMEOUT_US);
+}
+
+/* Write CR0 or IRQ_CTRL and wait for its ACK register to follow. */
+static int smmu_write_ack(struct smmu_device *smmu, u32 reg, u32 ack, u32 val)
+{
+	int ret;
+
+	writel_relaxed(val, smmu->base + reg);
+	ret = smmu_poll_reg(smmu, ack, ~0U, val);
+	if (ret)
+		dev_err(smmu->dev, "register %#x did not acknowledge %#x\n",
+			reg, val);
+	return ret;
+}
+
+/* GBPA says what happens to transactions while the SMMU is disabled. */
+static int smmu_set_gbpa(struct smmu_device *smmu, u32 val)
+{
+	int ret;
+
+	ret = smmu_poll_reg(smmu, SMMU_GBPA, SMMU_GBPA_UPDATE, 0);
+	if (!ret) {
+		writel_relaxed(val | SMMU_GBPA_UPDATE, smmu->base + SMMU_GBPA);
+		ret = smmu_poll_reg(smmu, SMMU_GBPA, SMMU_GBPA_UPDATE, 0);
+	}
+	if (ret)
+		dev_err(smmu->dev, "GBPA update timed out\n");
+	return ret;
+}
+
+/* ==== What the SMMU implements ==== */
+
+static const u8 smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+static int smmu_read_idr0(struct smmu_device *smmu, bool fw_coherent)
+{
+	u32 idr0 = readl_relaxed(smmu->base + SMMU_IDR0);
+	u32 ttf = FIELD_GET(SMMU_IDR0_TTF, idr0);
+
+	if (!(idr0 & SMMU_IDR0_S1P)) {
+		dev_err(smmu->dev, "no stage-1 translation, which this driver needs\n");
+		return -ENODEV;
+	}
+	if (ttf != SMMU_TTF_AARCH64 && ttf != SMMU_TTF_AARCH32_64) {
+		dev_err(smmu->dev, "no AArch64 table format\n");
+		return -ENODEV;
+	}
+	switch (FIELD_GET(SMMU_IDR0_TTENDIAN, idr0)) {
+	case SMMU_TTENDIAN_MIXED:
+		break;
+	case SMMU_TTENDIAN_LE:
+		if (!IS_ENABLED(CONFIG_CPU_BIG_ENDIAN))
+			break;
+		fallthrough;
+	default:
+		dev_err(smmu->dev, "cannot walk tables of this CPU's endianness\n");
+		return -ENODEV;
+	}
+
+	if (FIELD_GET(SMMU_IDR0_ST_LEVEL, idr0) == SMMU_ST_LEVEL_2LVL)
+		smmu->features |= SMMU_FEAT_2LVL_STRTAB;
+	if (idr0 & SMMU_IDR0_MSI)
+		smmu->features |= SMMU_FEAT_MSI;
+	if (idr0 & SMMU_IDR0_SEV)
+		smmu->features |= SMMU_FEAT_SEV;
+	if (idr0 & SMMU_IDR0_HYP)
+		smmu->features |= SMMU_FEAT_HYP;
+	switch (FIELD_GET(SMMU_IDR0_STALL_MODEL, idr0)) {
+	case SMMU_STALL_MODEL_FORCE:
+		smmu->features |= SMMU_FEAT_STALL_FORCE;
+		fallthrough;
+	case 0:
+		smmu->features |= SMMU_FEAT_STALLS;
+		break;
+	}
+
+	/* The firmware knows how the SMMU is wired; trust it, but say so. */
+	if (fw_coherent)
+		smmu->features |= SMMU_FEAT_COHERENT;
+	if (fw_coherent != !!(idr0 & SMMU_IDR0_COHACC))
+		dev_warn(smmu->dev, "firmware says %scoherent, IDR0 says %scoherent\n",
+			 fw_coherent ? "" : "not ",
+			 idr0 & SMMU_IDR0_COHACC ? "" : "not ");
+
+	smmu->asid_bits = idr0 & SMMU_IDR0_ASID16 ? 16 : 8;
+	return 0;
+}
+
+static int smmu_read_features(struct smmu_device *smmu)
+{
+	bool fw_coherent = device_get_dma_attr(smmu->dev) == DEV_DMA_COHERENT;
+	u32 idr1, idr3, idr5, oas;
+	int ret;
+
+	ret = smmu_read_idr0(smmu, fw_coherent);
+	if (ret)
+		return ret;
+
+	idr1 = readl_relaxed(smmu->base + SMMU_IDR1);
+	if (idr1 & (SMMU_IDR1_TABLES_PRESET | SMMU_IDR1_QUEUES_PRESET)) {
+		dev_err(smmu->dev, "fixed table or queue addresses are not supported\n");
+		return -ENODEV;
+	}
+	smmu->sid_bits = FIELD_GET(SMMU_IDR1_SIDSIZE, idr1);
+
+	idr3 = readl_relaxed(smmu->base + SMMU_IDR3);
+	if (idr3 & SMMU_IDR3_RIL)
+		smmu->features |= SMMU_FEAT_RANGE_INV;
+
+	idr5 = readl_relaxed(smmu->base + SMMU_IDR5);
+	oas = FIELD_GET(SMMU_IDR5_OAS, idr5);
+	smmu->oas = oas < ARRAY_SIZE(smmu_oas_bits) ? smmu_oas_bits[oas] : 48;
+	/* 52-bit output needs the 64K-granule LPA format; stay at 48. */
+	smmu->oas = min(smmu->oas, 48U);
+
+	if (idr5 & SMMU_IDR5_GRAN4K)
+		smmu->pgsize_bitmap |= SZ_4K | SZ_2M | SZ_1G;
+	if (idr5 & SMMU_IDR5_GRAN16K)
+		smmu->pgsize_bitmap |= SZ_16K | SZ_32M;
+	if (idr5 & SMMU_IDR5_GRAN64K)
+		smmu->pgsize_bitmap |= SZ_64K | SZ_512M;
+	if (!smmu->pgsize_bitmap) {
+		dev_err(smmu->dev, "no translation granule\n");
+		return -ENODEV;
+	}
+
+	ret = dma_set_mask_and_coherent(smmu->dev, DMA_BIT_MASK(smmu->oas));
+	if (ret)
+		dev_warn(smmu->dev, "cannot use a %u-bit DMA mask\n", smmu->oas);
+	return 0;
+}
+
+/* ==== Reset ==== */
+
+static u32 smmu_cr1(const struct smmu_device *smmu)
+{
+	bool coherent = smmu->features & SMMU_FEAT_COHERENT;
+	u32 cache = coherent ? SMMU_CACHE_WBRA : SMMU_CACHE_NC;
+	u32 sh = coherent ? SMMU_SH_ISH : SMMU_SH_OSH;
+
+	return FIELD_PREP(SMMU_CR1_TABLE_SH, sh) |
+	       FIELD_PREP(SMMU_CR1_TABLE_OC, cache) |
+	       FIELD_PREP(SMMU_CR1_TABLE_IC, cache) |
+	       FIELD_PREP(SMMU_CR1_QUEUE_SH, sh) |
+	       FIELD_PREP(SMMU_CR1_QUEUE_OC, cache) |
+	       FIELD_PREP(SMMU_CR1_QUEUE_IC, cache);
+}
+
+/* Forget whatever configuration and translations the SMMU cached. */
+static int smmu_invalidate_all(struct smmu_device *smmu)
+{
+	struct smmu_batch batch;
+	struct smmu_cmd cmd;
+
+	smmu_batch_init(&batch, smmu);
+	smmu_cmd_cfgi_all(&cmd);
+	smmu_batch_add(&batch, &cmd);
+	if (smmu->features & SMMU_FEAT_HYP) {
+		smmu_cmd_tlbi_all(&cmd, SMMU_OP_TLBI_EL2_ALL);
+		smmu_batch_add(&batch, &cmd);
+	}
+	smmu_cmd_tlbi_all(&cmd, SMMU_OP_TLBI_NSNH_ALL);
+	smmu_batch_add(&batch, &cmd);
+	return smmu_batch_sync(&batch);
+}
+
+static int smmu_device_reset(struct smmu_device *smmu)
+{
+	u64 strtab = smmu->strtab.dma & SMMU_STRTAB_BASE_ADDR;
+	u32 enables;
+	int ret;
+
+	/* Abort, not bypass, whatever comes while we turn things off. */
+	ret = smmu_set_gbpa(smmu, SMMU_GBPA_ABORT);
+	if (!ret)
+		ret = smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+	if (ret)
+		return ret;
+
+	writel_relaxed(smmu_cr1(smmu), smmu->base + SMMU_CR1);
+	/* PTM: our ASIDs are private, CPU broadcast TLBIs are not for us. */
+	writel_relaxed(SMMU_CR2_PTM | SMMU_CR2_RECINVSID, smmu->base + SMMU_CR2);
+
+	if (smmu->features & SMMU_FEAT_COHERENT)
+		strtab |= SMMU_STRTAB_BASE_RA;
+	writeq_relaxed(strtab, smmu->base + SMMU_STRTAB_BASE);
+	writel_relaxed(smmu->strtab.cfg, smmu->base + SMMU_STRTAB_BASE_CFG);
+
+	writeq_relaxed(smmu_queue_base_reg(smmu, &smmu->cmdq.q),
+		       smmu->base + SMMU_CMDQ_BASE);
+	smmu->cmdq.q.prod = 0;
+	smmu->cmdq.q.cons = 0;
+	writel_relaxed(0, smmu->cmdq.q.prod_reg);
+	writel_relaxed(0, smmu->cmdq.q.cons_reg);
+	enables = SMMU_CR0_CMDQEN;
+	ret = smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, enables);
+	if (ret)
+		return ret;
+
+	ret = smmu_invalidate_all(smmu);
+	if (ret)
+		return ret;
+
+	writeq_relaxed(smmu_queue_base_reg(smmu, &smmu->evtq),
+		       smmu->base + SMMU_EVTQ_BASE);
+	smmu->evtq.prod = 0;
+	smmu->evtq.cons = 0;
+	writel_relaxed(0, smmu->evtq.prod_reg);
+	writel_relaxed(0, smmu->evtq.cons_reg);
+	enables |= SMMU_CR0_EVTQEN;
+	ret = smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, enables);
+	if (ret)
+		return ret;
+
+	ret = smmu_write_ack(smmu, SMMU_IRQ_CTRL, SMMU_IRQ_CTRLACK, 0);
+	if (!ret)
+		ret = smmu_setup_irqs(smmu);
+	if (!ret)
+		ret = smmu_write_ack(smmu, SMMU_IRQ_CTRL, SMMU_IRQ_CTRLACK,
+				     SMMU_IRQ_CTRL_GERROR | SMMU_IRQ_CTRL_EVTQ);
+	if (ret)
+		return ret;
+
+	enables |= SMMU_CR0_SMMUEN;
+	return smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, enables);
+}
+
+/* ==== Devices behind the SMMU ==== */
+
+static struct smmu_device *smmu_from_fwnode(struct fwnode_handle *fwnode)
+{
+	struct device *dev;
+	struct smmu_device *smmu;
+
+	dev = driver_find_device_by_fwnode(&smmu_driver.driver, fwnode);
+	if (!dev)
+		return NULL;
+	smmu = dev_get_drvdata(dev);
+	put_device(dev);
+	return smmu;
+}
+
+static void smmu_forget_streams(struct smmu_master *master, unsigned int n)
+{
+	while (n--)
+		xa_cmpxchg(&master->smmu->streams, master->sids[n], master,
+			   NULL, GFP_KERNEL);
+}
+
+static struct iommu_device *smmu_probe_device(struct device *dev)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct smmu_master *master;
+	struct smmu_device *smmu;
+	unsigned int i;
+	int ret;
+
+	if (!fwspec)
+		return ERR_PTR(-ENODEV);
+	smmu = smmu_from_fwnode(fwspec->iommu_fwnode);
+	if (!smmu)
+		return ERR_PTR(-ENODEV);
+
+	master = kzalloc(struct_size(master, sids, fwspec->num_ids),
+			 GFP_KERNEL);
+	if (!master)
+		return ERR_PTR(-ENOMEM);
+	master->smmu = smmu;
+	master->dev = dev;
+	master->num_sids = fwspec->num_ids;
+
+	for (i = 0; i < fwspec->num_ids; i++) {
+		u32 sid = fwspec->ids[i];
+		void *old;
+
+		master->sids[i] = sid;
+		ret = smmu_strtab_prepare(smmu, sid);
+		if (ret == -ERANGE)
+			dev_err(dev, "StreamID %#x is beyond %s's %u bits\n",
+				sid, dev_name(smmu->dev), smmu->sid_bits);
+		if (ret)
+			goto undo;
+
+		old = xa_cmpxchg(&smmu->streams, sid, NULL, master, GFP_KERNEL);
+		if (xa_is_err(old)) {
+			ret = xa_err(old);
+			goto undo;
+		}
+		if (old) {
+			dev_err(dev, "StreamID %#x is already used by %s\n",
+				sid, dev_name(((struct smmu_master *)old)->dev));
+			ret = -EBUSY;
+			goto undo;
+		}
+	}
+
+	dev_iommu_priv_set(dev, master);
+	return &smmu->iommu;
+
+undo:
+	smmu_forget_streams(master, i);
+	kfree(master);
+	return ERR_PTR(ret);
+}
+
+static void smmu_release_device(struct device *dev)
+{
+	struct smmu_master *master = dev_iommu_priv_get(dev);
+	u64 ste[SMMU_STE_WORDS];
+
+	/* The core attached the blocked domain already; make sure. */
+	smmu_ste_abort(ste);
+	smmu_master_write_ste(master, ste);
+	smmu_forget_streams(master, master->num_sids);
+	kfree(master);
+}
+
+static struct iommu_group *smmu_device_group(struct device *dev)
+{
+	if (dev_is_pci(dev))
+		return pci_device_group(dev);
+	return generic_device_group(dev);
+}
+
+static int smmu_of_xlate(struct device *dev, const struct of_phandle_args *args)
+{
+	if (args->args_count != 1) {
+		dev_err(dev, "an SMMUv3 reference takes one cell, not %d\n",
+			args->args_count);
+		return -EINVAL;
+	}
+	return iommu_fwspec_add_ids(dev, args->args, 1);
+}
+
+static void smmu_get_resv_regions(struct device *dev, struct list_head *head)
+{
+	struct iommu_resv_region *msi;
+
+	/* Where dma-iommu maps the GIC ITS doorbell for MSIs. */
+	msi = iommu_alloc_resv_region(SMMU_MSI_IOVA_BASE, SMMU_MSI_IOVA_SIZE,
+				      IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO,
+				      IOMMU_RESV_SW_MSI, GFP_KERNEL);
+	if (msi)
+		list_add_tail(&msi->list, head);
+	iommu_dma_get_resv_regions(dev, head);
+}
+
+static bool smmu_capable(struct device *dev, enum iommu_cap cap)
+{
+	struct smmu_master *master = dev_iommu_priv_get(dev);
+
+	switch (cap) {
+	case IOMMU_CAP_CACHE_COHERENCY:
+		return master->smmu->features & SMMU_FEAT_COHERENT;
+	case IOMMU_CAP_NOEXEC:
+	case IOMMU_CAP_DEFERRED_FLUSH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const struct iommu_ops smmu_ops = {
+	.identity_domain	= &smmu_identity_domain,
+	.blocked_domain		= &smmu_blocked_domain,
+	.release_domain		= &smmu_blocked_domain,
+	.capable		= smmu_capable,
+	.domain_alloc_paging	= smmu_domain_alloc_paging,
+	.probe_device		= smmu_probe_device,
+	.release_device		= smmu_release_device,
+	.device_group		= smmu_device_group,
+	.of_xlate		= smmu_of_xlate,
+	.get_resv_regions	= smmu_get_resv_regions,
+	.owner			= THIS_MODULE,
+};
+
+/* ==== The platform device ==== */
+
+#if IS_ENABLED(CONFIG_KUNIT)
+static int smmu_match_any(struct device *dev, const void *data)
+{
+	return 1;
+}
+
+/**
+ * smmu_kunit_get_device() - an SMMU that probed, for tests on live hardware
+ *
+ * Return: the SMMU, or NULL if none probed.  It stays as long as the
+ * driver is bound, which it is until shutdown (no unbinding from sysfs).
+ */
+struct smmu_device *smmu_kunit_get_device(void)
+{
+	struct smmu_device *smmu;
+	struct device *dev;
+
+	dev = driver_find_device(&smmu_driver.driver, NULL, NULL,
+				 smmu_match_any);
+	if (!dev)
+		return NULL;
+	smmu = dev_get_drvdata(dev);
+	put_device(dev);
+	return smmu;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_kunit_get_device);
+#endif
+
+
+static void smmu_describe(struct smmu_device *smmu)
+{
+	dev_info(smmu->dev,
+		 "SMMUv3: %s stream table of %u StreamID bits, %u-bit ASIDs, %u-bit output, pages %#lx%s%s%s\n",
+		 smmu->strtab.l2 ? "2-level" : "linear", smmu->sid_bits,
+		 smmu->asid_bits, smmu->oas, smmu->pgsize_bitmap,
+		 smmu->features & SMMU_FEAT_COHERENT ? ", coherent" : "",
+		 smmu->features & SMMU_FEAT_RANGE_INV ? ", range invalidation" : "",
+		 smmu->features & SMMU_FEAT_MSI ? ", MSI" : "");
+}
+
+static int smmu_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct smmu_device *smmu;
+	struct resource *res;
+	int ret;
+
+	smmu = devm_kzalloc(dev, sizeof(*smmu), GFP_KERNEL);
+	if (!smmu)
+		return -ENOMEM;
+	smmu->dev = dev;
+	platform_set_drvdata(pdev, smmu);
+
+	res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
+	if (!res || resource_size(res) < SMMU_MMIO_SIZE) {
+		dev_err(dev, "needs %#x bytes of registers, has %pR\n",
+			SMMU_MMIO_SIZE, res);
+		return -EINVAL;
+	}
+	/*
+	 * Not requested: implementation-defined parts of the region, such
+	 * as the PMCG's counters, belong to other drivers.
+	 */
+	smmu->base = devm_ioremap(dev, res->start, SMMU_MMIO_SIZE);
+	if (!smmu->base)
+		return -ENOMEM;
+
+	ret = smmu_read_features(smmu);
+	if (ret)
+		return ret;
+	ret = smmu_cmdq_init(smmu);
+	if (!ret)
+		ret = smmu_evtq_init(smmu);
+	if (!ret)
+		ret = smmu_strtab_init(smmu);
+	if (ret)
+		return ret;
+
+	ida_init(&smmu->asids);
+	smmu->cd_pool = dmam_pool_create("smmu-v3-cd", dev, SMMU_CD_BYTES,
+					 SMMU_CD_BYTES, 0);
+	if (!smmu->cd_pool)
+		return -ENOMEM;
+
+	ret = smmu_device_reset(smmu);
+	if (ret)
+		return ret;
+
+	ret = iommu_device_sysfs_add(&smmu->iommu, dev, NULL, "smmu3.%pa",
+				     &res->start);
+	if (ret)
+		goto disable;
+	ret = iommu_device_register(&smmu->iommu, &smmu_ops, dev);
+	if (ret) {
+		iommu_device_sysfs_remove(&smmu->iommu);
+		goto disable;
+	}
+	smmu_describe(smmu);
+	return 0;
+
+disable:
+	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+	return ret;
+}
+
+static void smmu_remove(struct platform_device *pdev)
+{
+	struct smmu_device *smmu = platform_get_drvdata(pdev);
+
+	iommu_device_unregister(&smmu->iommu);
+	iommu_device_sysfs_remove(&smmu->iommu);
+	/* GBPA still says abort. */
+	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+	ida_destroy(&smmu->asids);
+}
+
+static void smmu_shutdown(struct platform_device *pdev)
+{
+	struct smmu_device *smmu = platform_get_drvdata(pdev);
+
+	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+}
+
+static const struct of_device_id smmu_of_match[] = {
+	{ .compatible = "arm,smmu-v3" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, smmu_of_match);
+
+static struct platform_driver smmu_driver = {
+	.driver	= {
+		.name			= "arm-smmu-v3",
+		.of_match_table		= smmu_of_match,
+		.suppress_bind_attrs	= true,
+	},
+	.probe		= smmu_probe,
+	.remove		= smmu_remove,
+	.shutdown	= smmu_shutdown,
+};
+module_driver(smmu_driver, platform_driver_register,
+	      platform_driver_unregister);
+
+MODULE_DESCRIPTION("ARM SMMUv3 IOMMU driver");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("platform:arm-smmu-v3");
