@@ -307,6 +307,10 @@ static int smmu_cmdq_wait(struct smmu_device *smmu, u32 need, bool drain)
 	ktime_t timeout = 0;
 	unsigned int spins = 0;
 
+	/* Room as of the last look at CONS is room still: no register read. */
+	if (!drain && smmu_q_space(q) >= need)
+		return 0;
+
 	for (;;) {
 		smmu_cmdq_read_cons(q);
 		if (drain ? q->cons == q->prod : smmu_q_space(q) >= need)
@@ -419,6 +423,7 @@ void smmu_batch_add(struct smmu_batch *b, const struct smmu_cmd *cmd)
 	}
 	b->cmds[b->count++] = *cmd;
 }
+EXPORT_SYMBOL_IF_KUNIT(smmu_batch_add);
 
 /**
  * smmu_batch_sync() - submit a batch with one CMD_SYNC and wait for it
@@ -433,6 +438,7 @@ int smmu_batch_sync(struct smmu_batch *b)
 	b->count = 0;
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(smmu_batch_sync);
 
 /* ==== Set-up ==== */
 

@@ -26,8 +26,10 @@
 
 #include "arm-smmu-v3.h"
 
-/* A linear table up to this many StreamID bits (64 KiB of STEs). */
+/* A linear table up to this many StreamID bits (64 KiB of STEs)... */
 #define SMMU_STRTAB_LINEAR_MAX_BITS	10
+/* ...unless the SMMU has no two-level tables: then up to 4 MiB of them. */
+#define SMMU_STRTAB_LINEAR_CAP_BITS	16
 /* At most this many level-1 descriptors (a 64 KiB level-1 table). */
 #define SMMU_STRTAB_L1_MAX_BITS		13
 
@@ -232,6 +234,7 @@ const struct smmu_entry_ops smmu_ste_ops = {
 					   SMMU_STE_CONFIG_ABORT),
 	.sync		= smmu_ste_sync,
 };
+EXPORT_SYMBOL_IF_KUNIT(smmu_ste_ops);
 
 /* ==== Context descriptors ==== */
 
@@ -298,6 +301,7 @@ const struct smmu_entry_ops smmu_cd_ops = {
 	.break_word0	= 0,
 	.sync		= smmu_cd_sync,
 };
+EXPORT_SYMBOL_IF_KUNIT(smmu_cd_ops);
 
 /* ==== The stream table ==== */
 
@@ -315,7 +319,14 @@ static void smmu_ste_fill_abort(__le64 *stes, unsigned int count)
 static int smmu_strtab_init_linear(struct smmu_device *smmu)
 {
 	struct smmu_strtab *st = &smmu->strtab;
-	u32 count = 1U << smmu->sid_bits;
+	u32 count;
+
+	if (smmu->sid_bits > SMMU_STRTAB_LINEAR_CAP_BITS) {
+		dev_info(smmu->dev, "using %u of %u StreamID bits\n",
+			 SMMU_STRTAB_LINEAR_CAP_BITS, smmu->sid_bits);
+		smmu->sid_bits = SMMU_STRTAB_LINEAR_CAP_BITS;
+	}
+	count = 1U << smmu->sid_bits;
 
 	st->base = dmam_alloc_coherent(smmu->dev, count * SMMU_STE_BYTES,
 				       &st->dma, GFP_KERNEL);

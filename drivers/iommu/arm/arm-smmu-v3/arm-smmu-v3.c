@@ -33,6 +33,47 @@
 
 static struct platform_driver smmu_driver;
 
+static char *ignore;
+module_param(ignore, charp, 0444);
+MODULE_PARM_DESC(ignore,
+		 "Features to leave unused although the SMMU has them, comma separated: 2lvl (two-level stream table), range-inv (range invalidation), msi, sev. For testing the fallbacks.");
+
+static const struct {
+	const char	*name;
+	u32		feature;
+} smmu_ignorable[] = {
+	{ "2lvl",	SMMU_FEAT_2LVL_STRTAB },
+	{ "range-inv",	SMMU_FEAT_RANGE_INV },
+	{ "msi",	SMMU_FEAT_MSI },
+	{ "sev",	SMMU_FEAT_SEV },
+};
+
+/* Drop the features the "ignore" parameter names. */
+static void smmu_ignore_features(struct smmu_device *smmu)
+{
+	char *list, *cur, *name;
+	unsigned int i;
+
+	if (!ignore || !*ignore)
+		return;
+	list = kstrdup(ignore, GFP_KERNEL);
+	if (!list)
+		return;
+	for (cur = list; (name = strsep(&cur, ","));) {
+		for (i = 0; i < ARRAY_SIZE(smmu_ignorable); i++)
+			if (!strcmp(name, smmu_ignorable[i].name))
+				break;
+		if (i == ARRAY_SIZE(smmu_ignorable)) {
+			dev_warn(smmu->dev, "ignore=: no feature \"%s\"\n", name);
+			continue;
+		}
+		if (smmu->features & smmu_ignorable[i].feature)
+			dev_info(smmu->dev, "not using %s, as asked\n", name);
+		smmu->features &= ~smmu_ignorable[i].feature;
+	}
+	kfree(list);
+}
+
 /* ==== Registers ==== */
 
 /**
@@ -176,6 +217,8 @@ static int smmu_read_features(struct smmu_device *smmu)
 		dev_err(smmu->dev, "no translation granule\n");
 		return -ENODEV;
 	}
+
+	smmu_ignore_features(smmu);
 
 	ret = dma_set_mask_and_coherent(smmu->dev, DMA_BIT_MASK(smmu->oas));
 	if (ret)
@@ -339,6 +382,8 @@ static struct iommu_device *smmu_probe_device(struct device *dev)
 			ret = xa_err(old);
 			goto undo;
 		}
+		if (old == master)
+			continue;	/* an alias listed twice */
 		if (old) {
 			dev_err(dev, "StreamID %#x is already used by %s\n",
 				sid, dev_name(((struct smmu_master *)old)->dev));
@@ -559,18 +604,17 @@ static const struct of_device_id smmu_of_match[] = {
 MODULE_DEVICE_TABLE(of, smmu_of_match);
 
 static struct platform_driver smmu_driver = {
-	.driver	= {
-		.name			= "arm-smmu-v3",
-		.of_match_table		= smmu_of_match,
-		.suppress_bind_attrs	= true,
-	},
 	.probe		= smmu_probe,
 	.remove		= smmu_remove,
 	.shutdown	= smmu_shutdown,
+	.driver		= {
+		.name		= "arm-smmu-v3",
+		.of_match_table	= smmu_of_match,
+		/* The devices behind it cannot lose their IOMMU at run time. */
+		.suppress_bind_attrs = true,
+	},
 };
-module_driver(smmu_driver, platform_driver_register,
-	      platform_driver_unregister);
+module_platform_driver(smmu_driver);
 
-MODULE_DESCRIPTION("ARM SMMUv3 IOMMU driver");
+MODULE_DESCRIPTION("Driver for ARM SMMUv3 implementations");
 MODULE_LICENSE("GPL");
-MODULE_ALIAS("platform:arm-smmu-v3");
