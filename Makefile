@@ -72,8 +72,10 @@ KUNIT		?=
 TIMEOUT		?= 900
 # Extra kernel command-line words for make run and make check.
 APPEND		?=
-# LAZY=0 skips make check's second boot, in lazy (DMA-FQ) mode.
+# LAZY=0 skips make check's second boot, in lazy (DMA-FQ) mode; PLAIN=0
+# skips its third, with the SMMUv3 driver's optional features off.
 LAZY		?= 1
+PLAIN		?= 1
 # LINT=0 skips the lint step of make check.  (Not "?=": make has a
 # built-in LINT variable.)
 LINT		:= 1
@@ -194,7 +196,8 @@ check: deps
 		echo "PASS build.kernel_and_initramfs" > $(BUILD)/check/build.results; \
 		$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
 			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
-			--append "$(APPEND)" $(if $(filter 0,$(LAZY)),,--lazy); \
+			--append "$(APPEND)" $(if $(filter 0,$(LAZY)),,--lazy) \
+			$(if $(filter 0,$(PLAIN)),,--plain); \
 	else \
 		echo "FAIL build.kernel_and_initramfs see the build output above" \
 			> $(BUILD)/check/build.results; \

@@ -284,6 +284,29 @@ def check_dma_api_debug(boot_result, results):
                 f'{len(reports) - 1} more, see {boot_result.log_path}')
 
 
+SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
+SMMU_PROBED = re.compile(r'arm-smmu-v3 \S+: SMMUv3: (.*)$')
+
+
+def check_smmu_probe(boot_result, results, plain):
+    """Our SMMUv3 driver probed, with the stream table format and the
+    invalidation it was asked for: all it has by default, the linear table
+    and no range invalidation with SMMU_PLAIN."""
+    lines = [m.group(1) for m in map(SMMU_PROBED.search,
+                                     boot_result.console()) if m]
+    results.add(bool(lines), 'smmu.probed',
+                '' if lines else 'no "arm-smmu-v3 ...: SMMUv3:" line')
+    if not lines:
+        return
+    want = (('linear stream table', True), ('range invalidation', False)) \
+        if plain else \
+        (('2-level stream table', True), ('range invalidation', True))
+    wrong = [f'{"no" if present else "a"} "{what}"'
+             for what, present in want if (what in lines[0]) != present]
+    results.add(not wrong, 'smmu.features',
+                f'{", ".join(wrong)} in {lines[0]!r}' if wrong else '')
+
+
 def check_boot(boot_result, results, what):
     ok = boot_result.reached_end and not boot_result.timed_out
     results.add(ok, f'boot.{what}.reached_end',
@@ -361,9 +384,16 @@ def cmd_check(args):
     # The whole suite runs once with the configured invalidation mode and,
     # with --lazy, once more in lazy mode (DMA-FQ domains, flush queues);
     # the second boot's results are named "lazy.*".
+    #
+    # The third boot, with --plain, is strict again but tells our SMMUv3
+    # driver to leave the two-level stream table and range invalidation
+    # unused, so that the linear table and one TLBI per page carry the same
+    # tests; its results are named "plain.*".
     boots = [('', 'console.log', [])]
     if args.lazy:
         boots.append(('lazy.', 'console-lazy.log', ['iommu.strict=0']))
+    if args.plain:
+        boots.append(('plain.', 'console-plain.log', [SMMU_PLAIN]))
     for prefix, log_name, extra in boots:
         log_path = os.path.join(args.build, 'check', log_name)
         log('BOOT', f'{args.image} {" ".join(extra)}, KUnit at boot then '
@@ -376,6 +406,7 @@ def cmd_check(args):
             results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
         parse_selftests(result, results, progs)
         check_dma_api_debug(result, results)
+        check_smmu_probe(result, results, plain=SMMU_PLAIN in extra)
         check_boot(result, results, 'check')
     results.prefix = ''
     return results.report()
@@ -743,6 +774,9 @@ def main():
     p.add_argument('--kunit', default='', help='KUnit filter glob')
     p.add_argument('--selftest', default='',
                    help='comma-separated kselftest programs')
+    p.add_argument('--plain', action='store_true',
+                   help='boot the tests once more with the SMMU driver\'s '
+                   'optional features off (' + SMMU_PLAIN + ')')
     p.add_argument('--lazy', action='store_true',
                    help='boot the tests a second time with iommu.strict=0')
     p = sub.add_parser('unit', help="the harness's own unit tests")

@@ -33,6 +33,41 @@ def judge(lines):
     return {name: (status, detail) for status, name, detail in results.items}
 
 
+SMMU_FULL = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: 2-level stream '
+             'table of 16 StreamID bits, 16-bit ASIDs, 44-bit output, pages '
+             '0x62215000, coherent, range invalidation')
+SMMU_PLAIN = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: linear stream '
+              'table of 16 StreamID bits, 16-bit ASIDs, 44-bit output, pages '
+              '0x62215000, coherent')
+
+
+def judge_smmu(lines, plain):
+    results = harness.Results()
+    harness.check_smmu_probe(FakeBoot(lines), results, plain)
+    return {name: (status, detail) for status, name, detail in results.items}
+
+
+class SmmuProbeTest(unittest.TestCase):
+    def test_default_boot_uses_everything(self):
+        verdict = judge_smmu([SMMU_FULL], plain=False)
+        self.assertEqual(verdict['smmu.probed'][0], 'PASS')
+        self.assertEqual(verdict['smmu.features'][0], 'PASS')
+
+    def test_plain_boot_uses_linear_table_without_ranges(self):
+        self.assertEqual(judge_smmu([SMMU_PLAIN], plain=True)
+                         ['smmu.features'][0], 'PASS')
+
+    def test_plain_boot_with_features_fails(self):
+        status, detail = judge_smmu([SMMU_FULL], plain=True)['smmu.features']
+        self.assertEqual(status, 'FAIL')
+        self.assertIn('"linear stream table"', detail)
+        self.assertIn('a "range invalidation"', detail)
+
+    def test_missing_probe_line_fails(self):
+        verdict = judge_smmu(['nvme nvme0: 2/0/0 queues'], plain=False)
+        self.assertEqual(verdict['smmu.probed'][0], 'FAIL')
+        self.assertNotIn('smmu.features', verdict)
+
 class DmaApiDebugTest(unittest.TestCase):
     def test_quiet_boot_passes(self):
         verdict = judge(BOOT_LINES + ['nvme nvme0: 2/0/0 queues'])
