@@ -19,8 +19,10 @@
  * and then, in /sys/kernel/debug/iommu_dma_edu_test/$BDF/:
  *
  *   run    write a test's name to run it; the write fails with the test's
- *          error.  "all" runs every test but mmap_check.  Each test logs
- *          "test NAME: ok" or what went wrong.
+ *          error.  "all" runs every test but mmap_check and the fault
+ *          tests.  Each test logs "test NAME: ok" or what went wrong, or
+ *          "test NAME: not run" when it fails with -EAGAIN because the
+ *          domain does not suit it.
  *   mmap   maps a 64 KiB coherent buffer with dma_mmap_coherent(); after
  *          user space writes its first 4 KiB through the mapping, the test
  *          mmap_check copies them with edu to offset 32 KiB, where user
@@ -30,6 +32,16 @@
  * starts at 1 GiB, so the tests need a domain that translates: on an
  * identity domain every test fails with -EOPNOTSUPP.  The kselftest
  * tools/testing/selftests/iommu/iommu_dma_edu.c drives all of this.
+ *
+ * Two tests make the IOMMU fault on purpose, once each, and so are not
+ * part of "all".  fault_unmapped has edu write to an IOVA that was never
+ * mapped; fault_after_unmap writes to a page through its IOVA, unmaps it
+ * and writes to the same IOVA again, which must leave the page untouched
+ * (on a strict domain only: on a DMA-FQ domain it fails with -EAGAIN).
+ * Just before its faulting DMA each logs "NAME: DMA to IOVA 0xHEX", so
+ * that user space can find the IOMMU driver's report of the fault.  The
+ * driver's tests pass when the DMA completes and no memory changed; that
+ * the fault was reported is for user space to check.
  *
  * For testing only: a DMA that times out is abandoned, not cancelled.
  */
@@ -1007,6 +1019,215 @@ free_handles:
 }
 
 /* ---------------------------------------------------------------------
+ * IOMMU faults
+ * ---------------------------------------------------------------------
+ *
+ * DMA that the IOMMU must refuse, from edu's buffer to memory.  edu does
+ * not see the fault; its transfer completes and the write goes nowhere.
+ * The IOMMU driver reports the fault, and user space matches its report to
+ * the line each test logs just before the faulting DMA:
+ *
+ *   NAME: DMA to IOVA 0xHEX
+ *
+ * QEMU hands a DMA write that the IOMMU refuses to its unassigned memory
+ * region, in accesses of at most 4 bytes that it translates one by one:
+ * each 4 bytes raise a fault of their own (a 4095-byte transfer raised
+ * 1024).  So a faulting DMA moves 4 bytes to an aligned IOVA, and each
+ * test raises exactly one fault.
+ */
+#define EDU_FAULT_LEN		4
+/* How many pages to try, downwards, for one that nothing maps. */
+#define EDU_FAULT_TRIES		16
+
+static void edu_log_fault_dma(struct edu_test *edu, dma_addr_t iova)
+{
+	dev_info(edu->dev, "%s: DMA to IOVA 0x%llx\n", edu->test, (u64)iova);
+}
+
+/*
+ * An IOVA that nothing maps, far below @used: the DMA layer hands out IOVAs
+ * from the top of the DMA mask down, so half of one it handed out is
+ * mostly clear of the others; when that is too low, just below the middle
+ * of edu's range.  A page that the domain translates is skipped.
+ */
+static int edu_find_unmapped(struct edu_test *edu, dma_addr_t used,
+			     dma_addr_t *iova)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
+	dma_addr_t try = round_down(used / 2, PAGE_SIZE);
+	unsigned int i;
+
+	if (try < EDU_FAULT_TRIES * PAGE_SIZE)
+		try = BIT(EDU_DMA_BITS - 1) - PAGE_SIZE;
+
+	for (i = 0; i < EDU_FAULT_TRIES && try; i++, try -= PAGE_SIZE) {
+		if (!iommu_iova_to_phys(domain, try)) {
+			*iova = try;
+			return 0;
+		}
+	}
+	edu_err(edu, "no unmapped IOVA found below %pad\n", &used);
+	return -EBUSY;
+}
+
+/*
+ * DMA to an IOVA that was never mapped.  It must leave the test's own
+ * buffer alone, and edu's DMA through the domain must still work after it.
+ */
+static int edu_test_fault_unmapped(struct edu_test *edu)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
+	dma_addr_t dma, iova;
+	u8 *buf, *want;
+	int ret;
+
+	want = kmalloc(SZ_4K, GFP_KERNEL);
+	if (!want)
+		return -ENOMEM;
+	/* The first page goes to edu's buffer, the second is poisoned. */
+	buf = dma_alloc_coherent(edu->dev, 2 * SZ_4K, &dma, GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto free_want;
+	}
+	edu_fill(want, SZ_4K, 40);
+	memcpy(buf, want, SZ_4K);
+	memset(buf + SZ_4K, EDU_POISON, SZ_4K);
+	ret = edu_to_device(edu, dma, EDU_XFER_MAX);
+	if (ret)
+		goto free_buf;
+
+	ret = edu_find_unmapped(edu, dma, &iova);
+	if (ret)
+		goto free_buf;
+	/* No IOTLB entry left from an earlier test, as lazy mode may leave. */
+	iommu_flush_iotlb_all(domain);
+	edu_log_fault_dma(edu, iova);
+	ret = edu_from_device(edu, iova, EDU_FAULT_LEN);
+	if (ret)
+		goto free_buf;
+
+	ret = edu_compare(edu, "first page after the fault", 0, want, buf,
+			  SZ_4K);
+	if (!ret && !edu_all(buf + SZ_4K, EDU_POISON, SZ_4K)) {
+		edu_err(edu, "the DMA to IOVA %pad wrote into the buffer at %pad\n",
+			&iova, &dma);
+		ret = -EILSEQ;
+	}
+	if (!ret && iommu_iova_to_phys(domain, iova)) {
+		edu_err(edu, "IOVA %pad is mapped after the fault\n", &iova);
+		ret = -EINVAL;
+	}
+	/* The fault must not have cut edu off from its domain. */
+	if (!ret)
+		ret = edu_from_device(edu, dma + SZ_4K, EDU_XFER_MAX);
+	if (!ret)
+		ret = edu_compare(edu, "DMA after the fault to offset", SZ_4K,
+				  want, buf + SZ_4K, EDU_XFER_MAX);
+	if (!ret && buf[SZ_4K + EDU_XFER_MAX] != EDU_POISON) {
+		edu_err(edu, "the DMA after the fault wrote past its end\n");
+		ret = -EILSEQ;
+	}
+
+free_buf:
+	dma_free_coherent(edu->dev, 2 * SZ_4K, buf, dma);
+free_want:
+	kfree(want);
+	return ret;
+}
+
+/*
+ * DMA into a page through its IOVA, unmap the page, and DMA to the same
+ * IOVA again: the second DMA must fault and leave the page untouched.  In
+ * lazy mode (a DMA-FQ domain) the IOTLB may still hold the translation
+ * after the unmap, as that mode allows, so the test refuses to run there
+ * with -EAGAIN.
+ */
+static int edu_test_fault_after_unmap(struct edu_test *edu)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
+	dma_addr_t dma, src_dma;
+	struct page *page;
+	u8 *buf, *src, *want;
+	int ret;
+
+	if (domain->type == IOMMU_DOMAIN_DMA_FQ) {
+		dev_info(edu->dev, "test %s: not run: it needs a strict domain, and edu's is DMA-FQ, which may use a translation after its unmap\n",
+			 edu->test);
+		return -EAGAIN;
+	}
+
+	want = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!want)
+		return -ENOMEM;
+	src = dma_alloc_coherent(edu->dev, SZ_4K, &src_dma, GFP_KERNEL);
+	if (!src) {
+		ret = -ENOMEM;
+		goto free_want;
+	}
+	page = alloc_page(GFP_KERNEL);
+	if (!page) {
+		ret = -ENOMEM;
+		goto free_src;
+	}
+	buf = page_address(page);
+
+	/* Pattern A in the page; edu writes pattern B over it. */
+	edu_fill(want, PAGE_SIZE, 50);
+	memcpy(buf, want, PAGE_SIZE);
+	edu_fill(src, SZ_4K, 51);
+	dma = dma_map_page(edu->dev, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	if (dma_mapping_error(edu->dev, dma)) {
+		edu_err(edu, "dma_map_page failed\n");
+		ret = -ENOMEM;
+		goto free_page;
+	}
+	ret = edu_check_mapping(edu, "page", dma, page_to_phys(page));
+	if (!ret)
+		ret = edu_to_device(edu, src_dma, EDU_XFER_MAX);
+	if (!ret)
+		ret = edu_from_device(edu, dma, EDU_XFER_MAX);
+	dma_unmap_page(edu->dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+	if (!ret)
+		ret = edu_compare(edu, "page at", 0, src, buf, EDU_XFER_MAX);
+	if (!ret)
+		ret = edu_compare(edu, "page at", EDU_XFER_MAX,
+				  want + EDU_XFER_MAX, buf + EDU_XFER_MAX,
+				  PAGE_SIZE - EDU_XFER_MAX);
+	if (ret)
+		goto free_page;
+
+	/*
+	 * The page is the CPU's again: pattern C in it, pattern B still in
+	 * edu's buffer.  A strict unmap has invalidated the IOTLB, so the
+	 * DMA to the old IOVA must fault.
+	 */
+	edu_fill(want, PAGE_SIZE, 52);
+	/* So that the bytes the DMA would write differ from C's. */
+	want[0] = ~src[0];
+	memcpy(buf, want, PAGE_SIZE);
+	if (iommu_iova_to_phys(domain, dma)) {
+		edu_err(edu, "IOVA %pad is still mapped after dma_unmap_page\n",
+			&dma);
+		ret = -EINVAL;
+		goto free_page;
+	}
+	edu_log_fault_dma(edu, dma);
+	ret = edu_from_device(edu, dma, EDU_FAULT_LEN);
+	if (!ret)
+		ret = edu_compare(edu, "page after a DMA to its old IOVA, at", 0,
+				  want, buf, PAGE_SIZE);
+
+free_page:
+	__free_page(page);
+free_src:
+	dma_free_coherent(edu->dev, SZ_4K, src, src_dma);
+free_want:
+	kfree(want);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
  * mmap
  * ---------------------------------------------------------------------
  */
@@ -1074,6 +1295,8 @@ static const struct edu_case edu_cases[] = {
 	{ "resource",		edu_test_resource,		true },
 	{ "sync_single",	edu_test_sync_single,		true },
 	{ "exhaustion",		edu_test_exhaustion,		true },
+	{ "fault_unmapped",	edu_test_fault_unmapped,	false },
+	{ "fault_after_unmap",	edu_test_fault_after_unmap,	false },
 	{ "mmap_check",		edu_test_mmap_check,		false },
 	{ "all",		edu_test_all,			false },
 };
@@ -1085,7 +1308,9 @@ static int edu_run_case(struct edu_test *edu, const struct edu_case *tc)
 
 	edu->test = tc->name;
 	ret = tc->run(edu);
-	if (ret)
+	if (ret == -EAGAIN)
+		dev_info(edu->dev, "test %s: not run\n", tc->name);
+	else if (ret)
 		dev_err(edu->dev, "test %s: failed (%pe)\n", tc->name,
 			ERR_PTR(ret));
 	else
@@ -1094,7 +1319,10 @@ static int edu_run_case(struct edu_test *edu, const struct edu_case *tc)
 	return ret;
 }
 
-/* Every test but mmap_check, in order, up to the first failure. */
+/*
+ * Every test but mmap_check and the fault tests, in order, up to the first
+ * failure.
+ */
 static int edu_test_all(struct edu_test *edu)
 {
 	unsigned int i;
