@@ -6,9 +6,9 @@
  * configuration error it sees and raises the event interrupt.  Each record
  * becomes one rate-limited line that names the event, the device (looked up
  * by StreamID), and for faults of a translation the IOVA, the access and
- * the stage:
+ * the stage, after the SMMU's own name:
  *
- *   arm-smmu-v3 9050000.smmuv3: translation fault: 0000:00:03.0 write at IOVA 0x7ff000, stage 1 (sid 0x18)
+ *   translation fault: 0000:00:03.0 write at IOVA 0x7ff000, stage 1 (sid 0x18)
  *
  * Global errors (GERROR) are bits that differ between GERROR and GERRORN;
  * software acknowledges one by making the two equal again.  A command
@@ -251,7 +251,7 @@ static void smmu_write_msi_msg(struct msi_desc *desc, struct msi_msg *msg)
 	writeq_relaxed(addr & SMMU_MSI_CFG0_ADDR, smmu->base + cfg0);
 	writel_relaxed(msg->data, smmu->base + cfg0 + 8);
 	writel_relaxed(FIELD_PREP(SMMU_MSI_CFG2_MEMATTR,
-				  SMMU_MEMATTR_DEVICE_nGnRE),
+				  SMMU_MEMATTR_DEVICE_NGNRE),
 		       smmu->base + cfg0 + 12);
 }
 

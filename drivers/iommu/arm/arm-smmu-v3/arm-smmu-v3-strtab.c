@@ -406,6 +406,7 @@ int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
 	struct smmu_cmd cmd;
 	dma_addr_t l2_dma;
 	__le64 *l2;
+	u64 desc;
 
 	if (smmu->sid_bits < 32 && sid >> smmu->sid_bits)
 		return -ERANGE;
@@ -424,9 +425,9 @@ int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
 	smmu_ste_fill_abort(l2, SMMU_STRTAB_L2_STES);
 	/* The STEs are in memory before the descriptor that leads to them. */
 	dma_wmb();
-	WRITE_ONCE(st->base[l1], cpu_to_le64(
-		   FIELD_PREP(SMMU_L1_DESC_SPAN, SMMU_STRTAB_SPLIT + 1) |
-		   (l2_dma & SMMU_L1_DESC_L2PTR)));
+	desc = FIELD_PREP(SMMU_L1_DESC_SPAN, SMMU_STRTAB_SPLIT + 1) |
+	       (l2_dma & SMMU_L1_DESC_L2PTR);
+	WRITE_ONCE(st->base[l1], cpu_to_le64(desc));
 	st->l2[l1] = l2;
 
 	/* Drop an invalid level-1 descriptor the SMMU may have cached. */

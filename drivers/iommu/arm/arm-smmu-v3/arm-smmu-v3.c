@@ -502,7 +502,6 @@ struct smmu_device *smmu_kunit_get_device(void)
 EXPORT_SYMBOL_IF_KUNIT(smmu_kunit_get_device);
 #endif
 
-
 static void smmu_describe(struct smmu_device *smmu)
 {
 	dev_info(smmu->dev,

@@ -146,7 +146,7 @@
 #define  SMMU_MSI_CFG0_ADDR		GENMASK_ULL(51, 2)
 #define  SMMU_MSI_CFG2_MEMATTR		GENMASK(3, 0)
 #define  SMMU_MSI_CFG2_SH		GENMASK(5, 4)
-#define   SMMU_MEMATTR_DEVICE_nGnRE	0x1
+#define   SMMU_MEMATTR_DEVICE_NGNRE	0x1
 
 /* ---- Registers, page 1 (64 KiB above page 0) ---- */
 #define SMMU_PAGE1			0x10000
@@ -166,7 +166,7 @@
 
 /* 256 STEs (16 KiB) per second-level table. */
 #define SMMU_STRTAB_SPLIT		8
-#define SMMU_STRTAB_L2_STES		(1U << SMMU_STRTAB_SPLIT)
+#define SMMU_STRTAB_L2_STES		BIT(SMMU_STRTAB_SPLIT)
 #define SMMU_L1_DESC_SPAN		GENMASK_ULL(4, 0)
 #define SMMU_L1_DESC_L2PTR		GENMASK_ULL(51, 6)
 
@@ -395,7 +395,7 @@ struct smmu_device {
 
 	struct smmu_strtab	strtab;
 	struct xarray		streams;
-	struct mutex		strtab_mutex;
+	struct mutex		strtab_mutex;	/* see @strtab_mutex above */
 
 	struct ida		asids;
 	struct dma_pool		*cd_pool;
