@@ -454,7 +454,8 @@ def cmd_summary(args):
 
 MODES = (('strict', []), ('lazy', ['iommu.strict=0']),
          ('identity', ['iommu.passthrough=1']))
-WORKLOADS = (('none', 0, 0), ('4k', 4096, 1000), ('1m', 1 << 20, 32))
+WORKLOADS = (('none', 0, 0), ('4k', 4096, 1000), ('128k', 128 << 10, 256),
+             ('1m', 1 << 20, 32))
 LAT_LINE = re.compile(r'^@@bench lat (.*)$')
 OPCODE = re.compile(r'smmuv3_cmdq_opcode.*<--- (\S+)')
 
@@ -530,6 +531,22 @@ def bench_latency(args, image, kind, mode, words):
     return rows, errors
 
 
+# Targets of the SMMUv3 driver: ours/base at most LIMIT, as DMA_TARGETS...
+SMMU_TARGETS = (
+    ('strict mode, 1 thread, 1 page: unmap', 'latency',
+     'strict, 1 thread, 1 page: unmap', '', 0.8),
+    ('strict mode, 1 thread, 1 page: map', 'latency',
+     'strict, 1 thread, 1 page: map', '', 1.0),
+)
+# ...and command counts of our kernel that must be exactly WANT.
+SMMU_EXACT = (
+    ('one TLBI per 4 KiB read', 'tlbi per 4 KiB read', 1),
+    ('one CMD_SYNC per 4 KiB read', 'sync per 4 KiB read', 1),
+    ('one TLBI per 128 KiB read', 'tlbi per 128 KiB read', 1),
+    ('one CMD_SYNC per 128 KiB read', 'sync per 128 KiB read', 1),
+)
+
+
 def count_commands(trace_log):
     counts = {'tlbi': 0, 'sync': 0, 'range': 0}
     with open(trace_log, errors='replace') as f:
@@ -562,8 +579,9 @@ def bench_commands(args, image, kind):
         counts[workload] = count_commands(base + '.trace')
     out = {}
     for workload, size, count in WORKLOADS[1:]:
-        per = count if size == 4096 else count * size / (1 << 20)
-        unit = 'per 4 KiB read' if size == 4096 else 'per MiB read'
+        per = count if size < (1 << 20) else count * size / (1 << 20)
+        unit = f'per {size >> 10} KiB read' if size < (1 << 20) \
+            else 'per MiB read'
         for what in ('tlbi', 'sync'):
             extra = counts[workload][what] - counts['none'][what]
             out[f'{what} {unit}'] = extra / per
@@ -615,10 +633,21 @@ def iova_targets(data):
     return out
 
 
-def dma_targets(data):
-    """Each target of DMA_TARGETS with its ours/base ratio and verdict."""
+def exact_targets(data):
+    """Each target of SMMU_EXACT with our figure and verdict."""
     out = []
-    for what, section, prefix, match, limit in DMA_TARGETS:
+    for what, figure, want in SMMU_EXACT:
+        ours = data.get('commands', {}).get(figure, {}).get('ours')
+        out.append({'figure': figure, 'target': what, 'want': want,
+                    'ours': ours,
+                    'met': None if ours is None else ours == want})
+    return out
+
+
+def dma_targets(data, targets=DMA_TARGETS):
+    """Each target of TARGETS with its ours/base ratio and verdict."""
+    out = []
+    for what, section, prefix, match, limit in targets:
         figures = data.get(section, {})
         ratio, worst = None, ''
         if prefix is None:
@@ -643,6 +672,9 @@ def dma_targets(data):
 
 def target_line(t):
     verdict = {None: 'not measured', True: 'met', False: 'MISSED'}[t['met']]
+    if 'want' in t:
+        ours = '-' if t['ours'] is None else f'{t["ours"]:.2f}'
+        return f'{t["target"]}: ours {ours}, want {t["want"]}: {verdict}'
     ratio = '-' if t['ratio'] is None else f'{t["ratio"]:.3f}'
     return (f'{t["target"]}: ours/base {ratio}, target <= {t["max_ratio"]}: '
             f'{verdict}')
@@ -731,6 +763,11 @@ def cmd_bench(args):
                      '']
     target_lines += [f'- {target_line(t)} ({t["figure"] or "-"})' for t in dma]
     targets += dma
+    smmu = dma_targets(data, SMMU_TARGETS) + exact_targets(data)
+    target_lines += ['', 'Targets of the SMMUv3 driver:', '']
+    target_lines += [f'- {target_line(t)} ({t["figure"] or "-"})'
+                     for t in smmu]
+    targets += smmu
     out_dir = os.path.join(args.build, 'bench')
     header = [f'# IOMMU benchmarks, {time.strftime("%Y-%m-%d %H:%M")}', '',
               'dma_map_benchmark on edu, '

@@ -106,5 +106,31 @@ class DmaTargetTest(unittest.TestCase):
             self.assertIsNone(t['met'])
 
 
+class SmmuTargetTest(unittest.TestCase):
+    def test_ratios_and_exact_counts(self):
+        data = DmaTargetTest().data()
+        data['commands'].update({
+            'tlbi per 4 KiB read': {'ours': 1.0, 'base': 1.0},
+            'sync per 4 KiB read': {'ours': 1.0, 'base': 1.0},
+            'tlbi per 128 KiB read': {'ours': 1.0, 'base': 1.0},
+            'sync per 128 KiB read': {'ours': 2.0, 'base': 1.0}})
+        unmap, map_ = harness.dma_targets(data, harness.SMMU_TARGETS)
+        self.assertAlmostEqual(unmap['ratio'], 0.75)
+        self.assertTrue(unmap['met'])
+        self.assertAlmostEqual(map_['ratio'], 2.0)
+        self.assertFalse(map_['met'])
+        exact = {t['figure']: t for t in harness.exact_targets(data)}
+        self.assertTrue(exact['tlbi per 4 KiB read']['met'])
+        self.assertTrue(exact['tlbi per 128 KiB read']['met'])
+        self.assertFalse(exact['sync per 128 KiB read']['met'])
+        self.assertIn('ours 2.00, want 1: MISSED',
+                      harness.target_line(exact['sync per 128 KiB read']))
+
+    def test_missing_counts_are_not_measured(self):
+        for t in harness.exact_targets({'commands': {}}):
+            self.assertIsNone(t['met'])
+            self.assertIn('not measured', harness.target_line(t))
+
+
 if __name__ == '__main__':
     unittest.main()
