@@ -1,2 +1,1533 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the ARM SMMUv3 driver.
+ *
+ * The SMMU reads stream table entries (STEs), context descriptors (CDs) and
+ * commands from memory, so a wrong bit is not a crash but a device that
+ * translates through the wrong table, or not at all.  The cases check the
+ * encodings field by field against the masks of arm-smmu-v3.h, which follow
+ * the architecture (IHI 0070):
+ *
+ *  - abort, bypass and stage-1 STEs, for coherent and non-coherent SMMUs
+ *    and each stall model, and the bits smmu_ste_used() says each reads;
+ *  - a stage-1 CD built from an io-pgtable configuration, and its used bits;
+ *  - CMD_SYNC, CFGI and TLBI commands, and the TLBI_NH_VA commands of a
+ *    range, with and without range invalidation: a random sweep decodes
+ *    every command and checks that they tile the range exactly;
+ *  - queue index arithmetic across the wrap, and commands written across
+ *    the end of the ring land where the SMMU looks for them;
+ *  - the line an event record is reported with.
+ *
+ * The most important case is the update of a live entry.  The SMMU may read
+ * an entry at any moment, one 64-bit word at a time, and between two syncs
+ * the stores to different words reach it in any order.  A recording sync
+ * snapshots the entry each time smmu_write_entry() syncs; for each step
+ * every subset of the words that step changed, applied to the snapshot
+ * before it, is a view the SMMU may act on.  Each such view must act as
+ * the old entry, as the new one, or as the break entry (word 0 holds
+ * break_word0 and nothing else is read).  The case runs every ordered pair
+ * of a set of STEs and CDs, and says which updates must be hitless.
+ *
+ * The last cases use the SMMU that probed at boot, if any: a command it
+ * refuses is skipped and counted, and a batch larger than a batch holds
+ * still ends with the queue drained.
+ */
+
 #include <kunit/test.h>
+#include <linux/bitfield.h>
+#include <linux/bitops.h>
+#include <linux/io-pgtable.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "arm-smmu-v3.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* Two 64-byte aligned CD addresses, with bits high up in S1CTXPTR */
+#define SMMU_TEST_CD_A		0x0000fedcba987640ULL
+#define SMMU_TEST_CD_B		0x000012345678a9c0ULL
+
+/* Page table bases and attributes for the CD cases */
+#define SMMU_TEST_TTBR_A	0x000fedcba9876000ULL
+#define SMMU_TEST_TTBR_B	0x0000000123456000ULL
+#define SMMU_TEST_MAIR		0x0123456789abcdefULL
+#define SMMU_TEST_ASID_A	0xbeef
+#define SMMU_TEST_ASID_B	0x0042
+
+/* More syncs than any update takes, to hold what a broken one does */
+#define SMMU_TEST_MAX_SYNCS	8
+/* What an update of an STE or CD may cost: break, words 1-7, word 0 */
+#define SMMU_TEST_ENTRY_MAX_SYNCS	3
+
+/* Room for range commands, and a canary pattern for the slots beyond */
+#define SMMU_TEST_MAX_CMDS	64
+#define SMMU_TEST_CANARY	0x5a5a5a5a5a5a5a5aULL
+
+/* The random range sweep: fixed seed, so a failure always comes back */
+#define SMMU_TEST_SWEEP_SEED	0x534d4d5533ULL
+#define SMMU_TEST_SWEEP_ROUNDS	500
+
+/* ---- Helpers ---- */
+
+/* An SMMU that exists only as the features an encoder looks at */
+static struct smmu_device *smmu_test_fake_smmu(struct kunit *test,
+					       u32 features)
+{
+	struct smmu_device *smmu = kunit_kzalloc(test, sizeof(*smmu),
+						 GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, smmu);
+	smmu->features = features;
+	return smmu;
+}
+
+static void smmu_test_expect_zero_from(struct kunit *test, const u64 *entry,
+				       unsigned int from, const char *what)
+{
+	unsigned int i;
+
+	for (i = from; i < SMMU_STE_WORDS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, entry[i], 0ULL,
+				    "%s: word %u should be zero", what, i);
+}
+
+static void smmu_test_expect_words(struct kunit *test, const u64 *got,
+				   const u64 *want, const char *what)
+{
+	unsigned int i;
+
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, got[i], want[i], "%s: word %u",
+				    what, i);
+}
+
+/* ---- Stream table entries ---- */
+
+#define SMMU_TEST_STE0_S1_USED						\
+	(SMMU_STE0_V | SMMU_STE0_CONFIG | SMMU_STE0_S1FMT |		\
+	 SMMU_STE0_S1CTXPTR | SMMU_STE0_S1CDMAX)
+#define SMMU_TEST_STE1_S1_USED						\
+	(SMMU_STE1_S1DSS | SMMU_STE1_S1CIR | SMMU_STE1_S1COR |		\
+	 SMMU_STE1_S1CSH | SMMU_STE1_S1STALLD | SMMU_STE1_EATS |	\
+	 SMMU_STE1_STRW)
+
+static void smmu_test_ste_abort(struct kunit *test)
+{
+	u64 ste[SMMU_STE_WORDS];
+
+	/* Every word must be written, whatever was there */
+	memset(ste, 0xa5, sizeof(ste));
+	smmu_ste_abort(ste);
+
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_V, ste[0]), 1ULL,
+			    "an aborting STE must be valid, or it is a bad STE");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_CONFIG, ste[0]),
+			    (u64)SMMU_STE_CONFIG_ABORT, "CONFIG of abort STE");
+	KUNIT_EXPECT_EQ_MSG(test,
+			    ste[0] & ~(SMMU_STE0_V | SMMU_STE0_CONFIG), 0ULL,
+			    "abort STE word 0 has bits beyond V and CONFIG");
+	smmu_test_expect_zero_from(test, ste, 1, "abort STE");
+}
+
+static void smmu_test_ste_bypass(struct kunit *test)
+{
+	u64 ste[SMMU_STE_WORDS];
+
+	memset(ste, 0xa5, sizeof(ste));
+	smmu_ste_bypass(ste);
+
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_V, ste[0]), 1ULL,
+			    "bypass STE not valid");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_CONFIG, ste[0]),
+			    (u64)SMMU_STE_CONFIG_BYPASS, "CONFIG of bypass STE");
+	KUNIT_EXPECT_EQ_MSG(test,
+			    ste[0] & ~(SMMU_STE0_V | SMMU_STE0_CONFIG), 0ULL,
+			    "bypass STE word 0 has bits beyond V and CONFIG");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_SHCFG, ste[1]),
+			    (u64)SMMU_SHCFG_INCOMING,
+			    "bypass must keep the incoming shareability");
+	KUNIT_EXPECT_EQ_MSG(test, ste[1] & ~SMMU_STE1_SHCFG, 0ULL,
+			    "bypass STE word 1 has bits beyond SHCFG");
+	smmu_test_expect_zero_from(test, ste, 2, "bypass STE");
+}
+
+struct smmu_test_s1_param {
+	const char *name;
+	u32 features;
+	u64 cache;		/* S1CIR and S1COR */
+	u64 sh;			/* S1CSH */
+	bool stalld;		/* S1STALLD */
+};
+
+static const struct smmu_test_s1_param smmu_test_s1_params[] = {
+	{ "coherent", SMMU_FEAT_COHERENT,
+	  SMMU_CACHE_WBRA, SMMU_SH_ISH, false },
+	{ "non-coherent", 0,
+	  SMMU_CACHE_NC, SMMU_SH_OSH, false },
+	/* Stalls are optional: terminate faults instead */
+	{ "coherent, stalls", SMMU_FEAT_COHERENT | SMMU_FEAT_STALLS,
+	  SMMU_CACHE_WBRA, SMMU_SH_ISH, true },
+	{ "non-coherent, stalls", SMMU_FEAT_STALLS,
+	  SMMU_CACHE_NC, SMMU_SH_OSH, true },
+	/* Forced stalls: S1STALLD would be illegal */
+	{ "coherent, stalls forced",
+	  SMMU_FEAT_COHERENT | SMMU_FEAT_STALLS | SMMU_FEAT_STALL_FORCE,
+	  SMMU_CACHE_WBRA, SMMU_SH_ISH, false },
+	{ "non-coherent, stalls forced",
+	  SMMU_FEAT_STALLS | SMMU_FEAT_STALL_FORCE,
+	  SMMU_CACHE_NC, SMMU_SH_OSH, false },
+	/* Features that have nothing to do with the STE change nothing */
+	{ "coherent, unrelated features",
+	  SMMU_FEAT_COHERENT | SMMU_FEAT_2LVL_STRTAB | SMMU_FEAT_MSI |
+	  SMMU_FEAT_SEV | SMMU_FEAT_RANGE_INV | SMMU_FEAT_HYP,
+	  SMMU_CACHE_WBRA, SMMU_SH_ISH, false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(smmu_test_s1, smmu_test_s1_params, name);
+
+static void smmu_test_ste_s1(struct kunit *test)
+{
+	const struct smmu_test_s1_param *p = test->param_value;
+	struct smmu_device *smmu = smmu_test_fake_smmu(test, p->features);
+	static const dma_addr_t cds[] = { SMMU_TEST_CD_A, SMMU_TEST_CD_B };
+	u64 ste[SMMU_STE_WORDS];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cds); i++) {
+		u64 cd = cds[i];
+
+		memset(ste, 0xa5, sizeof(ste));
+		smmu_ste_s1(ste, smmu, cd);
+
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_V, ste[0]), 1ULL,
+				    "cd %#llx: S1 STE not valid", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_CONFIG, ste[0]),
+				    (u64)SMMU_STE_CONFIG_S1,
+				    "cd %#llx: CONFIG of S1 STE", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_S1FMT, ste[0]),
+				    0ULL, "cd %#llx: S1FMT must be linear", cd);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    FIELD_GET(SMMU_STE0_S1CTXPTR, ste[0]),
+				    cd >> 6, "cd %#llx: S1CTXPTR", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_S1CDMAX, ste[0]),
+				    0ULL, "cd %#llx: S1CDMAX must say one CD",
+				    cd);
+		KUNIT_EXPECT_EQ_MSG(test, ste[0] & ~SMMU_TEST_STE0_S1_USED,
+				    0ULL, "cd %#llx: stray bits in word 0", cd);
+
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_S1DSS, ste[1]),
+				    0ULL, "cd %#llx: S1DSS", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_S1CIR, ste[1]),
+				    p->cache, "cd %#llx: S1CIR", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_S1COR, ste[1]),
+				    p->cache, "cd %#llx: S1COR", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_S1CSH, ste[1]),
+				    p->sh, "cd %#llx: S1CSH", cd);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    FIELD_GET(SMMU_STE1_S1STALLD, ste[1]),
+				    (u64)p->stalld, "cd %#llx: S1STALLD", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_EATS, ste[1]),
+				    0ULL, "cd %#llx: EATS (no ATS)", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_STRW, ste[1]),
+				    (u64)SMMU_STRW_NSEL1, "cd %#llx: STRW", cd);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_SHCFG, ste[1]),
+				    0ULL, "cd %#llx: SHCFG is for bypass", cd);
+		KUNIT_EXPECT_EQ_MSG(test, ste[1] & ~SMMU_TEST_STE1_S1_USED,
+				    0ULL, "cd %#llx: stray bits in word 1", cd);
+		smmu_test_expect_zero_from(test, ste, 2, "S1 STE");
+	}
+}
+
+static void smmu_test_expect_used(struct kunit *test, const u64 *entry,
+				  void (*used_fn)(const u64 *, u64 *),
+				  const u64 *want, const char *what)
+{
+	u64 used[SMMU_STE_WORDS];
+
+	/* used() must set every word, not only the ones it reads */
+	memset(used, 0xa5, sizeof(used));
+	used_fn(entry, used);
+	smmu_test_expect_words(test, used, want, what);
+}
+
+static void smmu_test_ste_used(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test,
+						       SMMU_FEAT_COHERENT |
+						       SMMU_FEAT_STALLS);
+	u64 ste[SMMU_STE_WORDS], want[SMMU_STE_WORDS] = {};
+
+	/* V = 0: only V is read, whatever else the entry holds */
+	memset(ste, 0xff, sizeof(ste));
+	ste[0] &= ~SMMU_STE0_V;
+	want[0] = SMMU_STE0_V;
+	smmu_test_expect_used(test, ste, smmu_ste_used, want, "invalid STE");
+	memset(ste, 0, sizeof(ste));
+	smmu_test_expect_used(test, ste, smmu_ste_used, want, "zero STE");
+
+	smmu_ste_abort(ste);
+	want[0] = SMMU_STE0_V | SMMU_STE0_CONFIG;
+	smmu_test_expect_used(test, ste, smmu_ste_used, want, "abort STE");
+
+	smmu_ste_bypass(ste);
+	want[1] = SMMU_STE1_SHCFG;
+	smmu_test_expect_used(test, ste, smmu_ste_used, want, "bypass STE");
+
+	smmu_ste_s1(ste, smmu, SMMU_TEST_CD_A);
+	want[0] = SMMU_TEST_STE0_S1_USED;
+	want[1] = SMMU_TEST_STE1_S1_USED;
+	smmu_test_expect_used(test, ste, smmu_ste_used, want, "S1 STE");
+}
+
+/* ---- Context descriptors ---- */
+
+/* What io-pgtable would have set up, with every field distinct */
+static void smmu_test_pgtbl_cfg(struct io_pgtable_cfg *cfg, u64 ttbr)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->arm_lpae_s1_cfg.ttbr = ttbr;
+	cfg->arm_lpae_s1_cfg.mair = SMMU_TEST_MAIR;
+	cfg->arm_lpae_s1_cfg.tcr.tsz = 25;
+	cfg->arm_lpae_s1_cfg.tcr.tg = 2;
+	cfg->arm_lpae_s1_cfg.tcr.irgn = 1;
+	cfg->arm_lpae_s1_cfg.tcr.orgn = 2;
+	cfg->arm_lpae_s1_cfg.tcr.sh = 3;
+	cfg->arm_lpae_s1_cfg.tcr.ips = 5;
+}
+
+/* Every field of word 0 that smmu_cd_s1() programs */
+#define SMMU_TEST_CD0_FIELDS						\
+	(SMMU_CD0_T0SZ | SMMU_CD0_TG0 | SMMU_CD0_IRGN0 | SMMU_CD0_ORGN0 | \
+	 SMMU_CD0_SH0 | SMMU_CD0_EPD0 | SMMU_CD0_ENDI | SMMU_CD0_EPD1 |	\
+	 SMMU_CD0_V | SMMU_CD0_IPS | SMMU_CD0_AA64 | SMMU_CD0_R |	\
+	 SMMU_CD0_A | SMMU_CD0_ASET | SMMU_CD0_ASID)
+
+static void smmu_test_cd_s1(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test,
+						       SMMU_FEAT_COHERENT);
+	struct io_pgtable_cfg cfg;
+	u64 cd[SMMU_CD_WORDS];
+
+	smmu_test_pgtbl_cfg(&cfg, SMMU_TEST_TTBR_A);
+	memset(cd, 0xa5, sizeof(cd));
+	smmu_cd_s1(cd, smmu, SMMU_TEST_ASID_A, &cfg);
+
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_T0SZ, cd[0]), 25ULL,
+			    "T0SZ from tcr.tsz");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_TG0, cd[0]), 2ULL,
+			    "TG0 from tcr.tg");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_IRGN0, cd[0]), 1ULL,
+			    "IRGN0 from tcr.irgn");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_ORGN0, cd[0]), 2ULL,
+			    "ORGN0 from tcr.orgn");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_SH0, cd[0]), 3ULL,
+			    "SH0 from tcr.sh");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_IPS, cd[0]), 5ULL,
+			    "IPS from tcr.ips");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_ASID, cd[0]),
+			    (u64)SMMU_TEST_ASID_A, "ASID");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_EPD0, cd[0]), 0ULL,
+			    "EPD0: walks through TTB0 must be enabled");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_EPD1, cd[0]), 1ULL,
+			    "EPD1: there is no TTB1, its walks must be off");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_ENDI, cd[0]), 0ULL,
+			    "ENDI: little-endian tables");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_AA64, cd[0]), 1ULL,
+			    "AA64: AArch64 table format");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_R, cd[0]), 1ULL,
+			    "R: faults must be recorded");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_A, cd[0]), 1ULL,
+			    "A: faulting transactions must abort");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_ASET, cd[0]), 1ULL,
+			    "ASET: ASIDs must be private to the SMMU");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD0_V, cd[0]), 1ULL,
+			    "CD not valid");
+	KUNIT_EXPECT_EQ_MSG(test, cd[0] & ~SMMU_TEST_CD0_FIELDS, 0ULL,
+			    "stray bits in CD word 0");
+
+	KUNIT_EXPECT_EQ_MSG(test, cd[1] & SMMU_CD1_TTB0, SMMU_TEST_TTBR_A,
+			    "TTB0 from ttbr");
+	KUNIT_EXPECT_EQ_MSG(test, cd[1] & ~SMMU_CD1_TTB0, 0ULL,
+			    "stray bits in CD word 1");
+	KUNIT_EXPECT_EQ_MSG(test, cd[2], 0ULL, "CD word 2");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CD3_MAIR, cd[3]),
+			    SMMU_TEST_MAIR, "MAIR in word 3");
+	smmu_test_expect_zero_from(test, cd, 4, "CD");
+}
+
+static void smmu_test_cd_used(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test,
+						       SMMU_FEAT_COHERENT);
+	u64 cd[SMMU_CD_WORDS], used[SMMU_CD_WORDS];
+	u64 want[SMMU_CD_WORDS] = { SMMU_CD0_V };
+	struct io_pgtable_cfg cfg;
+	unsigned int i;
+
+	/* Invalid: only V is read, whatever else the CD holds */
+	memset(cd, 0xff, sizeof(cd));
+	cd[0] &= ~SMMU_CD0_V;
+	smmu_test_expect_used(test, cd, smmu_cd_used, want, "invalid CD");
+	memset(cd, 0, sizeof(cd));
+	smmu_test_expect_used(test, cd, smmu_cd_used, want, "zero CD");
+
+	/*
+	 * Valid: every field another CD may set differently must be read,
+	 * whole, or a live update could leave it half changed.
+	 */
+	smmu_test_pgtbl_cfg(&cfg, SMMU_TEST_TTBR_A);
+	smmu_cd_s1(cd, smmu, SMMU_TEST_ASID_A, &cfg);
+	memset(used, 0, sizeof(used));
+	smmu_cd_used(cd, used);
+	KUNIT_EXPECT_EQ_MSG(test, used[0] & SMMU_TEST_CD0_FIELDS,
+			    SMMU_TEST_CD0_FIELDS,
+			    "valid CD: word 0 fields not all read");
+	KUNIT_EXPECT_EQ_MSG(test, used[1] & SMMU_CD1_TTB0, SMMU_CD1_TTB0,
+			    "valid CD: TTB0 not all read");
+	KUNIT_EXPECT_EQ_MSG(test, used[3], SMMU_CD3_MAIR,
+			    "valid CD: MAIR not all read");
+	for (i = 0; i < SMMU_CD_WORDS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, cd[i] & ~used[i], 0ULL,
+				    "valid CD: word %u sets bits it does not read",
+				    i);
+}
+
+/* ---- Live updates of entries ---- */
+
+/*
+ * smmu_write_entry() with the used() and break_word0 of a real kind of
+ * entry, and a sync that snapshots the entry instead of telling an SMMU.
+ */
+struct smmu_test_writer {
+	struct smmu_entry_ops ops;
+	__le64 entry[SMMU_STE_WORDS];
+	u64 snap[SMMU_TEST_MAX_SYNCS][SMMU_STE_WORDS];
+	unsigned int syncs;
+};
+
+static void smmu_test_record_sync(void *cookie)
+{
+	struct smmu_test_writer *w = cookie;
+	unsigned int i;
+
+	if (w->syncs < SMMU_TEST_MAX_SYNCS)
+		for (i = 0; i < SMMU_STE_WORDS; i++)
+			w->snap[w->syncs][i] = le64_to_cpu(w->entry[i]);
+	w->syncs++;
+}
+
+/* Does @view act as @ref: read the same bits, holding the same values? */
+static bool smmu_test_acts_as(const struct smmu_entry_ops *ops,
+			      const u64 *view, const u64 *ref)
+{
+	u64 used_view[SMMU_STE_WORDS], used_ref[SMMU_STE_WORDS];
+	unsigned int i;
+
+	ops->used(view, used_view);
+	ops->used(ref, used_ref);
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		if (used_view[i] != used_ref[i] ||
+		    (view[i] ^ ref[i]) & used_ref[i])
+			return false;
+	return true;
+}
+
+/* Is @view the break entry: word 0 says so, and nothing else is read? */
+static bool smmu_test_is_break(const struct smmu_entry_ops *ops,
+			       const u64 *view)
+{
+	u64 used[SMMU_STE_WORDS];
+	unsigned int i;
+
+	if (view[0] != ops->break_word0)
+		return false;
+	ops->used(view, used);
+	for (i = 1; i < SMMU_STE_WORDS; i++)
+		if (used[i])
+			return false;
+	return true;
+}
+
+struct smmu_test_outcome {
+	unsigned int syncs;
+	bool broke;	/* some view acted only as the break entry */
+};
+
+/*
+ * Every view the SMMU may see between the syncs at @before and @after:
+ * @before with any subset of the words that changed.  Return false, having
+ * failed the test, at the first view that acts as neither @from, @to nor
+ * the break entry.
+ */
+static bool smmu_test_check_step(struct kunit *test,
+				 const struct smmu_entry_ops *ops,
+				 const u64 *from, const u64 *to,
+				 const u64 *before, const u64 *after,
+				 unsigned int step, const char *what,
+				 struct smmu_test_outcome *out)
+{
+	unsigned int changed[SMMU_STE_WORDS], k = 0, i;
+	unsigned long subset;
+	u64 view[SMMU_STE_WORDS];
+
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		if (before[i] != after[i])
+			changed[k++] = i;
+	KUNIT_EXPECT_GT_MSG(test, k, 0U,
+			    "%s: sync %u follows no store (a wasted CMD_SYNC)",
+			    what, step);
+
+	for (subset = 0; subset < BIT(k); subset++) {
+		memcpy(view, before, sizeof(view));
+		for (i = 0; i < k; i++)
+			if (subset & BIT(i))
+				view[changed[i]] = after[changed[i]];
+		if (smmu_test_acts_as(ops, view, from) ||
+		    smmu_test_acts_as(ops, view, to))
+			continue;
+		if (smmu_test_is_break(ops, view)) {
+			out->broke = true;
+			continue;
+		}
+		KUNIT_FAIL(test,
+			   "%s: before sync %u the SMMU may see %016llx %016llx %016llx %016llx %016llx %016llx %016llx %016llx, which is neither the old entry, the new one nor the break entry",
+			   what, step, view[0], view[1], view[2], view[3],
+			   view[4], view[5], view[6], view[7]);
+		return false;
+	}
+	return true;
+}
+
+/* Update an entry from @from to @to, checking every view on the way */
+static void smmu_test_transition(struct kunit *test,
+				 const struct smmu_entry_ops *real,
+				 const u64 *from, const u64 *to,
+				 const char *what, struct smmu_test_outcome *out)
+{
+	struct smmu_test_writer *w = kunit_kzalloc(test, sizeof(*w),
+						   GFP_KERNEL);
+	const u64 *before = from;
+	u64 final[SMMU_STE_WORDS];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->ops = *real;
+	w->ops.sync = smmu_test_record_sync;
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		w->entry[i] = cpu_to_le64(from[i]);
+
+	smmu_write_entry(&w->ops, w, w->entry, to);
+
+	out->syncs = w->syncs;
+	out->broke = false;
+	KUNIT_ASSERT_LE_MSG(test, w->syncs, SMMU_TEST_MAX_SYNCS,
+			    "%s: %u syncs", what, w->syncs);
+
+	for (i = 0; i < w->syncs; i++) {
+		if (!smmu_test_check_step(test, &w->ops, from, to, before,
+					  w->snap[i], i + 1, what, out))
+			return;
+		before = w->snap[i];
+	}
+
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		final[i] = le64_to_cpu(w->entry[i]);
+	smmu_test_expect_words(test, final, to, what);
+	/* A store after the last sync might never reach the SMMU */
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, final[i], before[i],
+				    "%s: word %u stored after the last sync",
+				    what, i);
+}
+
+enum smmu_test_ste_kind {
+	SMMU_TEST_STE_ZERO,
+	SMMU_TEST_STE_ABORT,
+	SMMU_TEST_STE_BYPASS,
+	SMMU_TEST_STE_S1_A,
+	SMMU_TEST_STE_S1_B,
+	SMMU_TEST_STE_S1_NC_A,
+	SMMU_TEST_STE_KINDS,
+};
+
+static const char * const smmu_test_ste_names[SMMU_TEST_STE_KINDS] = {
+	[SMMU_TEST_STE_ZERO]	= "invalid",
+	[SMMU_TEST_STE_ABORT]	= "abort",
+	[SMMU_TEST_STE_BYPASS]	= "bypass",
+	[SMMU_TEST_STE_S1_A]	= "S1 cd A",
+	[SMMU_TEST_STE_S1_B]	= "S1 cd B",
+	[SMMU_TEST_STE_S1_NC_A]	= "S1 non-coherent cd A",
+};
+
+static void smmu_test_make_ste(struct kunit *test, enum smmu_test_ste_kind kind,
+			       u64 *ste)
+{
+	switch (kind) {
+	case SMMU_TEST_STE_ZERO:
+		memset(ste, 0, SMMU_STE_BYTES);
+		break;
+	case SMMU_TEST_STE_ABORT:
+		smmu_ste_abort(ste);
+		break;
+	case SMMU_TEST_STE_BYPASS:
+		smmu_ste_bypass(ste);
+		break;
+	case SMMU_TEST_STE_S1_A:
+		smmu_ste_s1(ste, smmu_test_fake_smmu(test, SMMU_FEAT_COHERENT),
+			    SMMU_TEST_CD_A);
+		break;
+	case SMMU_TEST_STE_S1_B:
+		smmu_ste_s1(ste, smmu_test_fake_smmu(test, SMMU_FEAT_COHERENT),
+			    SMMU_TEST_CD_B);
+		break;
+	case SMMU_TEST_STE_S1_NC_A:
+		smmu_ste_s1(ste, smmu_test_fake_smmu(test, 0), SMMU_TEST_CD_A);
+		break;
+	default:
+		KUNIT_FAIL(test, "no STE of kind %d", kind);
+	}
+}
+
+struct smmu_test_ste_pair {
+	enum smmu_test_ste_kind from, to;
+};
+
+/* Every ordered pair of kinds, the same kind twice included */
+static struct smmu_test_ste_pair
+smmu_test_ste_pairs[SMMU_TEST_STE_KINDS * SMMU_TEST_STE_KINDS];
+
+static void smmu_test_ste_pair_desc(const struct smmu_test_ste_pair *p,
+				    char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s -> %s",
+		 smmu_test_ste_names[p->from], smmu_test_ste_names[p->to]);
+}
+
+static const void *smmu_test_ste_pairs_gen_params(const void *prev,
+						  char *desc)
+{
+	const struct smmu_test_ste_pair *p = prev;
+	unsigned int i = p ? p - smmu_test_ste_pairs + 1 : 0;
+
+	if (i >= ARRAY_SIZE(smmu_test_ste_pairs))
+		return NULL;
+	smmu_test_ste_pairs[i].from = i / SMMU_TEST_STE_KINDS;
+	smmu_test_ste_pairs[i].to = i % SMMU_TEST_STE_KINDS;
+	smmu_test_ste_pair_desc(&smmu_test_ste_pairs[i], desc);
+	return &smmu_test_ste_pairs[i];
+}
+
+/*
+ * The one pair no order of stores takes across hitlessly: S1 entries of a
+ * coherent and a non-coherent SMMU for different CDs differ in S1CTXPTR
+ * (word 0) and in S1CIR/S1COR/S1CSH (word 1), read by both, so after one
+ * store either the SMMU would walk one CD with the other's attributes.
+ * (One STE never moves between two such SMMUs; this just forces the break
+ * with real STEs.)
+ */
+static bool smmu_test_ste_needs_break(const struct smmu_test_ste_pair *p)
+{
+	return (p->from == SMMU_TEST_STE_S1_B &&
+		p->to == SMMU_TEST_STE_S1_NC_A) ||
+	       (p->from == SMMU_TEST_STE_S1_NC_A &&
+		p->to == SMMU_TEST_STE_S1_B);
+}
+
+static void smmu_test_ste_transition(struct kunit *test)
+{
+	const struct smmu_test_ste_pair *p = test->param_value;
+	u64 from[SMMU_STE_WORDS], to[SMMU_STE_WORDS];
+	struct smmu_test_outcome out;
+	char what[KUNIT_PARAM_DESC_SIZE];
+
+	smmu_test_ste_pair_desc(p, what);
+	smmu_test_make_ste(test, p->from, from);
+	smmu_test_make_ste(test, p->to, to);
+	smmu_test_transition(test, &smmu_ste_ops, from, to, what, &out);
+
+	kunit_info(test, "%s: %u syncs, %s\n", what, out.syncs,
+		   out.broke ? "through the break entry" : "hitless");
+	KUNIT_EXPECT_LE_MSG(test, out.syncs, SMMU_TEST_ENTRY_MAX_SYNCS,
+			    "%s: too many syncs", what);
+	if (p->from == p->to)
+		KUNIT_EXPECT_EQ_MSG(test, out.syncs, 0U,
+				    "%s: rewriting an STE with itself must store nothing",
+				    what);
+	else
+		KUNIT_EXPECT_GT_MSG(test, out.syncs, 0U,
+				    "%s: the change was never synced", what);
+	if (smmu_test_ste_needs_break(p))
+		KUNIT_EXPECT_TRUE_MSG(test, out.broke,
+				      "%s: cannot be hitless, yet never showed the break entry",
+				      what);
+	else
+		KUNIT_EXPECT_FALSE_MSG(test, out.broke,
+				       "%s: should be hitless, but aborted on the way",
+				       what);
+}
+
+enum smmu_test_cd_kind {
+	SMMU_TEST_CD_ZERO,
+	SMMU_TEST_CD_S1_A,
+	SMMU_TEST_CD_S1_A_TABLE_B,	/* ASID A, TTB0 of B */
+	SMMU_TEST_CD_S1_B,
+};
+
+struct smmu_test_cd_pair {
+	const char *name;
+	enum smmu_test_cd_kind from, to;
+	bool hitless;		/* must be; else either is fine */
+};
+
+static const struct smmu_test_cd_pair smmu_test_cd_pairs[] = {
+	{ "invalid -> CD A", SMMU_TEST_CD_ZERO, SMMU_TEST_CD_S1_A, true },
+	{ "CD A -> invalid", SMMU_TEST_CD_S1_A, SMMU_TEST_CD_ZERO, true },
+	{ "CD A -> CD A, new table", SMMU_TEST_CD_S1_A,
+	  SMMU_TEST_CD_S1_A_TABLE_B, true },
+	{ "CD A -> CD B", SMMU_TEST_CD_S1_A, SMMU_TEST_CD_S1_B, false },
+	{ "CD B -> CD A", SMMU_TEST_CD_S1_B, SMMU_TEST_CD_S1_A, false },
+	{ "CD A -> CD A", SMMU_TEST_CD_S1_A, SMMU_TEST_CD_S1_A, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(smmu_test_cd_pairs, smmu_test_cd_pairs, name);
+
+static void smmu_test_make_cd(struct kunit *test, enum smmu_test_cd_kind kind,
+			      u64 *cd)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test,
+						       SMMU_FEAT_COHERENT);
+	struct io_pgtable_cfg cfg;
+
+	switch (kind) {
+	case SMMU_TEST_CD_ZERO:
+		memset(cd, 0, SMMU_CD_BYTES);
+		break;
+	case SMMU_TEST_CD_S1_A:
+		smmu_test_pgtbl_cfg(&cfg, SMMU_TEST_TTBR_A);
+		smmu_cd_s1(cd, smmu, SMMU_TEST_ASID_A, &cfg);
+		break;
+	case SMMU_TEST_CD_S1_A_TABLE_B:
+		smmu_test_pgtbl_cfg(&cfg, SMMU_TEST_TTBR_B);
+		smmu_cd_s1(cd, smmu, SMMU_TEST_ASID_A, &cfg);
+		break;
+	case SMMU_TEST_CD_S1_B:
+		smmu_test_pgtbl_cfg(&cfg, SMMU_TEST_TTBR_B);
+		smmu_cd_s1(cd, smmu, SMMU_TEST_ASID_B, &cfg);
+		break;
+	default:
+		KUNIT_FAIL(test, "no CD of kind %d", kind);
+	}
+}
+
+static void smmu_test_cd_transition(struct kunit *test)
+{
+	const struct smmu_test_cd_pair *p = test->param_value;
+	u64 from[SMMU_CD_WORDS], to[SMMU_CD_WORDS];
+	struct smmu_test_outcome out;
+
+	smmu_test_make_cd(test, p->from, from);
+	smmu_test_make_cd(test, p->to, to);
+	smmu_test_transition(test, &smmu_cd_ops, from, to, p->name, &out);
+
+	kunit_info(test, "%s: %u syncs, %s\n", p->name, out.syncs,
+		   out.broke ? "through the break entry" : "hitless");
+	KUNIT_EXPECT_LE_MSG(test, out.syncs, SMMU_TEST_ENTRY_MAX_SYNCS,
+			    "%s: too many syncs", p->name);
+	if (p->from == p->to)
+		KUNIT_EXPECT_EQ_MSG(test, out.syncs, 0U,
+				    "%s: rewriting a CD with itself must store nothing",
+				    p->name);
+	else
+		KUNIT_EXPECT_GT_MSG(test, out.syncs, 0U,
+				    "%s: the change was never synced", p->name);
+	if (p->hitless)
+		KUNIT_EXPECT_FALSE_MSG(test, out.broke,
+				       "%s: should be hitless, but invalidated the CD on the way",
+				       p->name);
+}
+
+/*
+ * An entry where word 0 bit 0 is "valid" and a valid entry reads all of
+ * words 0 and 1: changing both can only go through the (invalid) break.
+ */
+static void smmu_test_fake_used(const u64 *entry, u64 *used)
+{
+	memset(used, 0, SMMU_STE_BYTES);
+	used[0] = BIT_ULL(0);
+	if (entry[0] & BIT_ULL(0)) {
+		used[0] = ~0ULL;
+		used[1] = ~0ULL;
+	}
+}
+
+static const struct smmu_entry_ops smmu_test_fake_ops = {
+	.used		= smmu_test_fake_used,
+	.break_word0	= 0,
+};
+
+static void smmu_test_forced_break(struct kunit *test)
+{
+	const u64 from[SMMU_STE_WORDS] = { 0x11, 0xaaaa };
+	const u64 to[SMMU_STE_WORDS] = { 0x21, 0xbbbb };
+	const u64 torn_a[SMMU_STE_WORDS] = { 0x21, 0xaaaa };
+	const u64 torn_b[SMMU_STE_WORDS] = { 0x11, 0xbbbb };
+	const u64 word1_only[SMMU_STE_WORDS] = { 0x11, 0xbbbb, 0, 0x77 };
+	struct smmu_test_outcome out;
+
+	/* The checker itself must reject the two torn views */
+	KUNIT_EXPECT_FALSE(test,
+			   smmu_test_acts_as(&smmu_test_fake_ops, torn_a, from) ||
+			   smmu_test_acts_as(&smmu_test_fake_ops, torn_a, to) ||
+			   smmu_test_is_break(&smmu_test_fake_ops, torn_a));
+	KUNIT_EXPECT_FALSE(test,
+			   smmu_test_acts_as(&smmu_test_fake_ops, torn_b, from) ||
+			   smmu_test_acts_as(&smmu_test_fake_ops, torn_b, to) ||
+			   smmu_test_is_break(&smmu_test_fake_ops, torn_b));
+
+	smmu_test_transition(test, &smmu_test_fake_ops, from, to,
+			     "forced break", &out);
+	KUNIT_EXPECT_TRUE_MSG(test, out.broke,
+			      "words 0 and 1 both changed without the break entry");
+	/* Break, words 1-7, word 0: one sync each */
+	KUNIT_EXPECT_EQ_MSG(test, out.syncs, 3U, "syncs of the forced break");
+
+	/* One used word (1) and an unused one (3) change: no break needed */
+	smmu_test_transition(test, &smmu_test_fake_ops, from, word1_only,
+			     "word 1 only", &out);
+	KUNIT_EXPECT_FALSE_MSG(test, out.broke,
+			       "a change of one used word went through the break");
+	KUNIT_EXPECT_GT(test, out.syncs, 0U);
+	KUNIT_EXPECT_LE(test, out.syncs, 2U);
+}
+
+/* ---- Commands ---- */
+
+static void smmu_test_poison_cmd(struct smmu_cmd *cmd)
+{
+	cmd->w[0] = SMMU_TEST_CANARY;
+	cmd->w[1] = SMMU_TEST_CANARY;
+}
+
+static void smmu_test_cmd_sync(struct kunit *test)
+{
+	struct smmu_cmd cmd;
+
+	smmu_test_poison_cmd(&cmd);
+	smmu_cmd_sync(&cmd, false);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd.w[0]),
+			(u64)SMMU_OP_CMD_SYNC);
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_SYNC0_CS, cmd.w[0]),
+			    (u64)SMMU_SYNC_CS_NONE, "CMD_SYNC without SEV");
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[0] & ~SMMU_CMD0_OPCODE, 0ULL,
+			    "CMD_SYNC without SEV: stray bits in word 0");
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[1], 0ULL, "CMD_SYNC word 1");
+
+	smmu_test_poison_cmd(&cmd);
+	smmu_cmd_sync(&cmd, true);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd.w[0]),
+			(u64)SMMU_OP_CMD_SYNC);
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_SYNC0_CS, cmd.w[0]),
+			    (u64)SMMU_SYNC_CS_SEV, "CMD_SYNC with SEV");
+	KUNIT_EXPECT_EQ_MSG(test,
+			    cmd.w[0] & ~(SMMU_CMD0_OPCODE | SMMU_SYNC0_CS),
+			    0ULL, "CMD_SYNC with SEV: stray bits in word 0");
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[1], 0ULL, "CMD_SYNC word 1");
+}
+
+static void smmu_test_cmd_cfgi(struct kunit *test)
+{
+	struct smmu_cmd cmd;
+
+	smmu_test_poison_cmd(&cmd);
+	smmu_cmd_cfgi_ste(&cmd, 0xfedc1234, true);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd.w[0]),
+			(u64)SMMU_OP_CFGI_STE);
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CFGI0_SID, cmd.w[0]),
+			    0xfedc1234ULL, "CFGI_STE SID");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CFGI0_SSID, cmd.w[0]), 0ULL,
+			    "CFGI_STE SSID");
+	KUNIT_EXPECT_EQ_MSG(test,
+			    cmd.w[0] & ~(SMMU_CMD0_OPCODE | SMMU_CFGI0_SID),
+			    0ULL, "CFGI_STE: stray bits in word 0");
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[1], SMMU_CFGI1_LEAF,
+			    "CFGI_STE leaf: word 1 is LEAF alone");
+
+	smmu_test_poison_cmd(&cmd);
+	smmu_cmd_cfgi_ste(&cmd, 7, false);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd.w[0]),
+			(u64)SMMU_OP_CFGI_STE);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CFGI0_SID, cmd.w[0]), 7ULL);
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[1], 0ULL,
+			    "CFGI_STE non-leaf: LEAF must be clear");
+
+	smmu_test_poison_cmd(&cmd);
+	smmu_cmd_cfgi_all(&cmd);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd.w[0]),
+			(u64)SMMU_OP_CFGI_ALL);
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[0] & ~SMMU_CMD0_OPCODE, 0ULL,
+			    "CFGI_ALL: stray bits in word 0");
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CFGI1_RANGE, cmd.w[1]), 31ULL,
+			    "CFGI_ALL must span every StreamID (RANGE 31)");
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[1] & ~SMMU_CFGI1_RANGE, 0ULL,
+			    "CFGI_ALL: stray bits in word 1");
+}
+
+static void smmu_test_cmd_tlbi(struct kunit *test)
+{
+	static const u8 opcodes[] = {
+		SMMU_OP_TLBI_NH_ALL, SMMU_OP_TLBI_EL2_ALL, SMMU_OP_TLBI_NSNH_ALL,
+	};
+	struct smmu_cmd cmd;
+	unsigned int i;
+
+	smmu_test_poison_cmd(&cmd);
+	smmu_cmd_tlbi_asid(&cmd, 0xbeef);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd.w[0]),
+			(u64)SMMU_OP_TLBI_NH_ASID);
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_TLBI0_ASID, cmd.w[0]),
+			    0xbeefULL, "TLBI_NH_ASID ASID");
+	KUNIT_EXPECT_EQ_MSG(test,
+			    cmd.w[0] & ~(SMMU_CMD0_OPCODE | SMMU_TLBI0_ASID),
+			    0ULL, "TLBI_NH_ASID: stray bits in word 0");
+	KUNIT_EXPECT_EQ_MSG(test, cmd.w[1], 0ULL, "TLBI_NH_ASID word 1");
+
+	for (i = 0; i < ARRAY_SIZE(opcodes); i++) {
+		smmu_test_poison_cmd(&cmd);
+		smmu_cmd_tlbi_all(&cmd, opcodes[i]);
+		KUNIT_EXPECT_EQ_MSG(test, cmd.w[0], (u64)opcodes[i],
+				    "opcode %#x: word 0 is the opcode alone",
+				    opcodes[i]);
+		KUNIT_EXPECT_EQ_MSG(test, cmd.w[1], 0ULL,
+				    "opcode %#x: word 1", opcodes[i]);
+	}
+}
+
+/* ---- Range invalidation ---- */
+
+/* A TLBI_NH_VA command, decoded */
+struct smmu_test_tlbi {
+	u64 asid, num, scale, leaf, ttl, tg, addr;
+};
+
+static void smmu_test_decode_tlbi(struct kunit *test,
+				  const struct smmu_cmd *cmd, unsigned int idx,
+				  struct smmu_test_tlbi *t)
+{
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CMD0_OPCODE, cmd->w[0]),
+			    (u64)SMMU_OP_TLBI_NH_VA, "command %u: opcode", idx);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    cmd->w[0] & ~(SMMU_CMD0_OPCODE | SMMU_TLBI0_NUM |
+					  SMMU_TLBI0_SCALE | SMMU_TLBI0_ASID),
+			    0ULL, "command %u: stray bits in word 0", idx);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    cmd->w[1] & ~(SMMU_TLBI1_LEAF | SMMU_TLBI1_TTL |
+					  SMMU_TLBI1_TG | SMMU_TLBI1_ADDR),
+			    0ULL, "command %u: stray bits in word 1", idx);
+	t->asid = FIELD_GET(SMMU_TLBI0_ASID, cmd->w[0]);
+	t->num = FIELD_GET(SMMU_TLBI0_NUM, cmd->w[0]);
+	t->scale = FIELD_GET(SMMU_TLBI0_SCALE, cmd->w[0]);
+	t->leaf = FIELD_GET(SMMU_TLBI1_LEAF, cmd->w[1]);
+	t->ttl = FIELD_GET(SMMU_TLBI1_TTL, cmd->w[1]);
+	t->tg = FIELD_GET(SMMU_TLBI1_TG, cmd->w[1]);
+	t->addr = FIELD_GET(SMMU_TLBI1_ADDR, cmd->w[1]);
+}
+
+/*
+ * smmu_tlbi_range_cmds() into @cmds with room for @max, where @cmds has
+ * SMMU_TEST_MAX_CMDS entries: the ones from @max on must stay untouched.
+ */
+static unsigned int smmu_test_range_cmds(struct kunit *test,
+					 const struct smmu_tlbi_range *r,
+					 struct smmu_cmd *cmds,
+					 unsigned int max)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < SMMU_TEST_MAX_CMDS; i++)
+		smmu_test_poison_cmd(&cmds[i]);
+	n = smmu_tlbi_range_cmds(r, cmds, max);
+	for (i = max; i < SMMU_TEST_MAX_CMDS; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, cmds[i].w[0], SMMU_TEST_CANARY,
+				    "wrote command %u beyond max %u", i, max);
+		KUNIT_EXPECT_EQ_MSG(test, cmds[i].w[1], SMMU_TEST_CANARY,
+				    "wrote command %u beyond max %u", i, max);
+	}
+	return n;
+}
+
+static struct smmu_cmd *smmu_test_alloc_cmds(struct kunit *test)
+{
+	struct smmu_cmd *cmds = kunit_kcalloc(test, SMMU_TEST_MAX_CMDS,
+					      sizeof(*cmds), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cmds);
+	return cmds;
+}
+
+/* One range command of @pages 4K pages at 0x12345000, with RIL */
+static void smmu_test_ril_one(struct kunit *test, struct smmu_cmd *cmds,
+			      u64 pages, u64 want_scale, u64 want_num)
+{
+	const struct smmu_tlbi_range r = {
+		.asid = 0x1234, .iova = 0x12345000, .pages = pages,
+		.granule_shift = 12, .leaf_shift = 12, .use_range = true,
+	};
+	struct smmu_test_tlbi t;
+	unsigned int n;
+
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ_MSG(test, n, 1U, "%llu pages: commands", pages);
+	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	KUNIT_EXPECT_EQ_MSG(test, t.asid, 0x1234ULL, "%llu pages: ASID", pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.scale, want_scale, "%llu pages: SCALE",
+			    pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.num, want_num, "%llu pages: NUM", pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.tg, 1ULL, "%llu pages: TG of 4K", pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 3ULL,
+			    "%llu pages: TTL of 4K leaves is level 3", pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "%llu pages: LEAF", pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.addr, 0x12345ULL, "%llu pages: ADDR",
+			    pages);
+}
+
+static void smmu_test_tlbi_range_single(struct kunit *test)
+{
+	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
+
+	smmu_test_ril_one(test, cmds, 1, 0, 0);
+	/* Powers of two: NUM 0, SCALE the power */
+	smmu_test_ril_one(test, cmds, 32, 5, 0);
+	smmu_test_ril_one(test, cmds, 128, 7, 0);
+	/* Set bits within five of each other: still one command */
+	smmu_test_ril_one(test, cmds, 31, 0, 30);
+	smmu_test_ril_one(test, cmds, 3 << 4, 4, 2);
+}
+
+static void smmu_test_tlbi_range_split(struct kunit *test)
+{
+	const struct smmu_tlbi_range r = {
+		.asid = 1, .iova = 0x40000000, .pages = 33,
+		.granule_shift = 12, .leaf_shift = 12, .use_range = true,
+	};
+	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
+	struct smmu_test_tlbi t;
+	u64 next = r.iova;
+	unsigned int i, n;
+
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ_MSG(test, n, 2U, "33 pages take two range commands");
+	for (i = 0; i < n; i++) {
+		smmu_test_decode_tlbi(test, &cmds[i], i, &t);
+		KUNIT_EXPECT_EQ_MSG(test, t.addr << 12, next,
+				    "command %u does not start where the one before ended",
+				    i);
+		KUNIT_EXPECT_EQ_MSG(test, t.tg, 1ULL, "command %u: TG", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.ttl, 3ULL, "command %u: TTL", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "command %u: LEAF", i);
+		next += ((t.num + 1) << t.scale) << 12;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, next, r.iova + 33 * SZ_4K,
+			    "the commands do not end at the end of the range");
+
+	/* With room for one only: count both, write one */
+	n = smmu_test_range_cmds(test, &r, cmds, 1);
+	KUNIT_EXPECT_EQ_MSG(test, n, 2U, "33 pages with room for 1 command");
+}
+
+static void smmu_test_tlbi_range_levels(struct kunit *test)
+{
+	struct smmu_tlbi_range r = {
+		.asid = 7, .iova = SZ_1G, .pages = 512,
+		.granule_shift = 12, .leaf_shift = 21, .use_range = true,
+	};
+	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
+	struct smmu_test_tlbi t;
+	unsigned int n;
+
+	/* One 2 MiB block: level 2 */
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 2ULL, "TTL of 2 MiB leaves");
+	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "LEAF of 2 MiB leaves");
+	KUNIT_EXPECT_EQ_MSG(test, (t.num + 1) << t.scale, 512ULL,
+			    "2 MiB in 4K granules");
+	KUNIT_EXPECT_EQ(test, t.addr << 12, (u64)SZ_1G);
+
+	/* Tables went too: every level, not only leaves */
+	r.leaf_shift = 0;
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 0ULL,
+			    "a table walk invalidation must not be LEAF");
+	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 0ULL,
+			    "a table walk invalidation must not name a level");
+
+	/* 64K granule: TG 3, 64K leaves at level 3 */
+	r.granule_shift = 16;
+	r.leaf_shift = 16;
+	r.pages = 4;
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	KUNIT_EXPECT_EQ_MSG(test, t.tg, 3ULL, "TG of 64K");
+	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 3ULL, "TTL of 64K leaves");
+	KUNIT_EXPECT_EQ_MSG(test, (t.num + 1) << t.scale, 4ULL,
+			    "four 64K granules");
+	KUNIT_EXPECT_EQ_MSG(test, t.addr << 12, (u64)SZ_1G,
+			    "ADDR is in 4K units whatever the granule");
+
+	/* 16K granule: TG 2, 32 MiB leaves at level 2 */
+	r.granule_shift = 14;
+	r.leaf_shift = 25;
+	r.pages = 2048;
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	KUNIT_EXPECT_EQ_MSG(test, t.tg, 2ULL, "TG of 16K");
+	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 2ULL, "TTL of 32 MiB leaves");
+}
+
+static void smmu_test_tlbi_no_range(struct kunit *test)
+{
+	struct smmu_tlbi_range r = {
+		.asid = 0x55, .iova = 0x7f000000, .pages = 4,
+		.granule_shift = 12, .leaf_shift = 12, .use_range = false,
+	};
+	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
+	struct smmu_test_tlbi t;
+	unsigned int i, n;
+
+	/* One command per 4K leaf, at consecutive addresses */
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ_MSG(test, n, 4U, "4 leaves without RIL");
+	for (i = 0; i < n; i++) {
+		smmu_test_decode_tlbi(test, &cmds[i], i, &t);
+		KUNIT_EXPECT_EQ_MSG(test, t.addr, (r.iova >> 12) + i,
+				    "command %u: ADDR", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.asid, 0x55ULL, "command %u: ASID",
+				    i);
+		KUNIT_EXPECT_EQ_MSG(test, t.tg, 0ULL,
+				    "command %u: TG must be 0 without RIL", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.num, 0ULL, "command %u: NUM", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.scale, 0ULL, "command %u: SCALE",
+				    i);
+		KUNIT_EXPECT_EQ_MSG(test, t.ttl, 0ULL,
+				    "command %u: TTL needs TG", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "command %u: LEAF", i);
+	}
+
+	/* Two 2 MiB leaves: two commands, 2 MiB apart */
+	r.pages = 1024;
+	r.leaf_shift = 21;
+	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ_MSG(test, n, 2U, "2 leaves of 2 MiB without RIL");
+	for (i = 0; i < n; i++) {
+		smmu_test_decode_tlbi(test, &cmds[i], i, &t);
+		KUNIT_EXPECT_EQ_MSG(test, t.addr << 12, r.iova + i * SZ_2M,
+				    "2 MiB leaf %u: ADDR", i);
+		KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "2 MiB leaf %u: LEAF",
+				    i);
+	}
+
+	/* More leaves than room: say so, write nothing beyond the room */
+	r.pages = 40;
+	r.leaf_shift = 12;
+	n = smmu_test_range_cmds(test, &r, cmds, 32);
+	KUNIT_EXPECT_GT_MSG(test, n, 32U,
+			    "40 leaves with room for 32 must return more than 32");
+}
+
+/*
+ * Random ranges with RIL: the decoded commands must tile the range exactly
+ * and in order, in no more commands than five bits of length each.
+ */
+static void smmu_test_tlbi_range_sweep(struct kunit *test)
+{
+	static const unsigned int leaf_shifts[] = { 0, 12, 21 };
+	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
+	struct rnd_state rnd;
+	unsigned int round, i, n, bound;
+
+	prandom_seed_state(&rnd, SMMU_TEST_SWEEP_SEED);
+	for (round = 0; round < SMMU_TEST_SWEEP_ROUNDS; round++) {
+		struct smmu_tlbi_range r = {
+			.asid = prandom_u32_state(&rnd) & 0xffff,
+			.iova = (u64)prandom_u32_state(&rnd) << 12,
+			.pages = 1 + prandom_u32_state(&rnd) % SZ_1M,
+			.granule_shift = 12,
+			.use_range = true,
+		};
+		u64 next = r.iova, end;
+
+		r.leaf_shift = leaf_shifts[prandom_u32_state(&rnd) %
+					   ARRAY_SIZE(leaf_shifts)];
+		end = r.iova + (r.pages << 12);
+		bound = DIV_ROUND_UP(fls64(r.pages), 5) + 1;
+
+		n = smmu_tlbi_range_cmds(&r, cmds, SMMU_TEST_MAX_CMDS);
+		if (n > bound) {
+			KUNIT_FAIL(test,
+				   "round %u: %llu pages at %#llx took %u commands, more than %u",
+				   round, r.pages, r.iova, n, bound);
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			struct smmu_test_tlbi t;
+
+			smmu_test_decode_tlbi(test, &cmds[i], i, &t);
+			if (t.addr << 12 != next || t.asid != r.asid ||
+			    t.tg != 1 || t.leaf != (u64)!!r.leaf_shift) {
+				KUNIT_FAIL(test,
+					   "round %u: %llu pages at %#llx, leaf shift %u: command %u covers from %#llx (asid %#llx tg %llu leaf %llu), expected from %#llx",
+					   round, r.pages, r.iova, r.leaf_shift,
+					   i, t.addr << 12, t.asid, t.tg,
+					   t.leaf, next);
+				return;
+			}
+			next += ((t.num + 1) << t.scale) << 12;
+		}
+		if (next != end) {
+			KUNIT_FAIL(test,
+				   "round %u: %llu pages at %#llx: %u commands end at %#llx, not %#llx",
+				   round, r.pages, r.iova, n, next, end);
+			return;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, round, SMMU_TEST_SWEEP_ROUNDS);
+}
+
+/* ---- Queues ---- */
+
+#define SMMU_TEST_Q_SHIFT	3
+#define SMMU_TEST_Q_ENTRIES	BIT(SMMU_TEST_Q_SHIFT)
+#define SMMU_TEST_Q_WRAP	SMMU_TEST_Q_ENTRIES
+
+static struct smmu_queue *smmu_test_fake_queue(struct kunit *test)
+{
+	struct smmu_queue *q = kunit_kzalloc(test, sizeof(*q), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	q->base = kunit_kcalloc(test, SMMU_TEST_Q_ENTRIES * SMMU_CMD_WORDS,
+				sizeof(*q->base), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->base);
+	q->shift = SMMU_TEST_Q_SHIFT;
+	q->entry_words = SMMU_CMD_WORDS;
+	return q;
+}
+
+static void smmu_test_queue_indices(struct kunit *test)
+{
+	struct smmu_queue *q = smmu_test_fake_queue(test);
+
+	KUNIT_EXPECT_EQ(test, smmu_q_entries(q), SMMU_TEST_Q_ENTRIES);
+
+	/* prod wrapped to slot 2, cons still at slot 6: 4 in flight */
+	q->prod = SMMU_TEST_Q_WRAP | 2;
+	q->cons = 6;
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_used(q, q->prod, q->cons), 4U,
+			    "used across the wrap");
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_space(q), 4U, "space across the wrap");
+	/* The other way round: cons has the wrap bit, prod does not */
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_used(q, 2, SMMU_TEST_Q_WRAP | 6), 4U,
+			    "used with the wrap bit on cons only");
+
+	/* Same index, different wrap bits: full */
+	q->prod = SMMU_TEST_Q_WRAP | 6;
+	q->cons = 6;
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_used(q, q->prod, q->cons),
+			    SMMU_TEST_Q_ENTRIES, "prod == cons ^ wrap is full");
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_space(q), 0U, "a full queue has room");
+
+	/* Same index, same wrap bit: empty */
+	q->cons = SMMU_TEST_Q_WRAP | 6;
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_used(q, q->prod, q->cons), 0U,
+			    "prod == cons is empty");
+	KUNIT_EXPECT_EQ_MSG(test, smmu_q_space(q), SMMU_TEST_Q_ENTRIES,
+			    "an empty queue has all its room");
+
+	/* Advancing past the last slot flips the wrap bit */
+	KUNIT_EXPECT_EQ(test, smmu_q_advance(q, 7, 1), SMMU_TEST_Q_WRAP | 0);
+	KUNIT_EXPECT_EQ(test, smmu_q_advance(q, SMMU_TEST_Q_WRAP | 7, 1), 0U);
+	KUNIT_EXPECT_EQ(test, smmu_q_advance(q, 6, 5), SMMU_TEST_Q_WRAP | 3);
+	KUNIT_EXPECT_EQ(test, smmu_q_advance(q, SMMU_TEST_Q_WRAP | 6, 5), 3U);
+	KUNIT_EXPECT_EQ(test, smmu_q_slot(q, SMMU_TEST_Q_WRAP | 3), 3U);
+	KUNIT_EXPECT_EQ(test, smmu_q_slot(q, 5), 5U);
+	/* Flags above the wrap bit (the overflow flag, CONS.ERR) go */
+	KUNIT_EXPECT_EQ(test, smmu_q_pos(q, SMMU_Q_OVERFLOW |
+					 SMMU_TEST_Q_WRAP | 5),
+			SMMU_TEST_Q_WRAP | 5);
+	KUNIT_EXPECT_PTR_EQ(test, smmu_q_entry(q, SMMU_TEST_Q_WRAP | 3),
+			    q->base + 3 * SMMU_CMD_WORDS);
+}
+
+static void smmu_test_queue_write(struct kunit *test)
+{
+	static const unsigned int slots[] = { 6, 7, 0, 1, 2 };
+	struct smmu_queue *q = smmu_test_fake_queue(test);
+	struct smmu_cmd cmds[ARRAY_SIZE(slots)];
+	const u8 *bytes = (const u8 *)q->base;
+	unsigned int i, slot;
+	u32 pos;
+
+	for (i = 0; i < SMMU_TEST_Q_ENTRIES * SMMU_CMD_WORDS; i++)
+		q->base[i] = cpu_to_le64(SMMU_TEST_CANARY);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		cmds[i].w[0] = 0x0807060504030201ULL + i;
+		cmds[i].w[1] = 0x1000000000000000ULL * (i + 1) + 0xff;
+	}
+
+	pos = smmu_queue_write(q, 6, cmds, ARRAY_SIZE(cmds));
+	KUNIT_EXPECT_EQ_MSG(test, pos, SMMU_TEST_Q_WRAP | 3,
+			    "5 commands from slot 6 end at slot 3, wrapped");
+
+	for (i = 0; i < ARRAY_SIZE(slots); i++) {
+		const __le64 *e = q->base + slots[i] * SMMU_CMD_WORDS;
+
+		KUNIT_EXPECT_EQ_MSG(test, le64_to_cpu(e[0]), cmds[i].w[0],
+				    "command %u in slot %u, word 0", i,
+				    slots[i]);
+		KUNIT_EXPECT_EQ_MSG(test, le64_to_cpu(e[1]), cmds[i].w[1],
+				    "command %u in slot %u, word 1", i,
+				    slots[i]);
+	}
+	/* Little-endian in memory, whatever the CPU: lowest byte first */
+	KUNIT_EXPECT_EQ_MSG(test, bytes[6 * SMMU_CMD_WORDS * 8], 0x01,
+			    "command 0 is not little-endian in memory");
+	KUNIT_EXPECT_EQ_MSG(test, bytes[6 * SMMU_CMD_WORDS * 8 + 7], 0x08,
+			    "command 0 is not little-endian in memory");
+	for (slot = 3; slot <= 5; slot++) {
+		KUNIT_EXPECT_EQ_MSG(test,
+				    le64_to_cpu(q->base[slot * SMMU_CMD_WORDS]),
+				    SMMU_TEST_CANARY, "slot %u overwritten",
+				    slot);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    le64_to_cpu(q->base[slot * SMMU_CMD_WORDS + 1]),
+				    SMMU_TEST_CANARY, "slot %u overwritten",
+				    slot);
+	}
+}
+
+/* ---- Events ---- */
+
+static void smmu_test_event_fault(u64 *evt, u8 id)
+{
+	memset(evt, 0, SMMU_EVT_WORDS * sizeof(u64));
+	evt[0] = FIELD_PREP(SMMU_EVT0_ID, id) | FIELD_PREP(SMMU_EVT0_SID, 0x18);
+	evt[2] = 0x7ff000;
+}
+
+static void smmu_test_event_translation_fault(struct kunit *test)
+{
+	static const char dev[] = "0000:00:03.0";
+	const char *want;
+	u64 evt[SMMU_EVT_WORDS];
+	char buf[192];
+	int ret;
+
+	smmu_test_event_fault(evt, 0x10);
+	want = "translation fault: 0000:00:03.0 write at IOVA 0x7ff000, stage 1 (sid 0x18)";
+	ret = smmu_event_format(evt, dev, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, want);
+	KUNIT_EXPECT_EQ(test, ret, (int)strlen(want));
+
+	evt[1] |= SMMU_EVT1_RNW;
+	smmu_event_format(evt, dev, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "translation fault: 0000:00:03.0 read at IOVA 0x7ff000, stage 1 (sid 0x18)");
+
+	evt[1] = SMMU_EVT1_S2;
+	smmu_event_format(evt, dev, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "translation fault: 0000:00:03.0 write at IOVA 0x7ff000, stage 2 (sid 0x18)");
+
+	evt[1] = 0;
+	smmu_event_format(evt, NULL, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "translation fault: unknown device write at IOVA 0x7ff000, stage 1 (sid 0x18)");
+
+	/* A substream is named after the StreamID */
+	evt[0] |= SMMU_EVT0_SSV | FIELD_PREP(SMMU_EVT0_SSID, 5);
+	smmu_event_format(evt, dev, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "translation fault: 0000:00:03.0 write at IOVA 0x7ff000, stage 1 (sid 0x18 ssid 0x5)");
+
+	/* A short buffer: cut and terminated, the full length returned */
+	smmu_test_event_fault(evt, 0x10);
+	ret = smmu_event_format(evt, dev, buf, 12);
+	KUNIT_EXPECT_STREQ(test, buf, "translation");
+	KUNIT_EXPECT_EQ(test, ret, (int)strlen(want));
+}
+
+static void smmu_test_event_without_address(struct kunit *test)
+{
+	u64 evt[SMMU_EVT_WORDS] = {
+		FIELD_PREP(SMMU_EVT0_ID, 0x04) | FIELD_PREP(SMMU_EVT0_SID, 0x18),
+		0x1111222233334444ULL, 0x5555666677778888ULL,
+		0x99990000aaaabbbbULL,
+	};
+	char buf[192], word[20];
+	unsigned int i;
+	int ret;
+
+	ret = smmu_event_format(evt, "0000:00:03.0", buf, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, ret, (int)strlen(buf));
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(buf, "bad STE: "),
+			      "event not named first: \"%s\"", buf);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, "0000:00:03.0"),
+				  "device not named: \"%s\"", buf);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, "sid 0x18"),
+				  "StreamID not named: \"%s\"", buf);
+	KUNIT_EXPECT_NULL_MSG(test, strstr(buf, "IOVA"),
+			      "a bad STE has no IOVA: \"%s\"", buf);
+	for (i = 0; i < SMMU_EVT_WORDS; i++) {
+		snprintf(word, sizeof(word), "%016llx", evt[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, word),
+					  "raw word %u (%s) missing: \"%s\"",
+					  i, word, buf);
+	}
+
+	smmu_event_format(evt, NULL, buf, sizeof(buf));
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, "unknown device"),
+				  "no device: \"%s\"", buf);
+}
+
+static void smmu_test_event_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x10), "translation fault");
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x04), "bad STE");
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x13), "permission fault");
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0xff), "unknown event");
+	/* Holes in the table and the ID 0 are unknown too */
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x00), "unknown event");
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x0c), "unknown event");
+	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x26), "unknown event");
+}
+
+/* ---- The SMMU that probed ---- */
+
+static struct smmu_device *smmu_test_live_smmu(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_kunit_get_device();
+
+	if (!smmu)
+		kunit_skip(test, "no SMMUv3 probed");
+	return smmu;
+}
+
+/* The queue's shadows, read under the lock its producers hold */
+static void smmu_test_expect_drained(struct kunit *test,
+				     struct smmu_device *smmu, const char *what)
+{
+	unsigned long flags;
+	u32 prod, cons;
+
+	raw_spin_lock_irqsave(&smmu->cmdq.lock, flags);
+	prod = smmu->cmdq.q.prod;
+	cons = smmu->cmdq.q.cons;
+	raw_spin_unlock_irqrestore(&smmu->cmdq.lock, flags);
+	KUNIT_EXPECT_EQ_MSG(test, prod, cons,
+			    "%s: the command queue is not drained", what);
+}
+
+static void smmu_test_live_illegal_command(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct smmu_cmd c = { .w = { 0x7f, 0 } };
+	int errors, ret;
+
+	errors = atomic_read(&smmu->cmdq.errors);
+	ret = smmu_cmdq_submit(smmu, &c, 1, true);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "a refused command must be skipped, not fail the sync");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors + 1,
+			    "the refused command was not counted exactly once");
+
+	ret = smmu_cmdq_submit(smmu, NULL, 0, true);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "the queue does not work after a refused command");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors + 1,
+			    "a CMD_SYNC alone was counted as refused");
+	smmu_test_expect_drained(test, smmu, "after a refused command");
+}
+
+static void smmu_test_live_batch(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct smmu_batch *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct smmu_cmd cmd;
+	unsigned int i;
+	int errors, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	errors = atomic_read(&smmu->cmdq.errors);
+
+	/*
+	 * Harmless commands: ASID 0 is never given to a domain, and dropping
+	 * the cached STE of StreamID 0 only makes the SMMU fetch it again.
+	 */
+	smmu_batch_init(b, smmu);
+	for (i = 0; i < SMMU_BATCH_CMDS + 5; i++) {
+		if (i % 2)
+			smmu_cmd_cfgi_ste(&cmd, 0, true);
+		else
+			smmu_cmd_tlbi_asid(&cmd, 0);
+		smmu_batch_add(b, &cmd);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, b->count, 5U,
+			    "a full batch was not handed on when it overflowed");
+	ret = smmu_batch_sync(b);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "sync of %u commands",
+			    SMMU_BATCH_CMDS + 5);
+	KUNIT_EXPECT_EQ_MSG(test, b->count, 0U, "batch not empty after sync");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors,
+			    "the SMMU refused one of the batch's commands");
+	smmu_test_expect_drained(test, smmu, "after a batch and a half");
+}
+
+static struct kunit_case smmu_test_cases[] = {
+	KUNIT_CASE(smmu_test_ste_abort),
+	KUNIT_CASE(smmu_test_ste_bypass),
+	KUNIT_CASE_PARAM(smmu_test_ste_s1, smmu_test_s1_gen_params),
+	KUNIT_CASE(smmu_test_ste_used),
+	KUNIT_CASE(smmu_test_cd_s1),
+	KUNIT_CASE(smmu_test_cd_used),
+	KUNIT_CASE_PARAM(smmu_test_ste_transition,
+			 smmu_test_ste_pairs_gen_params),
+	KUNIT_CASE_PARAM(smmu_test_cd_transition,
+			 smmu_test_cd_pairs_gen_params),
+	KUNIT_CASE(smmu_test_forced_break),
+	KUNIT_CASE(smmu_test_cmd_sync),
+	KUNIT_CASE(smmu_test_cmd_cfgi),
+	KUNIT_CASE(smmu_test_cmd_tlbi),
+	KUNIT_CASE(smmu_test_tlbi_range_single),
+	KUNIT_CASE(smmu_test_tlbi_range_split),
+	KUNIT_CASE(smmu_test_tlbi_range_levels),
+	KUNIT_CASE(smmu_test_tlbi_no_range),
+	KUNIT_CASE(smmu_test_tlbi_range_sweep),
+	KUNIT_CASE(smmu_test_queue_indices),
+	KUNIT_CASE(smmu_test_queue_write),
+	KUNIT_CASE(smmu_test_event_translation_fault),
+	KUNIT_CASE(smmu_test_event_without_address),
+	KUNIT_CASE(smmu_test_event_names),
+	KUNIT_CASE(smmu_test_live_illegal_command),
+	KUNIT_CASE(smmu_test_live_batch),
+	{}
+};
+
+static struct kunit_suite smmu_test_suite = {
+	.name = "arm-smmu-v3",
+	.test_cases = smmu_test_cases,
+};
+
+kunit_test_suite(smmu_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the ARM SMMUv3 driver");
+MODULE_LICENSE("GPL");
