@@ -447,15 +447,15 @@ static bool smmu_capable(struct device *dev, enum iommu_cap cap)
 {
 	struct smmu_master *master = dev_iommu_priv_get(dev);
 
-	switch (cap) {
-	case IOMMU_CAP_CACHE_COHERENCY:
-		return master->smmu->features & SMMU_FEAT_COHERENT;
-	case IOMMU_CAP_NOEXEC:
-	case IOMMU_CAP_DEFERRED_FLUSH:
+	/*
+	 * Our tables can forbid execution, and iotlb_sync() is all a flush
+	 * queue needs; DMA snoops CPU caches only if the SMMU's walks do.
+	 */
+	if (cap == IOMMU_CAP_NOEXEC || cap == IOMMU_CAP_DEFERRED_FLUSH)
 		return true;
-	default:
-		return false;
-	}
+	if (cap == IOMMU_CAP_CACHE_COHERENCY)
+		return master->smmu->features & SMMU_FEAT_COHERENT;
+	return false;
 }
 
 static const struct iommu_ops smmu_ops = {
