@@ -29,8 +29,9 @@
  * of a set of STEs and CDs, and says which updates must be hitless.
  *
  * The last cases use the SMMU that probed at boot, if any: a command it
- * refuses is skipped and counted, and a batch larger than a batch holds
- * still ends with the queue drained.
+ * refuses is skipped and counted, and a batch larger than a batch holds,
+ * or a submission three times the size of the ring, still ends with the
+ * queue drained.
  */
 
 #include <kunit/test.h>
@@ -1492,6 +1493,31 @@ static void smmu_test_live_batch(struct kunit *test)
 	smmu_test_expect_drained(test, smmu, "after a batch and a half");
 }
 
+/*
+ * More commands in one submission than the ring holds: the producer must
+ * hand them over a ring at a time, waiting for the SMMU to make room.
+ */
+static void smmu_test_live_queue_full(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	unsigned int i, n = 3 * smmu_q_entries(&smmu->cmdq.q) + 7;
+	struct smmu_cmd *cmds;
+	int errors, ret;
+
+	cmds = kunit_kcalloc(test, n, sizeof(*cmds), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cmds);
+	for (i = 0; i < n; i++)
+		smmu_cmd_tlbi_asid(&cmds[i], 0);	/* ASID 0 is never used */
+	errors = atomic_read(&smmu->cmdq.errors);
+
+	ret = smmu_cmdq_submit(smmu, cmds, n, true);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "%u commands through a ring of %u",
+			    n, smmu_q_entries(&smmu->cmdq.q));
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors,
+			    "the SMMU refused one of the commands");
+	smmu_test_expect_drained(test, smmu, "after three rings' worth");
+}
+
 static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_ste_abort),
 	KUNIT_CASE(smmu_test_ste_bypass),
@@ -1519,6 +1545,7 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_event_names),
 	KUNIT_CASE(smmu_test_live_illegal_command),
 	KUNIT_CASE(smmu_test_live_batch),
+	KUNIT_CASE(smmu_test_live_queue_full),
 	{}
 };
 
