@@ -719,8 +719,8 @@ def cmd_bench(args):
     kernels = (('ours', args.image), ('base', args.base_image))
     # Ours and base alternate, so that a change in the host's load while the
     # benchmark runs weighs on both alike.  QEMU runs the same loop at one of
-    # two speeds about 2x apart, for seconds at a time, so each figure is
-    # the fastest of --rounds boots.
+    # two speeds about 2x apart, for seconds to minutes at a time, so each
+    # figure is the fastest of --rounds boots.
     for mode, words in MODES:
         for _ in range(args.rounds):
             for kind, image in kernels:
@@ -824,7 +824,7 @@ def main():
     p.add_argument('--image', required=True)
     p.add_argument('--base-image', required=True)
     p.add_argument('--seconds', type=int, default=3)
-    p.add_argument('--rounds', type=int, default=2,
+    p.add_argument('--rounds', type=int, default=4,
                    help='latency boots per kernel and mode; the fastest counts')
     args = ap.parse_args()
     handler = {'run': cmd_run, 'check': cmd_check, 'summary': cmd_summary,
