@@ -154,14 +154,12 @@ static void smmu_domain_free(struct iommu_domain *domain)
 {
 	struct smmu_domain *d = to_smmu_domain(domain);
 	struct smmu_device *smmu = d->smmu;
-	u64 none[SMMU_CD_WORDS] = {};
 
 	/*
-	 * The core detached every device, so no STE leads to the CD.  Its TLB
-	 * entries go before the ASID can tag another table.
+	 * The core detached every device, so no STE leads to the CD any more.
+	 * Freeing the table invalidates the ASID (tlb_flush_all) before the
+	 * ASID can tag another table.
 	 */
-	smmu_tlb_inv_asid(d);
-	smmu_write_entry(&smmu_cd_ops, NULL, d->cd, none);
 	free_io_pgtable_ops(d->pgtbl);
 	dma_pool_free(smmu->cd_pool, d->cd, d->cd_dma);
 	ida_free(&smmu->asids, d->asid);

@@ -287,9 +287,9 @@ void smmu_cd_s1(u64 *cd, const struct smmu_device *smmu, u16 asid,
 EXPORT_SYMBOL_IF_KUNIT(smmu_cd_s1);
 
 /*
- * A domain's CD is written before any STE points at it and cleared after
- * the last one stopped, so there is nothing cached to drop: the stores
- * only have to reach memory before the STE that publishes them.
+ * A domain's CD is written before any STE points at it and not changed
+ * while one does, so there is nothing cached to drop: the stores only have
+ * to reach memory before the STE that publishes them.
  */
 static void smmu_cd_sync(void *cookie)
 {
