@@ -27,7 +27,7 @@
 
 #include "arm-smmu-v3.h"
 
-/* Events queues larger than this would only hold memory. */
+/* Event queues larger than this would only hold memory. */
 #define SMMU_EVTQ_MAX_SHIFT	8
 
 static const char * const smmu_event_names[] = {
