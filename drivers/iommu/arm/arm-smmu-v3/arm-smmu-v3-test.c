@@ -117,6 +117,22 @@ static void smmu_test_expect_words(struct kunit *test, const u64 *got,
 	 SMMU_STE1_S1CSH | SMMU_STE1_S1STALLD | SMMU_STE1_EATS |	\
 	 SMMU_STE1_STRW)
 
+/*
+ * Word 0 of an abort or bypass STE: valid (an invalid STE is a "bad STE"
+ * event, not a silent abort), @config, and nothing else.
+ */
+static void smmu_test_expect_ste_word0(struct kunit *test, const u64 *ste,
+				       u64 config, const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_V, ste[0]), 1ULL,
+			    "%s STE not valid", what);
+	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_CONFIG, ste[0]), config,
+			    "CONFIG of %s STE", what);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    ste[0] & ~(SMMU_STE0_V | SMMU_STE0_CONFIG), 0ULL,
+			    "%s STE word 0 has bits beyond V and CONFIG", what);
+}
+
 static void smmu_test_ste_abort(struct kunit *test)
 {
 	u64 ste[SMMU_STE_WORDS];
@@ -125,13 +141,7 @@ static void smmu_test_ste_abort(struct kunit *test)
 	memset(ste, 0xa5, sizeof(ste));
 	smmu_ste_abort(ste);
 
-	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_V, ste[0]), 1ULL,
-			    "an aborting STE must be valid, or it is a bad STE");
-	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_CONFIG, ste[0]),
-			    (u64)SMMU_STE_CONFIG_ABORT, "CONFIG of abort STE");
-	KUNIT_EXPECT_EQ_MSG(test,
-			    ste[0] & ~(SMMU_STE0_V | SMMU_STE0_CONFIG), 0ULL,
-			    "abort STE word 0 has bits beyond V and CONFIG");
+	smmu_test_expect_ste_word0(test, ste, SMMU_STE_CONFIG_ABORT, "abort");
 	smmu_test_expect_zero_from(test, ste, 1, "abort STE");
 }
 
@@ -142,13 +152,7 @@ static void smmu_test_ste_bypass(struct kunit *test)
 	memset(ste, 0xa5, sizeof(ste));
 	smmu_ste_bypass(ste);
 
-	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_V, ste[0]), 1ULL,
-			    "bypass STE not valid");
-	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE0_CONFIG, ste[0]),
-			    (u64)SMMU_STE_CONFIG_BYPASS, "CONFIG of bypass STE");
-	KUNIT_EXPECT_EQ_MSG(test,
-			    ste[0] & ~(SMMU_STE0_V | SMMU_STE0_CONFIG), 0ULL,
-			    "bypass STE word 0 has bits beyond V and CONFIG");
+	smmu_test_expect_ste_word0(test, ste, SMMU_STE_CONFIG_BYPASS, "bypass");
 	KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_STE1_SHCFG, ste[1]),
 			    (u64)SMMU_SHCFG_INCOMING,
 			    "bypass must keep the incoming shareability");
