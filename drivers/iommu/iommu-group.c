@@ -1,0 +1,1380 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOMMU groups: the unit of isolation, of attachment and of ownership.
+ *
+ * Every device behind an IOMMU is in one group, and every device of a
+ * group is attached to the group's current domain (@domain).  The group's
+ * default domain, made when its first device is probed, is what kernel
+ * drivers DMA through; each bound driver counts as one user of it
+ * (@owner_cnt).  Alternatively one owner (VFIO) claims the group: the
+ * group then sits on a blocking domain until the owner attaches its own,
+ * and goes back to the default domain when the owner lets go.  The two
+ * kinds of use exclude each other.
+ *
+ * /sys/kernel/iommu_groups/<id>/ shows each group: its devices, the type
+ * of its default domain (writable while nobody uses the group) and its
+ * reserved regions.  Documentation/ABI/testing/sysfs-kernel-iommu_groups
+ * describes the files.
+ */
+#define pr_fmt(fmt)	"iommu: " fmt
+
+#include <linux/idr.h>
+#include <linux/iommu.h>
+#include <linux/list_sort.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include <trace/events/iommu.h>
+
+#include "dma-iommu.h"
+#include "iommu-priv.h"
+
+static struct kset *iommu_group_kset;
+static DEFINE_IDA(iommu_group_ida);
+
+/* ---------------------------------------------------------------------
+ * sysfs
+ * ---------------------------------------------------------------------
+ */
+
+struct iommu_group_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct iommu_group *group, char *buf);
+	ssize_t (*store)(struct iommu_group *group, const char *buf,
+			 size_t count);
+};
+
+#define to_iommu_group(k)	container_of(k, struct iommu_group, kobj)
+#define to_group_attr(a)	container_of(a, struct iommu_group_attribute, attr)
+
+static ssize_t iommu_group_attr_show(struct kobject *kobj,
+				     struct attribute *attr, char *buf)
+{
+	struct iommu_group_attribute *ga = to_group_attr(attr);
+
+	return ga->show ? ga->show(to_iommu_group(kobj), buf) : -EIO;
+}
+
+static ssize_t iommu_group_attr_store(struct kobject *kobj,
+				      struct attribute *attr,
+				      const char *buf, size_t count)
+{
+	struct iommu_group_attribute *ga = to_group_attr(attr);
+
+	return ga->store ? ga->store(to_iommu_group(kobj), buf, count) : -EIO;
+}
+
+static const struct sysfs_ops iommu_group_sysfs_ops = {
+	.show	= iommu_group_attr_show,
+	.store	= iommu_group_attr_store,
+};
+
+/* The names of domain types in sysfs, both ways */
+static const struct {
+	unsigned int type;
+	const char *name;
+} iommu_type_names[] = {
+	{ IOMMU_DOMAIN_BLOCKED,		"blocked" },
+	{ IOMMU_DOMAIN_IDENTITY,	"identity" },
+	{ IOMMU_DOMAIN_UNMANAGED,	"unmanaged" },
+	{ IOMMU_DOMAIN_DMA,		"DMA" },
+	{ IOMMU_DOMAIN_DMA_FQ,		"DMA-FQ" },
+};
+
+static const char *iommu_type_name(unsigned int type)
+{
+	for (int i = 0; i < ARRAY_SIZE(iommu_type_names); i++)
+		if (iommu_type_names[i].type == type)
+			return iommu_type_names[i].name;
+	return "unknown";
+}
+
+static ssize_t iommu_group_type_show(struct iommu_group *group, char *buf)
+{
+	const char *name = "unknown";
+
+	mutex_lock(&group->mutex);
+	if (group->default_domain)
+		name = iommu_type_name(group->default_domain->type);
+	mutex_unlock(&group->mutex);
+	return sysfs_emit(buf, "%s\n", name);
+}
+
+static int iommu_group_change_default(struct iommu_group *group,
+				      unsigned int req);
+
+static ssize_t iommu_group_type_store(struct iommu_group *group,
+				      const char *buf, size_t count)
+{
+	unsigned int req;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_RAWIO))
+		return -EACCES;
+
+	/* Only the types a default domain can have; "auto" is the policy's. */
+	if (sysfs_streq(buf, "identity"))
+		req = IOMMU_DOMAIN_IDENTITY;
+	else if (sysfs_streq(buf, "DMA"))
+		req = IOMMU_DOMAIN_DMA;
+	else if (sysfs_streq(buf, "DMA-FQ"))
+		req = IOMMU_DOMAIN_DMA_FQ;
+	else if (sysfs_streq(buf, "auto"))
+		req = 0;
+	else
+		return -EINVAL;
+
+	mutex_lock(&group->mutex);
+	ret = iommu_group_change_default(group, req);
+	mutex_unlock(&group->mutex);
+	return ret ?: count;
+}
+
+static const char *iommu_resv_name(enum iommu_resv_type type)
+{
+	switch (type) {
+	case IOMMU_RESV_DIRECT:
+		return "direct";
+	case IOMMU_RESV_DIRECT_RELAXABLE:
+		return "direct-relaxable";
+	case IOMMU_RESV_RESERVED:
+		return "reserved";
+	case IOMMU_RESV_MSI:
+	case IOMMU_RESV_SW_MSI:
+		return "msi";
+	}
+	return "unknown";
+}
+
+static ssize_t iommu_group_resv_show(struct iommu_group *group, char *buf)
+{
+	struct iommu_resv_region *region, *next;
+	LIST_HEAD(regions);
+	int len = 0;
+
+	iommu_get_group_resv_regions(group, &regions);
+	list_for_each_entry_safe(region, next, &regions, list) {
+		len += sysfs_emit_at(buf, len, "0x%016llx 0x%016llx %s\n",
+				     (u64)region->start,
+				     (u64)(region->start + region->length - 1),
+				     iommu_resv_name(region->type));
+		kfree(region);
+	}
+	return len;
+}
+
+static ssize_t iommu_group_name_show(struct iommu_group *group, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", group->name);
+}
+
+static struct iommu_group_attribute iommu_group_attr_type =
+	__ATTR(type, 0644, iommu_group_type_show, iommu_group_type_store);
+static struct iommu_group_attribute iommu_group_attr_resv =
+	__ATTR(reserved_regions, 0444, iommu_group_resv_show, NULL);
+static struct iommu_group_attribute iommu_group_attr_name =
+	__ATTR(name, 0444, iommu_group_name_show, NULL);
+
+static struct attribute *iommu_group_attrs[] = {
+	&iommu_group_attr_type.attr,
+	&iommu_group_attr_resv.attr,
+	NULL
+};
+
+static const struct attribute_group iommu_group_files = {
+	.attrs = iommu_group_attrs,
+};
+
+/* An empty, named group: the "devices" directory that member links go in */
+static struct attribute *iommu_group_no_attrs[] = { NULL };
+
+static const struct attribute_group iommu_group_devices_dir = {
+	.name = "devices",
+	.attrs = iommu_group_no_attrs,
+};
+
+static const struct attribute_group *iommu_group_groups[] = {
+	&iommu_group_files,
+	&iommu_group_devices_dir,
+	NULL
+};
+
+static void iommu_group_release(struct kobject *kobj)
+{
+	struct iommu_group *group = to_iommu_group(kobj);
+
+	pr_debug("group %d released\n", group->id);
+	if (group->iommu_data_release)
+		group->iommu_data_release(group->iommu_data);
+	WARN_ON(!list_empty(&group->devices));
+	iommu_domain_free(group->default_domain);
+	iommu_domain_free(group->blocking_domain);
+	ida_free(&iommu_group_ida, group->id);
+	mutex_destroy(&group->mutex);
+	kfree(group->name);
+	kfree(group);
+}
+
+static const struct kobj_type iommu_group_ktype = {
+	.sysfs_ops	= &iommu_group_sysfs_ops,
+	.release	= iommu_group_release,
+	.default_groups	= iommu_group_groups,
+};
+
+static int __init iommu_groups_init(void)
+{
+	iommu_group_kset = kset_create_and_add("iommu_groups", NULL,
+					       kernel_kobj);
+	return iommu_group_kset ? 0 : -ENOMEM;
+}
+postcore_initcall(iommu_groups_init);
+
+/* ---------------------------------------------------------------------
+ * Groups and their members
+ * ---------------------------------------------------------------------
+ */
+
+/**
+ * iommu_group_alloc() - make a new, empty group
+ *
+ * For IOMMU drivers' device_group op, and for VFIO's groups of devices
+ * without an IOMMU.  The group appears in /sys/kernel/iommu_groups.
+ *
+ * Return: the group, with one reference for the caller, or an ERR_PTR.
+ */
+struct iommu_group *iommu_group_alloc(void)
+{
+	struct iommu_group *group;
+	int ret;
+
+	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	if (!group)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&group->mutex);
+	INIT_LIST_HEAD(&group->devices);
+
+	ret = ida_alloc(&iommu_group_ida, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(group);
+		return ERR_PTR(ret);
+	}
+	group->id = ret;
+
+	group->kobj.kset = iommu_group_kset;
+	ret = kobject_init_and_add(&group->kobj, &iommu_group_ktype, NULL,
+				   "%d", group->id);
+	if (ret) {
+		/* The release frees the ID and the group. */
+		kobject_put(&group->kobj);
+		return ERR_PTR(ret);
+	}
+	return group;
+}
+EXPORT_SYMBOL_GPL(iommu_group_alloc);
+
+/**
+ * iommu_group_get_iommudata() - the data iommu_group_set_iommudata() stored
+ * @group: the group
+ *
+ * Return: the data, or NULL.
+ */
+void *iommu_group_get_iommudata(struct iommu_group *group)
+{
+	return group->iommu_data;
+}
+EXPORT_SYMBOL_GPL(iommu_group_get_iommudata);
+
+/**
+ * iommu_group_set_iommudata() - store data with a group
+ * @group: the group
+ * @iommu_data: the data
+ * @release: called with @iommu_data when the group is freed, or NULL
+ */
+void iommu_group_set_iommudata(struct iommu_group *group, void *iommu_data,
+			       void (*release)(void *iommu_data))
+{
+	group->iommu_data = iommu_data;
+	group->iommu_data_release = release;
+}
+EXPORT_SYMBOL_GPL(iommu_group_set_iommudata);
+
+/**
+ * iommu_group_set_name() - name a group in sysfs
+ * @group: the group
+ * @name: the name, or NULL to remove it
+ *
+ * Return: 0, -ENOMEM, or the error of creating the sysfs file.
+ */
+int iommu_group_set_name(struct iommu_group *group, const char *name)
+{
+	int ret;
+
+	if (group->name) {
+		sysfs_remove_file(&group->kobj, &iommu_group_attr_name.attr);
+		kfree(group->name);
+		group->name = NULL;
+	}
+	if (!name)
+		return 0;
+
+	group->name = kstrdup(name, GFP_KERNEL);
+	if (!group->name)
+		return -ENOMEM;
+	ret = sysfs_create_file(&group->kobj, &iommu_group_attr_name.attr);
+	if (ret) {
+		kfree(group->name);
+		group->name = NULL;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_group_set_name);
+
+/* A link under devices/ named after @dev, or after it plus a number. */
+static char *iommu_group_link_device(struct iommu_group *group,
+				     struct device *dev)
+{
+	char *name = kstrdup(dev_name(dev), GFP_KERNEL);
+	int ret, n = 0;
+
+	while (name) {
+		ret = sysfs_add_link_to_group(&group->kobj, "devices",
+					      &dev->kobj, name);
+		if (!ret)
+			return name;
+		kfree(name);
+		/* Two buses can use one name; number the later ones. */
+		if (ret != -EEXIST || ++n > 64)
+			return ERR_PTR(ret);
+		name = kasprintf(GFP_KERNEL, "%s.%d", dev_name(dev), n);
+	}
+	return ERR_PTR(-ENOMEM);
+}
+
+/**
+ * iommu_group_add_device() - put a device in a group
+ * @group: the group
+ * @dev: a device not in any group
+ *
+ * Only the bookkeeping: the device gets its sysfs links and a reference on
+ * the group.  Devices behind an IOMMU are added by iommu_probe_device(),
+ * which also attaches them; VFIO calls this for devices without an IOMMU.
+ *
+ * Return: 0, -EBUSY if @dev is in a group already, or -ENOMEM.
+ */
+int iommu_group_add_device(struct iommu_group *group, struct device *dev)
+{
+	struct group_device *gdev;
+	int ret;
+
+	if (dev->iommu_group)
+		return -EBUSY;
+	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
+	if (!gdev)
+		return -ENOMEM;
+	gdev->dev = dev;
+
+	ret = sysfs_create_link(&dev->kobj, &group->kobj, "iommu_group");
+	if (ret)
+		goto err_free;
+	gdev->name = iommu_group_link_device(group, dev);
+	if (IS_ERR(gdev->name)) {
+		ret = PTR_ERR(gdev->name);
+		goto err_unlink;
+	}
+
+	kobject_get(&group->kobj);
+	mutex_lock(&group->mutex);
+	list_add_tail(&gdev->list, &group->devices);
+	dev->iommu_group = group;
+	mutex_unlock(&group->mutex);
+
+	trace_add_device_to_group(group->id, dev);
+	dev_info(dev, "in IOMMU group %d\n", group->id);
+	return 0;
+
+err_unlink:
+	sysfs_remove_link(&dev->kobj, "iommu_group");
+err_free:
+	kfree(gdev);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_group_add_device);
+
+static struct group_device *iommu_group_find(struct iommu_group *group,
+					     struct device *dev)
+{
+	struct group_device *gdev;
+
+	lockdep_assert_held(&group->mutex);
+	for_each_group_device(group, gdev)
+		if (gdev->dev == dev)
+			return gdev;
+	return NULL;
+}
+
+/* Undo iommu_group_add_device(); frees the membership. */
+static void iommu_group_unlink(struct iommu_group *group,
+			       struct group_device *gdev)
+{
+	struct device *dev = gdev->dev;
+
+	lockdep_assert_held(&group->mutex);
+	list_del(&gdev->list);
+	dev->iommu_group = NULL;
+	sysfs_remove_link_from_group(&group->kobj, "devices", gdev->name);
+	sysfs_remove_link(&dev->kobj, "iommu_group");
+	trace_remove_device_from_group(group->id, dev);
+	kfree(gdev->name);
+	kfree(gdev);
+}
+
+/**
+ * iommu_group_remove_device() - take a device out of its group
+ * @dev: a device that iommu_group_add_device() put in a group
+ *
+ * Drops the reference the device held on its group.
+ */
+void iommu_group_remove_device(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+	struct group_device *gdev;
+
+	if (!group)
+		return;
+	dev_info(dev, "leaving IOMMU group %d\n", group->id);
+	mutex_lock(&group->mutex);
+	gdev = iommu_group_find(group, dev);
+	if (!WARN_ON(!gdev))
+		iommu_group_unlink(group, gdev);
+	mutex_unlock(&group->mutex);
+	if (gdev)
+		kobject_put(&group->kobj);
+}
+EXPORT_SYMBOL_GPL(iommu_group_remove_device);
+
+/*
+ * Release of a probed device: it goes to its driver's release domain, and
+ * leaves its group.  The last device to leave takes the group's domains
+ * with it; a device probed later gets new ones.
+ */
+void iommu_group_leave(struct device *dev)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	struct iommu_group *group = dev->iommu_group;
+	struct iommu_domain *release = ops->release_domain ?: ops->blocked_domain;
+	struct iommu_domain *dead_default = NULL, *dead_blocking = NULL;
+	struct group_device *gdev;
+
+	mutex_lock(&group->mutex);
+	gdev = iommu_group_find(group, dev);
+	if (WARN_ON(!gdev)) {
+		mutex_unlock(&group->mutex);
+		return;
+	}
+	if (release && group->domain != release &&
+	    !dev->iommu->attach_deferred)
+		WARN_ON(release->ops->attach_dev(release, dev));
+	iommu_group_unlink(group, gdev);
+
+	if (list_empty(&group->devices)) {
+		WARN_ON(group->owner_cnt);
+		dead_default = group->default_domain;
+		dead_blocking = group->blocking_domain;
+		group->domain = NULL;
+		WRITE_ONCE(group->default_domain, NULL);
+		group->blocking_domain = NULL;
+	}
+	mutex_unlock(&group->mutex);
+
+	iommu_domain_free(dead_default);
+	iommu_domain_free(dead_blocking);
+	kobject_put(&group->kobj);
+}
+
+/**
+ * iommu_group_for_each_dev() - call a function on each device of a group
+ * @group: the group
+ * @data: passed to @fn
+ * @fn: called with the group's mutex held; a non-zero return stops the walk
+ *
+ * Return: what the last call of @fn returned, or 0.
+ */
+int iommu_group_for_each_dev(struct iommu_group *group, void *data,
+			     int (*fn)(struct device *, void *))
+{
+	struct group_device *gdev;
+	int ret = 0;
+
+	mutex_lock(&group->mutex);
+	for_each_group_device(group, gdev) {
+		ret = fn(gdev->dev, data);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_group_for_each_dev);
+
+/**
+ * iommu_group_get() - take a reference on a device's group
+ * @dev: the device
+ *
+ * Return: the group, or NULL if @dev is not in one.
+ */
+struct iommu_group *iommu_group_get(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+
+	if (group)
+		kobject_get(&group->kobj);
+	return group;
+}
+EXPORT_SYMBOL_GPL(iommu_group_get);
+
+/**
+ * iommu_group_ref_get() - take another reference on a group
+ * @group: the group
+ *
+ * Return: @group.
+ */
+struct iommu_group *iommu_group_ref_get(struct iommu_group *group)
+{
+	kobject_get(&group->kobj);
+	return group;
+}
+EXPORT_SYMBOL_GPL(iommu_group_ref_get);
+
+/**
+ * iommu_group_put() - drop a reference on a group
+ * @group: the group, or NULL
+ */
+void iommu_group_put(struct iommu_group *group)
+{
+	if (group)
+		kobject_put(&group->kobj);
+}
+EXPORT_SYMBOL_GPL(iommu_group_put);
+
+/**
+ * iommu_group_id() - a group's number, as in /sys/kernel/iommu_groups
+ * @group: the group
+ *
+ * Return: the number.
+ */
+int iommu_group_id(struct iommu_group *group)
+{
+	return group->id;
+}
+EXPORT_SYMBOL_GPL(iommu_group_id);
+
+#ifdef CONFIG_LOCKDEP
+/**
+ * iommu_group_mutex_assert() - check that a device's group is locked
+ * @dev: a device in a group
+ */
+void iommu_group_mutex_assert(struct device *dev)
+{
+	lockdep_assert_held(&dev->iommu_group->mutex);
+}
+EXPORT_SYMBOL_GPL(iommu_group_mutex_assert);
+#endif
+
+/* ---------------------------------------------------------------------
+ * Finding a device's group
+ * ---------------------------------------------------------------------
+ */
+
+/* What PCI isolation needs: no peer-to-peer path around the IOMMU */
+#define IOMMU_PCI_ACS_ISOLATION \
+	(PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
+
+struct iommu_alias_walk {
+	struct pci_dev *self;
+	struct iommu_group *group;
+};
+
+/* A DMA alias of the device that is already in a group decides its group. */
+static int iommu_alias_group(struct pci_dev *pdev, u16 alias, void *data)
+{
+	struct iommu_alias_walk *walk = data;
+	struct pci_dev *other;
+
+	other = pci_get_domain_bus_and_slot(pci_domain_nr(pdev->bus),
+					    PCI_BUS_NUM(alias), alias & 0xff);
+	if (other && other != walk->self)
+		walk->group = iommu_group_get(&other->dev);
+	pci_dev_put(other);
+	return walk->group ? 1 : 0;
+}
+
+/*
+ * A device on @pdev's bus that aliases it, or (when neither isolates its
+ * functions) another function of its slot, already in a group.
+ */
+static struct iommu_group *iommu_pci_sibling_group(struct pci_dev *pdev)
+{
+	bool isolated = !pdev->multifunction ||
+			pci_acs_enabled(pdev, IOMMU_PCI_ACS_ISOLATION);
+	struct pci_dev *tmp = NULL;
+	struct iommu_group *group;
+
+	for_each_pci_dev(tmp) {
+		bool shares;
+
+		if (tmp == pdev || tmp->bus != pdev->bus)
+			continue;
+		shares = pci_devs_are_dma_aliases(pdev, tmp) ||
+			 (!isolated && tmp->multifunction &&
+			  PCI_SLOT(tmp->devfn) == PCI_SLOT(pdev->devfn) &&
+			  !pci_acs_enabled(tmp, IOMMU_PCI_ACS_ISOLATION));
+		if (!shares)
+			continue;
+		group = iommu_group_get(&tmp->dev);
+		if (group) {
+			pci_dev_put(tmp);
+			return group;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * pci_device_group() - the group of a PCI device
+ * @dev: a PCI device
+ *
+ * A device shares a group with its DMA aliases, with the functions of its
+ * slot unless ACS isolates them, and with everything below the first
+ * upstream bridge that lacks ACS.
+ *
+ * Return: the group, with a reference for the caller, or an ERR_PTR.
+ */
+struct iommu_group *pci_device_group(struct device *dev)
+{
+	struct iommu_alias_walk walk = { .self = NULL };
+	struct iommu_group *group;
+	struct pci_dev *pdev;
+	struct pci_bus *bus;
+
+	if (WARN_ON(!dev_is_pci(dev)))
+		return ERR_PTR(-EINVAL);
+	pdev = to_pci_dev(dev);
+	walk.self = pdev;
+
+	if (pci_for_each_dma_alias(pdev, iommu_alias_group, &walk))
+		return walk.group;
+
+	/* Up to the last bridge without isolation on the way to the root. */
+	for (bus = pdev->bus; !pci_is_root_bus(bus); bus = bus->parent) {
+		if (!bus->self)
+			continue;
+		if (pci_acs_path_enabled(bus->self, NULL,
+					 IOMMU_PCI_ACS_ISOLATION))
+			break;
+		pdev = bus->self;
+		group = iommu_group_get(&pdev->dev);
+		if (group)
+			return group;
+	}
+
+	group = iommu_pci_sibling_group(pdev);
+	return group ?: iommu_group_alloc();
+}
+EXPORT_SYMBOL_GPL(pci_device_group);
+
+/**
+ * generic_device_group() - a group of its own for a device
+ * @dev: the device
+ *
+ * Return: a new group, or an ERR_PTR.
+ */
+struct iommu_group *generic_device_group(struct device *dev)
+{
+	return iommu_group_alloc();
+}
+EXPORT_SYMBOL_GPL(generic_device_group);
+
+/**
+ * generic_single_device_group() - one group for all devices of an IOMMU
+ * @dev: a device being probed
+ *
+ * For IOMMUs that cannot tell their devices apart.
+ *
+ * Return: the IOMMU's group, with a reference for the caller.
+ */
+struct iommu_group *generic_single_device_group(struct device *dev)
+{
+	struct iommu_device *iommu = dev->iommu->iommu_dev;
+
+	if (!iommu->singleton_group) {
+		struct iommu_group *group = iommu_group_alloc();
+
+		if (IS_ERR(group))
+			return group;
+		iommu->singleton_group = group;
+	}
+	return iommu_group_ref_get(iommu->singleton_group);
+}
+EXPORT_SYMBOL_GPL(generic_single_device_group);
+
+/* ---------------------------------------------------------------------
+ * Attaching domains to groups
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Move every device of @group to @new.  If one fails, those already moved
+ * go back, so the group is never split between two domains.
+ */
+static int iommu_group_switch(struct iommu_group *group,
+			      struct iommu_domain *new)
+{
+	struct group_device *gdev, *done;
+	int ret;
+
+	lockdep_assert_held(&group->mutex);
+	if (group->domain == new)
+		return 0;
+	for_each_group_device(group, gdev) {
+		ret = iommu_attach_dev_locked(new, gdev->dev);
+		if (ret)
+			goto rollback;
+	}
+	group->domain = new;
+	return 0;
+
+rollback:
+	for_each_group_device(group, done) {
+		if (done == gdev)
+			break;
+		if (group->domain)
+			WARN(iommu_attach_dev_locked(group->domain, done->dev),
+			     "cannot return %s to its domain\n",
+			     dev_name(done->dev));
+	}
+	return ret;
+}
+
+/* The domain a group rests on when nobody attached one: see the header. */
+static struct iommu_domain *iommu_group_core_domain(struct iommu_group *group)
+{
+	return group->owner ? group->blocking_domain : group->default_domain;
+}
+
+static int iommu_group_make_blocking(struct iommu_group *group)
+{
+	struct group_device *first;
+	struct iommu_domain *domain;
+
+	lockdep_assert_held(&group->mutex);
+	if (group->blocking_domain)
+		return 0;
+	first = list_first_entry_or_null(&group->devices, struct group_device,
+					 list);
+	if (!first || !dev_has_iommu(first->dev))
+		return -ENODEV;
+	domain = iommu_domain_alloc_for(first->dev, IOMMU_DOMAIN_BLOCKED);
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	group->blocking_domain = domain;
+	return 0;
+}
+
+/* Attach a domain of the caller's to a group resting on its core domain. */
+static int iommu_group_attach_locked(struct iommu_domain *domain,
+				     struct iommu_group *group)
+{
+	lockdep_assert_held(&group->mutex);
+	if (!group->domain)
+		return -ENODEV;
+	if (group->domain != group->default_domain &&
+	    group->domain != group->blocking_domain)
+		return -EBUSY;
+	return iommu_group_switch(group, domain);
+}
+
+static void iommu_group_detach_locked(struct iommu_domain *domain,
+				      struct iommu_group *group)
+{
+	lockdep_assert_held(&group->mutex);
+	if (WARN_ON(group->domain != domain))
+		return;
+	WARN_ON(iommu_group_switch(group, iommu_group_core_domain(group)));
+}
+
+/**
+ * iommu_attach_group() - attach a domain to every device of a group
+ * @domain: a domain of the group's IOMMU
+ * @group: a group on its default domain (when unowned) or its blocking
+ *	domain (when claimed)
+ *
+ * Return: 0, -EBUSY if another domain is attached, or the driver's error
+ * with the group left as it was.
+ */
+int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
+{
+	int ret;
+
+	mutex_lock(&group->mutex);
+	ret = iommu_group_attach_locked(domain, group);
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_attach_group);
+
+/**
+ * iommu_detach_group() - put a group back on its core domain
+ * @domain: the domain iommu_attach_group() attached
+ * @group: the group
+ *
+ * An owned group goes to its blocking domain, an unowned one to its
+ * default domain.
+ */
+void iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group)
+{
+	mutex_lock(&group->mutex);
+	iommu_group_detach_locked(domain, group);
+	mutex_unlock(&group->mutex);
+}
+EXPORT_SYMBOL_GPL(iommu_detach_group);
+
+/**
+ * iommu_attach_device() - attach a domain to a device alone in its group
+ * @domain: the domain
+ * @dev: the device
+ *
+ * Return: 0, -ENODEV if @dev is in no group, -EINVAL if its group has
+ * other devices, or as iommu_attach_group().
+ */
+int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+	int ret = -EINVAL;
+
+	if (!group)
+		return -ENODEV;
+	mutex_lock(&group->mutex);
+	if (list_is_singular(&group->devices))
+		ret = iommu_group_attach_locked(domain, group);
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_attach_device);
+
+/**
+ * iommu_detach_device() - undo iommu_attach_device()
+ * @domain: the domain
+ * @dev: the device
+ */
+void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+
+	if (!group)
+		return;
+	mutex_lock(&group->mutex);
+	if (!WARN_ON(!list_is_singular(&group->devices)))
+		iommu_group_detach_locked(domain, group);
+	mutex_unlock(&group->mutex);
+}
+EXPORT_SYMBOL_GPL(iommu_detach_device);
+
+/**
+ * iommu_get_domain_for_dev() - the domain a device is attached to now
+ * @dev: the device
+ *
+ * Return: the domain, or NULL if @dev is in no group.
+ */
+struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+
+	return group ? group->domain : NULL;
+}
+EXPORT_SYMBOL_GPL(iommu_get_domain_for_dev);
+
+/**
+ * iommu_get_dma_domain() - the DMA layer's domain for a device
+ * @dev: a device whose DMA goes through the IOMMU
+ *
+ * The DMA hot path calls this on every mapping, so it is one plain read:
+ * no reference, no lock, nothing written.  That is safe because the
+ * default domain changes only while no driver uses the group.
+ *
+ * Return: the default domain of @dev's group.
+ */
+struct iommu_domain *iommu_get_dma_domain(struct device *dev)
+{
+	return dev->iommu_group->default_domain;
+}
+EXPORT_SYMBOL_GPL(iommu_get_dma_domain);
+
+/* ---------------------------------------------------------------------
+ * Default domains
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The type a group's default domain should have: @req (0: the policy's),
+ * unless a device of the group needs another.  -EINVAL if devices disagree
+ * or @req contradicts one of them.
+ */
+static int iommu_group_pick_type(struct iommu_group *group, unsigned int req)
+{
+	unsigned int need = 0;
+	struct group_device *gdev;
+
+	lockdep_assert_held(&group->mutex);
+	for_each_group_device(group, gdev) {
+		struct device *dev = gdev->dev;
+		const struct iommu_ops *ops = dev_iommu_ops(dev);
+		unsigned int t = 0;
+
+		if (ops->def_domain_type)
+			t = ops->def_domain_type(dev);
+		/* Untrusted devices (external ports) always get translation. */
+		if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted)
+			t = IOMMU_DOMAIN_DMA;
+		if (!t)
+			continue;
+		if (need && need != t) {
+			dev_warn(dev, "needs a %s default domain, its group a %s one\n",
+				 iommu_type_name(t), iommu_type_name(need));
+			return -EINVAL;
+		}
+		need = t;
+	}
+
+	if (!need)
+		return req ?: iommu_def_domain_type;
+	if (!req) {
+		/* The policy's flush queue suits a device that needs DMA. */
+		if (need == IOMMU_DOMAIN_DMA &&
+		    iommu_def_domain_type == IOMMU_DOMAIN_DMA_FQ)
+			return IOMMU_DOMAIN_DMA_FQ;
+		return need;
+	}
+	/* A device that needs translation is happy with a flush queue. */
+	if (req == need || (need == IOMMU_DOMAIN_DMA &&
+			    req == IOMMU_DOMAIN_DMA_FQ))
+		return req;
+	return -EINVAL;
+}
+
+static struct device *iommu_group_first_dev(struct iommu_group *group)
+{
+	return list_first_entry(&group->devices, struct group_device,
+				list)->dev;
+}
+
+/* A default domain of @type for @group, mapped for its devices' firmware. */
+static struct iommu_domain *iommu_group_new_default(struct iommu_group *group,
+						    unsigned int type)
+{
+	struct iommu_domain *domain;
+	struct group_device *gdev;
+
+	domain = iommu_domain_alloc_for(iommu_group_first_dev(group), type);
+	if (IS_ERR(domain))
+		return domain;
+	for_each_group_device(group, gdev)
+		iommu_map_direct_regions(domain, gdev->dev);
+	return domain;
+}
+
+/*
+ * A device was just probed into its group: attach it to the group's domain,
+ * making the default domain first if it is the group's first device.
+ */
+int iommu_group_setup_device(struct device *dev)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	struct iommu_group *group = dev->iommu_group;
+	struct iommu_domain *domain;
+	int type, ret;
+
+	mutex_lock(&group->mutex);
+	if (ops->is_attach_deferred && ops->is_attach_deferred(dev))
+		dev->iommu->attach_deferred = 1;
+
+	if (!group->default_domain) {
+		type = iommu_group_pick_type(group, 0);
+		if (type < 0)
+			type = iommu_def_domain_type;
+		domain = iommu_group_new_default(group, type);
+		if (IS_ERR(domain) && type == IOMMU_DOMAIN_IDENTITY) {
+			dev_info(dev, "no identity domain, translating instead\n");
+			domain = iommu_group_new_default(group, IOMMU_DOMAIN_DMA);
+		}
+		if (IS_ERR(domain)) {
+			ret = PTR_ERR(domain);
+			goto out_unlock;
+		}
+		WRITE_ONCE(group->default_domain, domain);
+	} else {
+		iommu_map_direct_regions(group->default_domain, dev);
+	}
+
+	if (!group->domain) {
+		ret = iommu_group_switch(group, group->default_domain);
+	} else {
+		ret = iommu_attach_dev_locked(group->domain, dev);
+	}
+	if (ret) {
+		if (!group->domain) {
+			iommu_domain_free(group->default_domain);
+			WRITE_ONCE(group->default_domain, NULL);
+		}
+		goto out_unlock;
+	}
+	if (group->domain == group->default_domain)
+		iommu_setup_dma_ops(dev);
+out_unlock:
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+
+/*
+ * The sysfs "type" file: give an unused group a default domain of another
+ * type (@req, 0 for the policy's).  DMA to DMA-FQ only adds a flush queue
+ * to the domain there is; any other change makes a new domain.
+ */
+static int iommu_group_change_default(struct iommu_group *group,
+				      unsigned int req)
+{
+	struct iommu_domain *old = group->default_domain, *new;
+	struct group_device *gdev;
+	int type, ret;
+
+	lockdep_assert_held(&group->mutex);
+	if (!old || list_empty(&group->devices))
+		return -ENODEV;
+	/* A bound driver or an owner uses the group: not now. */
+	if (group->owner_cnt || group->domain != old)
+		return -EBUSY;
+
+	type = iommu_group_pick_type(group, req);
+	if (type < 0)
+		return type;
+	if (type == old->type)
+		return 0;
+
+	if (old->type == IOMMU_DOMAIN_DMA && type == IOMMU_DOMAIN_DMA_FQ) {
+		for_each_group_device(group, gdev)
+			if (!device_iommu_capable(gdev->dev,
+						  IOMMU_CAP_DEFERRED_FLUSH))
+				return -EINVAL;
+		ret = iommu_dma_init_fq(old);
+		if (ret)
+			return ret;
+		old->type = IOMMU_DOMAIN_DMA_FQ;
+		return 0;
+	}
+
+	new = iommu_group_new_default(group, type);
+	if (IS_ERR(new))
+		return PTR_ERR(new) == -EOPNOTSUPP ? -EINVAL : PTR_ERR(new);
+	ret = iommu_group_switch(group, new);
+	if (ret) {
+		iommu_domain_free(new);
+		return ret;
+	}
+	WRITE_ONCE(group->default_domain, new);
+	for_each_group_device(group, gdev)
+		iommu_setup_dma_ops(gdev->dev);
+	iommu_domain_free(old);
+	pr_info("group %d: default domain now %s\n", group->id,
+		iommu_type_name(new->type));
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * DMA ownership
+ * ---------------------------------------------------------------------
+ */
+
+/**
+ * iommu_device_use_default_domain() - a kernel driver binds to a device
+ * @dev: the device
+ *
+ * Called by the bus code before probing a driver that uses the DMA API.
+ *
+ * Return: 0, or -EBUSY if an owner holds the device's group.
+ */
+int iommu_device_use_default_domain(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+	int ret = 0;
+
+	if (!group)
+		return 0;
+	mutex_lock(&group->mutex);
+	if (group->owner_cnt &&
+	    (group->owner || group->domain != group->default_domain))
+		ret = -EBUSY;
+	else
+		group->owner_cnt++;
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+
+/**
+ * iommu_device_unuse_default_domain() - a kernel driver unbinds
+ * @dev: the device
+ */
+void iommu_device_unuse_default_domain(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+
+	if (!group)
+		return;
+	mutex_lock(&group->mutex);
+	if (!WARN_ON(!group->owner_cnt || group->owner))
+		group->owner_cnt--;
+	mutex_unlock(&group->mutex);
+}
+
+/* First claim of an unused group: park it on the blocking domain. */
+static int iommu_group_take(struct iommu_group *group, void *owner)
+{
+	int ret;
+
+	lockdep_assert_held(&group->mutex);
+	if (group->domain && group->domain != group->default_domain)
+		return -EBUSY;
+	ret = iommu_group_make_blocking(group);
+	if (ret)
+		return ret;
+	ret = iommu_group_switch(group, group->blocking_domain);
+	if (ret)
+		return ret;
+	group->owner = owner;
+	group->owner_cnt = 1;
+	return 0;
+}
+
+static void iommu_group_give_back(struct iommu_group *group)
+{
+	lockdep_assert_held(&group->mutex);
+	group->owner = NULL;
+	group->owner_cnt = 0;
+	WARN_ON(iommu_group_switch(group, group->default_domain));
+}
+
+/**
+ * iommu_group_claim_dma_owner() - take a group for a user-space owner
+ * @group: the group
+ * @owner: a cookie that identifies the owner, not NULL
+ *
+ * No kernel driver may be bound to the group's devices.  The group goes
+ * to a domain that blocks all DMA until the owner attaches its own.
+ *
+ * Return: 0, -EINVAL for a NULL @owner, -EBUSY if the group is in use.
+ */
+int iommu_group_claim_dma_owner(struct iommu_group *group, void *owner)
+{
+	int ret;
+
+	if (WARN_ON(!owner))
+		return -EINVAL;
+	mutex_lock(&group->mutex);
+	ret = group->owner_cnt ? -EBUSY : iommu_group_take(group, owner);
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_group_claim_dma_owner);
+
+/**
+ * iommu_group_release_dma_owner() - give a claimed group back to the kernel
+ * @group: the group; the owner's domain must be detached
+ */
+void iommu_group_release_dma_owner(struct iommu_group *group)
+{
+	mutex_lock(&group->mutex);
+	if (!WARN_ON(!group->owner_cnt || !group->owner))
+		iommu_group_give_back(group);
+	mutex_unlock(&group->mutex);
+}
+EXPORT_SYMBOL_GPL(iommu_group_release_dma_owner);
+
+/**
+ * iommu_group_dma_owner_claimed() - is anyone using a group?
+ * @group: the group
+ *
+ * Return: true if a kernel driver or an owner uses it.
+ */
+bool iommu_group_dma_owner_claimed(struct iommu_group *group)
+{
+	unsigned int users;
+
+	mutex_lock(&group->mutex);
+	users = group->owner_cnt;
+	mutex_unlock(&group->mutex);
+	return users;
+}
+EXPORT_SYMBOL_GPL(iommu_group_dma_owner_claimed);
+
+/**
+ * iommu_device_claim_dma_owner() - claim a device's group, by device
+ * @dev: the device
+ * @owner: the owner's cookie
+ *
+ * The same owner may claim several devices of one group; each claim is
+ * counted.
+ *
+ * Return: 0, -ENODEV if @dev is in no group, -EINVAL for a NULL @owner,
+ * -EBUSY if someone else uses the group.
+ */
+int iommu_device_claim_dma_owner(struct device *dev, void *owner)
+{
+	struct iommu_group *group = dev->iommu_group;
+	int ret = 0;
+
+	if (WARN_ON(!owner))
+		return -EINVAL;
+	if (!group)
+		return -ENODEV;
+	mutex_lock(&group->mutex);
+	if (!group->owner_cnt)
+		ret = iommu_group_take(group, owner);
+	else if (group->owner == owner)
+		group->owner_cnt++;
+	else
+		ret = -EBUSY;
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_device_claim_dma_owner);
+
+/**
+ * iommu_device_release_dma_owner() - drop one claim made by device
+ * @dev: the device
+ */
+void iommu_device_release_dma_owner(struct device *dev)
+{
+	struct iommu_group *group = dev->iommu_group;
+
+	mutex_lock(&group->mutex);
+	if (!WARN_ON(!group->owner_cnt || !group->owner) &&
+	    !--group->owner_cnt)
+		iommu_group_give_back(group);
+	mutex_unlock(&group->mutex);
+}
+EXPORT_SYMBOL_GPL(iommu_device_release_dma_owner);
+
+/* ---------------------------------------------------------------------
+ * Group-wide questions
+ * ---------------------------------------------------------------------
+ */
+
+static int iommu_resv_cmp_type(void *priv, const struct list_head *a,
+			       const struct list_head *b)
+{
+	const struct iommu_resv_region *ra = list_entry(a, typeof(*ra), list);
+	const struct iommu_resv_region *rb = list_entry(b, typeof(*rb), list);
+
+	if (ra->type != rb->type)
+		return ra->type < rb->type ? -1 : 1;
+	return ra->start < rb->start ? -1 : ra->start > rb->start;
+}
+
+static int iommu_resv_cmp_start(void *priv, const struct list_head *a,
+				const struct list_head *b)
+{
+	const struct iommu_resv_region *ra = list_entry(a, typeof(*ra), list);
+	const struct iommu_resv_region *rb = list_entry(b, typeof(*rb), list);
+
+	return ra->start < rb->start ? -1 : ra->start > rb->start;
+}
+
+/* Merge overlapping or touching regions of one type; sort by address. */
+static void iommu_resv_merge(struct list_head *head)
+{
+	struct iommu_resv_region *cur, *next, *prev = NULL;
+
+	list_sort(NULL, head, iommu_resv_cmp_type);
+	list_for_each_entry_safe(cur, next, head, list) {
+		phys_addr_t prev_end;
+
+		if (prev && prev->type == cur->type) {
+			prev_end = prev->start + prev->length;
+			if (cur->start <= prev_end) {
+				prev->length = max(prev_end, cur->start +
+						   cur->length) - prev->start;
+				list_del(&cur->list);
+				kfree(cur);
+				continue;
+			}
+		}
+		prev = cur;
+	}
+	list_sort(NULL, head, iommu_resv_cmp_start);
+}
+
+/**
+ * iommu_get_group_resv_regions() - the reserved regions of a whole group
+ * @group: the group
+ * @head: where the regions are added, one per range and kind, sorted by
+ *	address; the caller kfree()s them
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int iommu_get_group_resv_regions(struct iommu_group *group,
+				 struct list_head *head)
+{
+	struct iommu_resv_region *region, *copy;
+	struct group_device *gdev;
+	int ret = 0;
+
+	mutex_lock(&group->mutex);
+	for_each_group_device(group, gdev) {
+		LIST_HEAD(dev_regions);
+
+		if (!dev_has_iommu(gdev->dev))
+			continue;
+		iommu_get_resv_regions(gdev->dev, &dev_regions);
+		list_for_each_entry(region, &dev_regions, list) {
+			copy = iommu_alloc_resv_region(region->start,
+						       region->length,
+						       region->prot,
+						       region->type,
+						       GFP_KERNEL);
+			if (!copy) {
+				ret = -ENOMEM;
+				break;
+			}
+			list_add_tail(&copy->list, head);
+		}
+		iommu_put_resv_regions(gdev->dev, &dev_regions);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&group->mutex);
+	iommu_resv_merge(head);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_get_group_resv_regions);
+
+/**
+ * iommu_group_has_isolated_msi() - can the group's MSIs not be spoofed?
+ * @group: the group
+ *
+ * VFIO allows device assignment only if an assigned device cannot raise
+ * other devices' interrupts.
+ *
+ * Return: true if every device's MSI controller isolates it.
+ */
+bool iommu_group_has_isolated_msi(struct iommu_group *group)
+{
+	struct group_device *gdev;
+	bool isolated = true;
+
+	mutex_lock(&group->mutex);
+	for_each_group_device(group, gdev)
+		isolated &= msi_device_has_isolated_msi(gdev->dev);
+	mutex_unlock(&group->mutex);
+	return isolated;
+}
+EXPORT_SYMBOL_GPL(iommu_group_has_isolated_msi);

@@ -1,0 +1,1236 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The IOMMU core: IOMMU instances, device probe, domains and mappings.
+ *
+ * An IOMMU driver registers each instance with iommu_device_register().
+ * Firmware (of_iommu.c) gives a device a fwspec that names its instance;
+ * iommu_probe_device() then hands the device to the driver, puts it in a
+ * group and attaches the group's default domain (iommu-group.c).
+ *
+ * A paging domain is a set of page tables behind struct iommu_domain_ops.
+ * iommu_map() cuts a range into the largest pages the domain supports that
+ * the addresses allow; iommu_unmap() does the same, lets the driver gather
+ * what the IOTLB must forget, and syncs once at the end: one invalidation
+ * per call, however many pages it covered.
+ */
+#define pr_fmt(fmt)	"iommu: " fmt
+
+#include <kunit/visibility.h>
+#include <linux/amba/bus.h>
+#include <linux/bitops.h>
+#include <linux/bug.h>
+#include <linux/cleanup.h>
+#include <linux/init.h>
+#include <linux/iommu.h>
+#include <linux/list_sort.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/overflow.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <trace/events/iommu.h>
+
+#include "dma-iommu.h"
+#include "iommu-priv.h"
+
+/* ---------------------------------------------------------------------
+ * Default domain policy
+ * ---------------------------------------------------------------------
+ */
+
+#if defined(CONFIG_IOMMU_DEFAULT_PASSTHROUGH)
+unsigned int iommu_def_domain_type __read_mostly = IOMMU_DOMAIN_IDENTITY;
+#elif defined(CONFIG_IOMMU_DEFAULT_DMA_LAZY)
+unsigned int iommu_def_domain_type __read_mostly = IOMMU_DOMAIN_DMA_FQ;
+#else
+unsigned int iommu_def_domain_type __read_mostly = IOMMU_DOMAIN_DMA;
+#endif
+
+static bool iommu_dma_strict __read_mostly =
+	!IS_ENABLED(CONFIG_IOMMU_DEFAULT_DMA_LAZY);
+
+/* Which of the two choices the command line made, so code cannot undo it */
+static bool iommu_type_from_cmdline __read_mostly;
+static bool iommu_strict_from_cmdline __read_mostly;
+
+static int __init iommu_passthrough_param(char *str)
+{
+	bool pt;
+
+	if (kstrtobool(str, &pt))
+		return -EINVAL;
+	iommu_def_domain_type = pt ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
+	iommu_type_from_cmdline = true;
+	return 0;
+}
+early_param("iommu.passthrough", iommu_passthrough_param);
+
+static int __init iommu_strict_param(char *str)
+{
+	if (kstrtobool(str, &iommu_dma_strict))
+		return -EINVAL;
+	iommu_strict_from_cmdline = true;
+	return 0;
+}
+early_param("iommu.strict", iommu_strict_param);
+
+/**
+ * iommu_set_default_passthrough() - make identity the default domain type
+ * @cmd_line: the caller parsed the command line; otherwise a choice made
+ *	there is kept
+ */
+void iommu_set_default_passthrough(bool cmd_line)
+{
+	if (cmd_line)
+		iommu_type_from_cmdline = true;
+	else if (iommu_type_from_cmdline)
+		return;
+	iommu_def_domain_type = IOMMU_DOMAIN_IDENTITY;
+}
+
+/**
+ * iommu_set_default_translated() - make DMA the default domain type
+ * @cmd_line: as for iommu_set_default_passthrough()
+ */
+void iommu_set_default_translated(bool cmd_line)
+{
+	if (cmd_line)
+		iommu_type_from_cmdline = true;
+	else if (iommu_type_from_cmdline)
+		return;
+	iommu_def_domain_type = IOMMU_DOMAIN_DMA;
+}
+
+/**
+ * iommu_default_passthrough() - is identity the default domain type?
+ *
+ * Return: true if devices bypass translation unless their driver asks.
+ */
+bool iommu_default_passthrough(void)
+{
+	return iommu_def_domain_type == IOMMU_DOMAIN_IDENTITY;
+}
+EXPORT_SYMBOL_GPL(iommu_default_passthrough);
+
+/**
+ * iommu_set_dma_strict() - ask for strict invalidation in DMA domains
+ *
+ * For IOMMU drivers that find lazy invalidation unsafe on their hardware.
+ * Affects domains allocated from now on.
+ */
+void iommu_set_dma_strict(void)
+{
+	iommu_dma_strict = true;
+	if (iommu_def_domain_type == IOMMU_DOMAIN_DMA_FQ)
+		iommu_def_domain_type = IOMMU_DOMAIN_DMA;
+}
+
+static const char *iommu_type_source(bool from_cmdline)
+{
+	return from_cmdline ? "kernel command line" : "build configuration";
+}
+
+/* ---------------------------------------------------------------------
+ * IOMMU instances
+ * ---------------------------------------------------------------------
+ */
+
+static LIST_HEAD(iommu_device_list);
+static DEFINE_SPINLOCK(iommu_device_lock);
+
+/*
+ * Serialises probe and release of devices with each other and with fwspec
+ * set-up in of_iommu_configure().
+ */
+DEFINE_MUTEX(iommu_probe_device_lock);
+
+/* Buses whose devices can be behind an IOMMU on arm64 */
+static const struct bus_type * const iommu_buses[] = {
+	&platform_bus_type,
+#ifdef CONFIG_PCI
+	&pci_bus_type,
+#endif
+#ifdef CONFIG_ARM_AMBA
+	&amba_bustype,
+#endif
+};
+
+static int iommu_probe_existing(struct device *dev, void *data)
+{
+	struct iommu_device *iommu = data;
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+
+	if (fwspec && fwspec->iommu_fwnode == iommu->fwnode)
+		iommu_probe_device(dev);
+	return 0;
+}
+
+/**
+ * iommu_device_register() - make an IOMMU instance known to the core
+ * @iommu: the instance, with @iommu->fwnode set or @hwdev given
+ * @ops: its driver
+ * @hwdev: the IOMMU's own device, whose firmware node devices point at
+ *
+ * Devices that firmware described before the instance registered are
+ * probed now.
+ *
+ * Return: 0, or -EINVAL for a modular driver without @ops->owner.
+ */
+int iommu_device_register(struct iommu_device *iommu,
+			  const struct iommu_ops *ops, struct device *hwdev)
+{
+	if (WARN_ON(is_module_address((unsigned long)ops) && !ops->owner))
+		return -EINVAL;
+
+	iommu->ops = ops;
+	if (hwdev)
+		iommu->fwnode = dev_fwnode(hwdev);
+
+	spin_lock(&iommu_device_lock);
+	list_add_tail(&iommu->list, &iommu_device_list);
+	spin_unlock(&iommu_device_lock);
+
+	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++)
+		bus_for_each_dev(iommu_buses[i], NULL, iommu,
+				 iommu_probe_existing);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_device_register);
+
+/**
+ * iommu_device_unregister() - forget an IOMMU instance
+ * @iommu: the instance
+ *
+ * Its devices must have been released already.
+ */
+void iommu_device_unregister(struct iommu_device *iommu)
+{
+	spin_lock(&iommu_device_lock);
+	list_del(&iommu->list);
+	spin_unlock(&iommu_device_lock);
+
+	if (iommu->singleton_group) {
+		iommu_group_put(iommu->singleton_group);
+		iommu->singleton_group = NULL;
+	}
+}
+EXPORT_SYMBOL_GPL(iommu_device_unregister);
+
+const struct iommu_ops *iommu_ops_from_fwnode(const struct fwnode_handle *fwnode)
+{
+	const struct iommu_ops *ops = NULL;
+	struct iommu_device *iommu;
+
+	if (!fwnode)
+		return NULL;
+	spin_lock(&iommu_device_lock);
+	list_for_each_entry(iommu, &iommu_device_list, list) {
+		if (iommu->fwnode == fwnode) {
+			ops = iommu->ops;
+			break;
+		}
+	}
+	spin_unlock(&iommu_device_lock);
+	return ops;
+}
+
+/* ---------------------------------------------------------------------
+ * Per-device data and fwspec
+ * ---------------------------------------------------------------------
+ */
+
+static struct dev_iommu *dev_iommu_get(struct device *dev)
+{
+	struct dev_iommu *param;
+
+	lockdep_assert_held(&iommu_probe_device_lock);
+	if (dev->iommu)
+		return dev->iommu;
+	param = kzalloc(sizeof(*param), GFP_KERNEL);
+	if (!param)
+		return NULL;
+	mutex_init(&param->lock);
+	dev->iommu = param;
+	return param;
+}
+
+void dev_iommu_free(struct device *dev)
+{
+	struct dev_iommu *param = dev->iommu;
+
+	if (!param)
+		return;
+	dev->iommu = NULL;
+	if (param->fwspec) {
+		fwnode_handle_put(param->fwspec->iommu_fwnode);
+		kfree(param->fwspec);
+	}
+	mutex_destroy(&param->lock);
+	kfree(param);
+}
+
+/**
+ * dev_iommu_priv_set() - attach the IOMMU driver's data to a device
+ * @dev: a device being probed or released
+ * @priv: the data, or NULL
+ */
+void dev_iommu_priv_set(struct device *dev, void *priv)
+{
+	if (WARN_ON(!dev->iommu))
+		return;
+	dev->iommu->priv = priv;
+}
+EXPORT_SYMBOL_GPL(dev_iommu_priv_set);
+
+/**
+ * iommu_fwspec_init() - say which IOMMU instance a device is behind
+ * @dev: the device
+ * @iommu_fwnode: the instance's firmware node
+ *
+ * Called with iommu_probe_device_lock held.  Calling it again with the
+ * same node is harmless.
+ *
+ * Return: 0; -EPROBE_DEFER if no IOMMU driver registered @iommu_fwnode yet,
+ * so the device waits for it; -EINVAL if @dev is already behind another
+ * IOMMU; or -ENOMEM.
+ */
+int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode)
+{
+	struct iommu_fwspec *fwspec;
+
+	if (!iommu_ops_from_fwnode(iommu_fwnode))
+		return -EPROBE_DEFER;
+	if (!dev_iommu_get(dev))
+		return -ENOMEM;
+	fwspec = dev->iommu->fwspec;
+	if (fwspec)
+		return fwspec->iommu_fwnode == iommu_fwnode ? 0 : -EINVAL;
+
+	fwspec = kzalloc(sizeof(*fwspec), GFP_KERNEL);
+	if (!fwspec)
+		return -ENOMEM;
+	fwspec->iommu_fwnode = fwnode_handle_get(iommu_fwnode);
+	dev->iommu->fwspec = fwspec;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_fwspec_init);
+
+/**
+ * iommu_fwspec_free() - drop a device's fwspec after a failed set-up
+ * @dev: the device
+ */
+void iommu_fwspec_free(struct device *dev)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+
+	if (!fwspec)
+		return;
+	fwnode_handle_put(fwspec->iommu_fwnode);
+	kfree(fwspec);
+	dev->iommu->fwspec = NULL;
+}
+EXPORT_SYMBOL_GPL(iommu_fwspec_free);
+
+/**
+ * iommu_fwspec_add_ids() - add IDs (StreamIDs, say) to a device's fwspec
+ * @dev: a device with a fwspec
+ * @ids: the IDs
+ * @num_ids: how many
+ *
+ * Return: 0, -EINVAL without a fwspec, or -ENOMEM.
+ */
+int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	unsigned int total;
+
+	if (!fwspec || num_ids < 0)
+		return -EINVAL;
+	if (check_add_overflow(fwspec->num_ids, (unsigned int)num_ids, &total))
+		return -EINVAL;
+	fwspec = krealloc(fwspec, struct_size(fwspec, ids, total), GFP_KERNEL);
+	if (!fwspec)
+		return -ENOMEM;
+	memcpy(&fwspec->ids[fwspec->num_ids], ids, num_ids * sizeof(*ids));
+	fwspec->num_ids = total;
+	dev->iommu->fwspec = fwspec;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_fwspec_add_ids);
+
+/* ---------------------------------------------------------------------
+ * Device probe and release
+ * ---------------------------------------------------------------------
+ */
+
+static int iommu_probe_locked(struct device *dev)
+{
+	const struct iommu_ops *ops;
+	struct iommu_device *iommu;
+	struct iommu_group *group;
+	int ret;
+
+	lockdep_assert_held(&iommu_probe_device_lock);
+	if (dev->iommu_group)
+		return 0;	/* probed before */
+
+	ops = iommu_fwspec_ops(dev_iommu_fwspec_get(dev));
+	if (!ops)
+		return -ENODEV;
+	if (!try_module_get(ops->owner))
+		return -ENODEV;
+
+	iommu = ops->probe_device(dev);
+	if (IS_ERR(iommu)) {
+		ret = PTR_ERR(iommu);
+		goto err_module;
+	}
+	dev->iommu->iommu_dev = iommu;
+
+	group = iommu->singleton_group ? iommu_group_ref_get(iommu->singleton_group)
+				       : ops->device_group(dev);
+	if (IS_ERR_OR_NULL(group)) {
+		ret = group ? PTR_ERR(group) : -ENOMEM;
+		goto err_release;
+	}
+	ret = iommu_group_add_device(group, dev);
+	iommu_group_put(group);
+	if (ret)
+		goto err_release;
+
+	ret = iommu_group_setup_device(dev);
+	if (ret) {
+		iommu_group_leave(dev);
+		goto err_release;
+	}
+	iommu_device_link(iommu, dev);
+	if (ops->probe_finalize)
+		ops->probe_finalize(dev);
+	return 0;
+
+err_release:
+	if (ops->release_device)
+		ops->release_device(dev);
+	dev->iommu->iommu_dev = NULL;
+err_module:
+	module_put(ops->owner);
+	return ret;
+}
+
+/**
+ * iommu_probe_device() - put a device behind its IOMMU
+ * @dev: a device whose fwspec names a registered IOMMU instance
+ *
+ * The driver accepts the device, the device joins its group, and the
+ * group's default domain is made (for its first device) and attached.
+ * Probing a device twice does nothing.
+ *
+ * Return: 0, -ENODEV if no registered IOMMU claims @dev, or the error of
+ * the step that failed.
+ */
+int iommu_probe_device(struct device *dev)
+{
+	int ret;
+
+	mutex_lock(&iommu_probe_device_lock);
+	ret = iommu_probe_locked(dev);
+	mutex_unlock(&iommu_probe_device_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_probe_device);
+
+/**
+ * iommu_release_device() - take a device from behind its IOMMU
+ * @dev: a device that is going away
+ *
+ * The device leaves its group, on the driver's release domain, and the
+ * driver forgets it.
+ */
+void iommu_release_device(struct device *dev)
+{
+	const struct iommu_ops *ops;
+
+	mutex_lock(&iommu_probe_device_lock);
+	if (dev_has_iommu(dev) && dev->iommu_group) {
+		ops = dev_iommu_ops(dev);
+		iommu_device_unlink(dev->iommu->iommu_dev, dev);
+		iommu_group_leave(dev);
+		if (ops->release_device)
+			ops->release_device(dev);
+		module_put(ops->owner);
+	}
+	dev_iommu_free(dev);
+	mutex_unlock(&iommu_probe_device_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_release_device);
+
+static int iommu_bus_notifier(struct notifier_block *nb,
+			      unsigned long action, void *data)
+{
+	struct device *dev = data;
+
+	if (action == BUS_NOTIFY_ADD_DEVICE) {
+		int ret = iommu_probe_device(dev);
+
+		if (ret && ret != -ENODEV)
+			dev_warn(dev, "IOMMU probe failed: %d\n", ret);
+	} else if (action == BUS_NOTIFY_REMOVED_DEVICE) {
+		iommu_release_device(dev);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block iommu_bus_nb[ARRAY_SIZE(iommu_buses)];
+
+static int __init iommu_subsys_init(void)
+{
+	const char *type;
+
+	if (iommu_def_domain_type != IOMMU_DOMAIN_IDENTITY)
+		iommu_def_domain_type = iommu_dma_strict ? IOMMU_DOMAIN_DMA :
+							   IOMMU_DOMAIN_DMA_FQ;
+	switch (iommu_def_domain_type) {
+	case IOMMU_DOMAIN_IDENTITY:
+		type = "identity (passthrough)";
+		break;
+	case IOMMU_DOMAIN_DMA_FQ:
+		type = "DMA-FQ (lazy invalidation)";
+		break;
+	default:
+		type = "DMA (strict invalidation)";
+		break;
+	}
+	pr_info("default domain type %s, from the %s; invalidation policy from the %s\n",
+		type, iommu_type_source(iommu_type_from_cmdline),
+		iommu_type_source(iommu_strict_from_cmdline));
+
+	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++) {
+		iommu_bus_nb[i].notifier_call = iommu_bus_notifier;
+		bus_register_notifier(iommu_buses[i], &iommu_bus_nb[i]);
+	}
+	return 0;
+}
+subsys_initcall(iommu_subsys_init);
+
+/* ---------------------------------------------------------------------
+ * Capabilities and features
+ * ---------------------------------------------------------------------
+ */
+
+/**
+ * device_iommu_capable() - ask a device's IOMMU about a capability
+ * @dev: the device
+ * @cap: the capability
+ *
+ * Return: true if @dev is behind an IOMMU that has @cap.
+ */
+bool device_iommu_capable(struct device *dev, enum iommu_cap cap)
+{
+	const struct iommu_ops *ops;
+
+	if (!dev_has_iommu(dev))
+		return false;
+	ops = dev_iommu_ops(dev);
+	return ops->capable && ops->capable(dev, cap);
+}
+EXPORT_SYMBOL_GPL(device_iommu_capable);
+
+/**
+ * iommu_dev_enable_feature() - turn on a per-device IOMMU feature
+ * @dev: the device
+ * @f: the feature
+ *
+ * Return: 0, -ENODEV if the IOMMU driver does not offer features, or the
+ * driver's error.
+ */
+int iommu_dev_enable_feature(struct device *dev, enum iommu_dev_features f)
+{
+	if (dev_has_iommu(dev) && dev_iommu_ops(dev)->dev_enable_feat)
+		return dev_iommu_ops(dev)->dev_enable_feat(dev, f);
+	return -ENODEV;
+}
+EXPORT_SYMBOL_GPL(iommu_dev_enable_feature);
+
+/**
+ * iommu_dev_disable_feature() - turn a per-device IOMMU feature off
+ * @dev: the device
+ * @f: the feature
+ *
+ * Return: 0, -ENODEV if the IOMMU driver does not offer features, or the
+ * driver's error (-EBUSY while the feature is in use).
+ */
+int iommu_dev_disable_feature(struct device *dev, enum iommu_dev_features f)
+{
+	if (dev_has_iommu(dev) && dev_iommu_ops(dev)->dev_disable_feat)
+		return dev_iommu_ops(dev)->dev_disable_feat(dev, f);
+	return -ENODEV;
+}
+EXPORT_SYMBOL_GPL(iommu_dev_disable_feature);
+
+/* ---------------------------------------------------------------------
+ * Domains
+ * ---------------------------------------------------------------------
+ */
+
+/* Fill in what the driver left to the core, for a freshly made domain. */
+static void iommu_domain_init(struct iommu_domain *domain,
+			      const struct iommu_ops *ops, unsigned int type)
+{
+	domain->type = type;
+	domain->owner = ops;
+	if (!domain->ops)
+		domain->ops = ops->default_domain_ops;
+	if (!domain->pgsize_bitmap)
+		domain->pgsize_bitmap = ops->pgsize_bitmap;
+}
+
+/*
+ * A domain of @type for @dev's IOMMU: the driver's static identity domain,
+ * or a new paging domain (with a DMA cookie if it is for the DMA API).
+ */
+struct iommu_domain *iommu_domain_alloc_for(struct device *dev,
+					    unsigned int type)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	struct iommu_domain *domain;
+	int ret;
+
+	if (ops->default_domain)
+		return type == ops->default_domain->type ? ops->default_domain :
+							   ERR_PTR(-EINVAL);
+	if (type == IOMMU_DOMAIN_IDENTITY)
+		return ops->identity_domain ?: ERR_PTR(-EOPNOTSUPP);
+	if (type == IOMMU_DOMAIN_BLOCKED && ops->blocked_domain)
+		return ops->blocked_domain;
+	if (!ops->domain_alloc_paging)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	domain = ops->domain_alloc_paging(dev);
+	if (IS_ERR(domain))
+		return domain;
+	if (!domain)
+		return ERR_PTR(-ENOMEM);
+	/* A blocking domain made from a paging one: nothing is ever mapped. */
+	iommu_domain_init(domain, ops, type == IOMMU_DOMAIN_BLOCKED ?
+			  IOMMU_DOMAIN_UNMANAGED : type);
+	if (WARN_ON(!domain->ops || !domain->pgsize_bitmap)) {
+		ret = -EINVAL;
+		goto err_free;
+	}
+	if (iommu_is_dma_domain(domain)) {
+		ret = iommu_get_dma_cookie(domain);
+		if (ret)
+			goto err_free;
+	}
+	return domain;
+
+err_free:
+	iommu_domain_free(domain);
+	return ERR_PTR(ret);
+}
+
+/**
+ * iommu_paging_domain_alloc() - allocate a domain for kernel-managed mappings
+ * @dev: a device the domain will be attached to (any device behind the
+ *	same IOMMU instance can be)
+ *
+ * The caller maps and unmaps in the domain with iommu_map() and
+ * iommu_unmap(), and frees it with iommu_domain_free().
+ *
+ * Return: the domain, or ERR_PTR(-ENODEV) if @dev is not behind an IOMMU,
+ * -EOPNOTSUPP if its IOMMU has no paging domains, or -ENOMEM.
+ */
+struct iommu_domain *iommu_paging_domain_alloc(struct device *dev)
+{
+	if (!dev_has_iommu(dev))
+		return ERR_PTR(-ENODEV);
+	return iommu_domain_alloc_for(dev, IOMMU_DOMAIN_UNMANAGED);
+}
+EXPORT_SYMBOL_GPL(iommu_paging_domain_alloc);
+
+/**
+ * iommu_user_domain_alloc() - allocate a domain owned by user space
+ * @dev: a device the domain will be attached to
+ * @flags: IOMMU_HWPT_ALLOC_* flags (include/uapi/linux/iommufd.h)
+ *
+ * For VFIO, iommufd and vDPA.  A driver with a domain_alloc_user op
+ * decides what @flags it supports; with no such op, a plain paging
+ * domain is allocated, which supports no flags.
+ *
+ * Return: the domain, or ERR_PTR(-ENODEV) if @dev is not behind an IOMMU,
+ * -EOPNOTSUPP for flags the driver cannot honour, or -ENOMEM.
+ */
+struct iommu_domain *iommu_user_domain_alloc(struct device *dev, u32 flags)
+{
+	const struct iommu_ops *ops;
+	struct iommu_domain *domain;
+
+	if (!dev_has_iommu(dev))
+		return ERR_PTR(-ENODEV);
+	ops = dev_iommu_ops(dev);
+	if (!ops->domain_alloc_user) {
+		if (flags)
+			return ERR_PTR(-EOPNOTSUPP);
+		return iommu_domain_alloc_for(dev, IOMMU_DOMAIN_UNMANAGED);
+	}
+
+	domain = ops->domain_alloc_user(dev, flags, NULL, NULL);
+	if (IS_ERR(domain))
+		return domain;
+	if (!domain)
+		return ERR_PTR(-ENOMEM);
+	iommu_domain_init(domain, ops, IOMMU_DOMAIN_UNMANAGED);
+	return domain;
+}
+EXPORT_SYMBOL_GPL(iommu_user_domain_alloc);
+
+/**
+ * iommu_domain_free() - free a domain
+ * @domain: a domain no device is attached to
+ *
+ * A driver's static domains (identity, blocked) are never freed.
+ */
+void iommu_domain_free(struct iommu_domain *domain)
+{
+	if (!domain)
+		return;
+	iommu_put_dma_cookie(domain);
+	if (domain->ops->free)
+		domain->ops->free(domain);
+}
+EXPORT_SYMBOL_GPL(iommu_domain_free);
+
+/**
+ * iommu_enable_nesting() - make a domain usable as a nesting parent
+ * @domain: an unmanaged domain not yet attached
+ *
+ * Return: 0, -EINVAL for another kind of domain, or -EOPNOTSUPP.
+ */
+int iommu_enable_nesting(struct iommu_domain *domain)
+{
+	if (domain->type != IOMMU_DOMAIN_UNMANAGED)
+		return -EINVAL;
+	if (!domain->ops->enable_nesting)
+		return -EOPNOTSUPP;
+	return domain->ops->enable_nesting(domain);
+}
+EXPORT_SYMBOL_GPL(iommu_enable_nesting);
+
+/**
+ * iommu_set_pgtable_quirks() - pass io-pgtable quirks to a domain
+ * @domain: an unmanaged domain not yet attached
+ * @quirks: IO_PGTABLE_QUIRK_*
+ *
+ * Return: 0, -EINVAL for another kind of domain, or -EOPNOTSUPP.
+ */
+int iommu_set_pgtable_quirks(struct iommu_domain *domain,
+			     unsigned long quirks)
+{
+	if (domain->type != IOMMU_DOMAIN_UNMANAGED)
+		return -EINVAL;
+	if (!domain->ops->set_pgtable_quirks)
+		return -EOPNOTSUPP;
+	return domain->ops->set_pgtable_quirks(domain, quirks);
+}
+EXPORT_SYMBOL_GPL(iommu_set_pgtable_quirks);
+
+/**
+ * iommu_set_fault_handler() - hear about faults in a domain
+ * @domain: the domain
+ * @handler: called from the IOMMU driver's fault path, maybe in IRQ context
+ * @token: passed to @handler
+ */
+void iommu_set_fault_handler(struct iommu_domain *domain,
+			     iommu_fault_handler_t handler, void *token)
+{
+	if (WARN_ON(!domain))
+		return;
+	domain->handler = handler;
+	domain->handler_token = token;
+}
+EXPORT_SYMBOL_GPL(iommu_set_fault_handler);
+
+/**
+ * report_iommu_fault() - tell a domain's owner about a fault
+ * @domain: the domain the faulting device is attached to
+ * @dev: the device
+ * @iova: the faulting address
+ * @flags: IOMMU_FAULT_READ or IOMMU_FAULT_WRITE
+ *
+ * For IOMMU drivers.  Records the io_page_fault tracepoint either way.
+ *
+ * Return: the handler's result, or -ENOSYS if there is no handler (the
+ * driver then reports the fault itself).
+ */
+int report_iommu_fault(struct iommu_domain *domain, struct device *dev,
+		       unsigned long iova, int flags)
+{
+	int ret = -ENOSYS;
+
+	if (domain->handler)
+		ret = domain->handler(domain, dev, iova, flags,
+				      domain->handler_token);
+	trace_io_page_fault(dev, iova, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(report_iommu_fault);
+
+/*
+ * Attach one device; the caller holds its group's mutex and keeps the
+ * group's bookkeeping.  A device whose attach is deferred (kdump) stays
+ * where it is until the DMA API is first used on its default domain.
+ */
+int iommu_attach_dev_locked(struct iommu_domain *domain, struct device *dev)
+{
+	int ret;
+
+	iommu_group_mutex_assert(dev);
+	if (domain->owner && domain->owner != dev_iommu_ops(dev))
+		return -EINVAL;
+	if (dev->iommu->attach_deferred) {
+		if (domain == dev->iommu_group->default_domain)
+			return 0;
+		dev->iommu->attach_deferred = 0;
+	}
+	if (dev->iommu->require_direct &&
+	    (domain->type == IOMMU_DOMAIN_BLOCKED ||
+	     domain == dev->iommu_group->blocking_domain)) {
+		dev_warn(dev, "firmware needs DMA to go on; not blocking it\n");
+		return -EINVAL;
+	}
+	ret = domain->ops->attach_dev(domain, dev);
+	if (!ret)
+		trace_attach_device_to_domain(dev);
+	return ret;
+}
+
+/**
+ * iommu_deferred_attach() - attach a device's default domain at last
+ * @dev: a device whose IOMMU driver deferred the attach
+ * @domain: its default domain
+ *
+ * Called by the DMA layer on first use.
+ *
+ * Return: 0 or the driver's attach error.
+ */
+int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
+{
+	int ret = 0;
+
+	if (!dev->iommu || !dev->iommu->attach_deferred)
+		return 0;
+	mutex_lock(&dev->iommu_group->mutex);
+	if (dev->iommu->attach_deferred) {
+		dev->iommu->attach_deferred = 0;
+		ret = iommu_attach_dev_locked(domain, dev);
+	}
+	mutex_unlock(&dev->iommu_group->mutex);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * Mappings
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The largest page size that @iova and @paddr are both aligned to and that
+ * fits in @size, and in *@count how many such pages to map at once: all
+ * that fit, unless the addresses reach a boundary of a larger page size
+ * on the way, where the next call can switch to it.
+ */
+static size_t iommu_pick_pgsize(struct iommu_domain *domain,
+				unsigned long iova, phys_addr_t paddr,
+				size_t size, size_t *count)
+{
+	unsigned long sizes = domain->pgsize_bitmap;
+	unsigned long fits, larger, align = iova | paddr;
+	unsigned int shift;
+	size_t pgsize, span;
+
+	fits = sizes & GENMASK(__fls(size), 0);
+	if (align)
+		fits &= GENMASK(__ffs(align), 0);
+	if (WARN_ON(!fits))
+		return 0;
+	shift = __fls(fits);
+	pgsize = BIT(shift);
+	span = size;
+
+	larger = sizes & ~GENMASK(shift, 0);
+	if (larger) {
+		unsigned long next = BIT(__ffs(larger));
+
+		/* Both addresses land on a @next boundary at the same time? */
+		if (!((iova ^ paddr) & (next - 1))) {
+			size_t to_boundary = next - (iova & (next - 1));
+
+			span = min(span, to_boundary);
+		}
+	}
+	*count = span >> shift;
+	return pgsize;
+}
+
+/* Whether a range can be mapped in @domain: aligned, not wrapping. */
+static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
+			     phys_addr_t paddr, size_t size)
+{
+	unsigned long min_pgsize;
+	unsigned long last;
+
+	if (!(domain->type & __IOMMU_DOMAIN_PAGING) || !domain->pgsize_bitmap)
+		return -EINVAL;
+	min_pgsize = BIT(__ffs(domain->pgsize_bitmap));
+	if (!size || !IS_ALIGNED(iova | paddr | size, min_pgsize)) {
+		pr_err_ratelimited("range iova 0x%lx pa %pa size 0x%zx not aligned to 0x%lx\n",
+				   iova, &paddr, size, min_pgsize);
+		return -EINVAL;
+	}
+	if (check_add_overflow(iova, size - 1, &last))
+		return -EINVAL;
+	return 0;
+}
+
+static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
+			    phys_addr_t paddr, size_t size, int prot,
+			    gfp_t gfp)
+{
+	const struct iommu_domain_ops *ops = domain->ops;
+	unsigned long start = iova;
+	size_t done = 0;
+	int ret;
+
+	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
+		return -EINVAL;
+	ret = iommu_check_range(domain, iova, paddr, size);
+	if (ret)
+		return ret;
+	if (WARN_ON(!ops->map_pages))
+		return -ENODEV;
+
+	while (done < size) {
+		size_t pgsize, count, mapped = 0;
+
+		pgsize = iommu_pick_pgsize(domain, iova, paddr, size - done,
+					   &count);
+		if (!pgsize) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = ops->map_pages(domain, iova, paddr, pgsize, count, prot,
+				     gfp, &mapped);
+		done += mapped;
+		iova += mapped;
+		paddr += mapped;
+		if (ret)
+			break;
+		if (WARN_ON(!mapped)) {
+			ret = -EIO;
+			break;
+		}
+	}
+	if (ret) {
+		if (done)
+			iommu_unmap(domain, start, done);
+		return ret;
+	}
+	trace_map(start, paddr - size, size);
+	return 0;
+}
+
+/**
+ * iommu_map() - map a physically contiguous range into a domain
+ * @domain: a paging domain
+ * @iova: where the range goes
+ * @paddr: its physical address
+ * @size: its size
+ * @prot: IOMMU_READ and/or IOMMU_WRITE, and other IOMMU_* bits
+ * @gfp: how page-table memory may be allocated
+ *
+ * @iova, @paddr and @size must be aligned to the domain's smallest page
+ * size.  The range is mapped with the largest pages the alignment allows.
+ *
+ * Return: 0, with the range visible to devices; -EINVAL for a misaligned
+ * or wrapping range, a map without permissions or a domain that cannot
+ * map; or the driver's error, with nothing of the range left mapped.
+ */
+int iommu_map(struct iommu_domain *domain, unsigned long iova,
+	      phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
+{
+	int ret;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	/* Page tables are reached through the kernel's linear map. */
+	if (WARN_ON_ONCE(gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 |
+				__GFP_HIGHMEM)))
+		return -EINVAL;
+
+	ret = iommu_map_nosync(domain, iova, paddr, size, prot, gfp);
+	if (ret || !domain->ops->iotlb_sync_map)
+		return ret;
+	ret = domain->ops->iotlb_sync_map(domain, iova, size);
+	if (ret)
+		iommu_unmap(domain, iova, size);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_map);
+
+static size_t iommu_unmap_gather(struct iommu_domain *domain,
+				 unsigned long iova, size_t size,
+				 struct iommu_iotlb_gather *gather)
+{
+	const struct iommu_domain_ops *ops = domain->ops;
+	unsigned long start = iova;
+	size_t done = 0;
+
+	if (iommu_check_range(domain, iova, 0, size))
+		return 0;
+	if (WARN_ON(!ops->unmap_pages))
+		return 0;
+
+	while (done < size) {
+		size_t pgsize, count, unmapped;
+
+		pgsize = iommu_pick_pgsize(domain, iova, iova, size - done,
+					   &count);
+		if (!pgsize)
+			break;
+		unmapped = ops->unmap_pages(domain, iova, pgsize, count,
+					    gather);
+		if (!unmapped)
+			break;	/* a hole: the caller asked for too much */
+		done += unmapped;
+		iova += unmapped;
+	}
+	trace_unmap(start, size, done);
+	return done;
+}
+
+/**
+ * iommu_unmap() - unmap a range from a domain, and invalidate it
+ * @domain: a paging domain
+ * @iova: start of the range
+ * @size: its size, aligned to the domain's smallest page size
+ *
+ * The IOTLB is invalidated once, for the whole range, before returning.
+ * Unmapping stops at the first IOVA that is not mapped.
+ *
+ * Return: the bytes unmapped; 0 for a misaligned or wrapping range.
+ */
+size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova,
+		   size_t size)
+{
+	struct iommu_iotlb_gather gather;
+	size_t unmapped;
+
+	iommu_iotlb_gather_init(&gather);
+	unmapped = iommu_unmap_gather(domain, iova, size, &gather);
+	iommu_iotlb_sync(domain, &gather);
+	return unmapped;
+}
+EXPORT_SYMBOL_GPL(iommu_unmap);
+
+/**
+ * iommu_unmap_fast() - unmap a range, leaving the invalidation to the caller
+ * @domain: a paging domain
+ * @iova: start of the range
+ * @size: its size
+ * @iotlb_gather: collects what must be invalidated; the caller passes it
+ *	to iommu_iotlb_sync() before reusing the range
+ *
+ * Return: the bytes unmapped.
+ */
+size_t iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova,
+			size_t size, struct iommu_iotlb_gather *iotlb_gather)
+{
+	return iommu_unmap_gather(domain, iova, size, iotlb_gather);
+}
+EXPORT_SYMBOL_GPL(iommu_unmap_fast);
+
+/**
+ * iommu_map_sg() - map the pages of a scatterlist back to back
+ * @domain: a paging domain
+ * @iova: where the first segment goes
+ * @sg: the list
+ * @nents: its entries
+ * @prot: IOMMU_* access
+ * @gfp: how page-table memory may be allocated
+ *
+ * Physically adjacent segments are mapped as one range.  Every segment but
+ * the first must start, and every one but the last end, on a page.
+ *
+ * Return: the bytes mapped, or a negative errno with nothing left mapped.
+ */
+ssize_t iommu_map_sg(struct iommu_domain *domain, unsigned long iova,
+		     struct scatterlist *sg, unsigned int nents, int prot,
+		     gfp_t gfp)
+{
+	phys_addr_t run_start = 0;
+	size_t run_len = 0, total = 0;
+	unsigned int i;
+	int ret;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	for (i = 0; i < nents; i++, sg = sg_next(sg)) {
+		phys_addr_t pa = sg_phys(sg);
+
+		if (run_len && run_start + run_len == pa) {
+			run_len += sg->length;
+			continue;
+		}
+		if (run_len) {
+			ret = iommu_map_nosync(domain, iova + total, run_start,
+					       run_len, prot, gfp);
+			if (ret)
+				goto err_unmap;
+			total += run_len;
+		}
+		run_start = pa;
+		run_len = sg->length;
+	}
+	if (run_len) {
+		ret = iommu_map_nosync(domain, iova + total, run_start, run_len,
+				       prot, gfp);
+		if (ret)
+			goto err_unmap;
+		total += run_len;
+	}
+	if (domain->ops->iotlb_sync_map) {
+		ret = domain->ops->iotlb_sync_map(domain, iova, total);
+		if (ret)
+			goto err_unmap;
+	}
+	return total;
+
+err_unmap:
+	if (total)
+		iommu_unmap(domain, iova, total);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_map_sg);
+
+/**
+ * iommu_iova_to_phys() - look up what an IOVA translates to
+ * @domain: the domain
+ * @iova: the address
+ *
+ * Return: the physical address, or 0 if @iova is not mapped.
+ */
+phys_addr_t iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
+{
+	if (domain->type == IOMMU_DOMAIN_IDENTITY)
+		return iova;
+	if (domain->type == IOMMU_DOMAIN_BLOCKED || !domain->ops->iova_to_phys)
+		return 0;
+	return domain->ops->iova_to_phys(domain, iova);
+}
+EXPORT_SYMBOL_GPL(iommu_iova_to_phys);
+
+/* ---------------------------------------------------------------------
+ * Reserved regions
+ * ---------------------------------------------------------------------
+ */
+
+/**
+ * iommu_alloc_resv_region() - allocate a reserved region
+ * @start: its first address
+ * @length: its size
+ * @prot: IOMMU_* access, for the DIRECT kinds
+ * @type: its kind
+ * @gfp: allocation flags
+ *
+ * Return: the region, to be put on a list, or NULL.
+ */
+struct iommu_resv_region *
+iommu_alloc_resv_region(phys_addr_t start, size_t length, int prot,
+			enum iommu_resv_type type, gfp_t gfp)
+{
+	struct iommu_resv_region *region = kzalloc(sizeof(*region), gfp);
+
+	if (!region)
+		return NULL;
+	INIT_LIST_HEAD(&region->list);
+	region->start = start;
+	region->length = length;
+	region->prot = prot;
+	region->type = type;
+	return region;
+}
+EXPORT_SYMBOL_GPL(iommu_alloc_resv_region);
+
+/**
+ * iommu_get_resv_regions() - list a device's reserved regions
+ * @dev: the device
+ * @list: where the regions are added; free them with
+ *	iommu_put_resv_regions()
+ */
+void iommu_get_resv_regions(struct device *dev, struct list_head *list)
+{
+	if (dev_has_iommu(dev) && dev_iommu_ops(dev)->get_resv_regions)
+		dev_iommu_ops(dev)->get_resv_regions(dev, list);
+}
+EXPORT_SYMBOL_GPL(iommu_get_resv_regions);
+
+/**
+ * iommu_put_resv_regions() - free a list of reserved regions
+ * @dev: the device they were listed for
+ * @list: the list
+ */
+void iommu_put_resv_regions(struct device *dev, struct list_head *list)
+{
+	struct iommu_resv_region *region, *next;
+
+	list_for_each_entry_safe(region, next, list, list) {
+		list_del(&region->list);
+		if (region->free)
+			region->free(dev, region);
+		else
+			kfree(region);
+	}
+}
+EXPORT_SYMBOL_GPL(iommu_put_resv_regions);
+
+/*
+ * Identity-map the regions firmware keeps using into a paging domain, and
+ * remember that @dev needs them so it is never left blocked.
+ */
+void iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev)
+{
+	struct iommu_resv_region *region;
+	LIST_HEAD(regions);
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list) {
+		phys_addr_t start, end, addr;
+
+		if (region->type == IOMMU_RESV_DIRECT)
+			dev->iommu->require_direct = 1;
+		if (region->type != IOMMU_RESV_DIRECT &&
+		    region->type != IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		if (!(domain->type & __IOMMU_DOMAIN_PAGING) ||
+		    !domain->pgsize_bitmap)
+			continue;
+
+		start = ALIGN_DOWN(region->start, BIT(__ffs(domain->pgsize_bitmap)));
+		end = ALIGN(region->start + region->length,
+			    BIT(__ffs(domain->pgsize_bitmap)));
+		for (addr = start; addr < end;
+		     addr += BIT(__ffs(domain->pgsize_bitmap))) {
+			size_t pg = BIT(__ffs(domain->pgsize_bitmap));
+
+			if (iommu_iova_to_phys(domain, addr))
+				continue;
+			if (iommu_map(domain, addr, addr, pg, region->prot,
+				      GFP_KERNEL))
+				dev_warn(dev, "cannot identity-map firmware region at %pa\n",
+					 &addr);
+		}
+	}
+	iommu_put_resv_regions(dev, &regions);
+}
