@@ -83,6 +83,22 @@ static const struct {
 	{ IOMMU_DOMAIN_DMA_FQ,		"DMA-FQ" },
 };
 
+/* The type named @buf, or -1U */
+static unsigned int iommu_type_from_name(const char *buf)
+{
+	for (int i = 0; i < ARRAY_SIZE(iommu_type_names); i++)
+		if (sysfs_streq(buf, iommu_type_names[i].name))
+			return iommu_type_names[i].type;
+	return -1U;
+}
+
+/* The types a group's default domain can have */
+static bool iommu_type_is_default(unsigned int type)
+{
+	return type == IOMMU_DOMAIN_IDENTITY || type == IOMMU_DOMAIN_DMA ||
+	       type == IOMMU_DOMAIN_DMA_FQ;
+}
+
 static const char *iommu_type_name(unsigned int type)
 {
 	for (int i = 0; i < ARRAY_SIZE(iommu_type_names); i++)
@@ -114,38 +130,28 @@ static ssize_t iommu_group_type_store(struct iommu_group *group,
 	if (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_RAWIO))
 		return -EACCES;
 
-	/* Only the types a default domain can have; "auto" is the policy's. */
-	if (sysfs_streq(buf, "identity"))
-		req = IOMMU_DOMAIN_IDENTITY;
-	else if (sysfs_streq(buf, "DMA"))
-		req = IOMMU_DOMAIN_DMA;
-	else if (sysfs_streq(buf, "DMA-FQ"))
-		req = IOMMU_DOMAIN_DMA_FQ;
-	else if (sysfs_streq(buf, "auto"))
+	/* "auto" (0) is the policy's type; the rest must be default types. */
+	if (sysfs_streq(buf, "auto")) {
 		req = 0;
-	else
-		return -EINVAL;
+	} else {
+		req = iommu_type_from_name(buf);
+		if (!iommu_type_is_default(req))
+			return -EINVAL;
+	}
 
-	mutex_lock(&group->mutex);
-	ret = iommu_group_change_default(group, req);
-	mutex_unlock(&group->mutex);
+	scoped_guard(mutex, &group->mutex)
+		ret = iommu_group_change_default(group, req);
 	return ret ?: count;
 }
 
+/* As Documentation/ABI/testing/sysfs-kernel-iommu_groups names them */
 static const char *iommu_resv_name(enum iommu_resv_type type)
 {
-	switch (type) {
-	case IOMMU_RESV_DIRECT:
-		return "direct";
-	case IOMMU_RESV_DIRECT_RELAXABLE:
-		return "direct-relaxable";
-	case IOMMU_RESV_RESERVED:
-		return "reserved";
-	case IOMMU_RESV_MSI:
-	case IOMMU_RESV_SW_MSI:
+	if (type == IOMMU_RESV_MSI || type == IOMMU_RESV_SW_MSI)
 		return "msi";
-	}
-	return "unknown";
+	if (type == IOMMU_RESV_RESERVED)
+		return "reserved";
+	return type == IOMMU_RESV_DIRECT ? "direct" : "direct-relaxable";
 }
 
 static ssize_t iommu_group_resv_show(struct iommu_group *group, char *buf)
@@ -206,21 +212,21 @@ static void iommu_group_release(struct kobject *kobj)
 	struct iommu_group *group = to_iommu_group(kobj);
 
 	pr_debug("group %d released\n", group->id);
+	WARN_ON(!list_empty(&group->devices));
+	iommu_domain_free(group->blocking_domain);
+	iommu_domain_free(group->default_domain);
 	if (group->iommu_data_release)
 		group->iommu_data_release(group->iommu_data);
-	WARN_ON(!list_empty(&group->devices));
-	iommu_domain_free(group->default_domain);
-	iommu_domain_free(group->blocking_domain);
+	kfree(group->name);
 	ida_free(&iommu_group_ida, group->id);
 	mutex_destroy(&group->mutex);
-	kfree(group->name);
 	kfree(group);
 }
 
 static const struct kobj_type iommu_group_ktype = {
-	.sysfs_ops	= &iommu_group_sysfs_ops,
 	.release	= iommu_group_release,
 	.default_groups	= iommu_group_groups,
+	.sysfs_ops	= &iommu_group_sysfs_ops,
 };
 
 static int __init iommu_groups_init(void)
@@ -246,21 +252,19 @@ postcore_initcall(iommu_groups_init);
  */
 struct iommu_group *iommu_group_alloc(void)
 {
+	int ret, id = ida_alloc(&iommu_group_ida, GFP_KERNEL);
 	struct iommu_group *group;
-	int ret;
 
+	if (id < 0)
+		return ERR_PTR(id);
 	group = kzalloc(sizeof(*group), GFP_KERNEL);
-	if (!group)
+	if (!group) {
+		ida_free(&iommu_group_ida, id);
 		return ERR_PTR(-ENOMEM);
-	mutex_init(&group->mutex);
-	INIT_LIST_HEAD(&group->devices);
-
-	ret = ida_alloc(&iommu_group_ida, GFP_KERNEL);
-	if (ret < 0) {
-		kfree(group);
-		return ERR_PTR(ret);
 	}
-	group->id = ret;
+	group->id = id;
+	INIT_LIST_HEAD(&group->devices);
+	mutex_init(&group->mutex);
 
 	group->kobj.kset = iommu_group_kset;
 	ret = kobject_init_and_add(&group->kobj, &iommu_group_ktype, NULL,
@@ -275,6 +279,21 @@ struct iommu_group *iommu_group_alloc(void)
 EXPORT_SYMBOL_GPL(iommu_group_alloc);
 
 /**
+ * iommu_group_set_iommudata() - store data with a group
+ * @group: the group
+ * @iommu_data: the data
+ * @release: called with @iommu_data when the group is freed, or NULL
+ */
+void iommu_group_set_iommudata(struct iommu_group *group,
+			       void *iommu_data,
+			       void (*release)(void *iommu_data))
+{
+	group->iommu_data_release = release;
+	group->iommu_data = iommu_data;
+}
+EXPORT_SYMBOL_GPL(iommu_group_set_iommudata);
+
+/**
  * iommu_group_get_iommudata() - the data iommu_group_set_iommudata() stored
  * @group: the group
  *
@@ -282,23 +301,9 @@ EXPORT_SYMBOL_GPL(iommu_group_alloc);
  */
 void *iommu_group_get_iommudata(struct iommu_group *group)
 {
-	return group->iommu_data;
+	return group ? group->iommu_data : NULL;
 }
 EXPORT_SYMBOL_GPL(iommu_group_get_iommudata);
-
-/**
- * iommu_group_set_iommudata() - store data with a group
- * @group: the group
- * @iommu_data: the data
- * @release: called with @iommu_data when the group is freed, or NULL
- */
-void iommu_group_set_iommudata(struct iommu_group *group, void *iommu_data,
-			       void (*release)(void *iommu_data))
-{
-	group->iommu_data = iommu_data;
-	group->iommu_data_release = release;
-}
-EXPORT_SYMBOL_GPL(iommu_group_set_iommudata);
 
 /**
  * iommu_group_set_name() - name a group in sysfs
@@ -309,20 +314,22 @@ EXPORT_SYMBOL_GPL(iommu_group_set_iommudata);
  */
 int iommu_group_set_name(struct iommu_group *group, const char *name)
 {
-	int ret;
+	const char *copy = NULL;
+	int ret = 0;
 
-	if (group->name) {
-		sysfs_remove_file(&group->kobj, &iommu_group_attr_name.attr);
-		kfree(group->name);
-		group->name = NULL;
+	if (name) {
+		copy = kstrdup(name, GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
 	}
-	if (!name)
-		return 0;
-
-	group->name = kstrdup(name, GFP_KERNEL);
-	if (!group->name)
-		return -ENOMEM;
-	ret = sysfs_create_file(&group->kobj, &iommu_group_attr_name.attr);
+	/* The file exists exactly while the group has a name. */
+	if (group->name)
+		sysfs_remove_file(&group->kobj, &iommu_group_attr_name.attr);
+	kfree(group->name);
+	group->name = copy;
+	if (copy)
+		ret = sysfs_create_file(&group->kobj,
+					&iommu_group_attr_name.attr);
 	if (ret) {
 		kfree(group->name);
 		group->name = NULL;
@@ -505,16 +512,15 @@ int iommu_group_for_each_dev(struct iommu_group *group, void *data,
 			     int (*fn)(struct device *, void *))
 {
 	struct group_device *gdev;
-	int ret = 0;
 
-	mutex_lock(&group->mutex);
+	guard(mutex)(&group->mutex);
 	for_each_group_device(group, gdev) {
-		ret = fn(gdev->dev, data);
-		if (ret)
-			break;
+		int stop = fn(gdev->dev, data);
+
+		if (stop)
+			return stop;
 	}
-	mutex_unlock(&group->mutex);
-	return ret;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(iommu_group_for_each_dev);
 
@@ -566,7 +572,7 @@ EXPORT_SYMBOL_GPL(iommu_group_put);
  */
 int iommu_group_id(struct iommu_group *group)
 {
-	return group->id;
+	return group ? group->id : -ENODEV;
 }
 EXPORT_SYMBOL_GPL(iommu_group_id);
 
@@ -633,10 +639,10 @@ static struct iommu_group *iommu_pci_sibling_group(struct pci_dev *pdev)
 		if (!shares)
 			continue;
 		group = iommu_group_get(&tmp->dev);
-		if (group) {
-			pci_dev_put(tmp);
-			return group;
-		}
+		if (!group)
+			continue;
+		pci_dev_put(tmp);	/* the walk's reference */
+		return group;
 	}
 	return NULL;
 }
@@ -668,33 +674,22 @@ struct iommu_group *pci_device_group(struct device *dev)
 
 	/* Up to the last bridge without isolation on the way to the root. */
 	for (bus = pdev->bus; !pci_is_root_bus(bus); bus = bus->parent) {
-		if (!bus->self)
+		struct pci_dev *bridge = bus->self;
+
+		if (!bridge)
 			continue;
-		if (pci_acs_path_enabled(bus->self, NULL,
-					 IOMMU_PCI_ACS_ISOLATION))
+		if (pci_acs_path_enabled(bridge, NULL, IOMMU_PCI_ACS_ISOLATION))
 			break;
-		pdev = bus->self;
-		group = iommu_group_get(&pdev->dev);
+		group = iommu_group_get(&bridge->dev);
 		if (group)
 			return group;
+		pdev = bridge;
 	}
 
 	group = iommu_pci_sibling_group(pdev);
 	return group ?: iommu_group_alloc();
 }
 EXPORT_SYMBOL_GPL(pci_device_group);
-
-/**
- * generic_device_group() - a group of its own for a device
- * @dev: the device
- *
- * Return: a new group, or an ERR_PTR.
- */
-struct iommu_group *generic_device_group(struct device *dev)
-{
-	return iommu_group_alloc();
-}
-EXPORT_SYMBOL_GPL(generic_device_group);
 
 /**
  * generic_single_device_group() - one group for all devices of an IOMMU
@@ -707,15 +702,16 @@ EXPORT_SYMBOL_GPL(generic_device_group);
 struct iommu_group *generic_single_device_group(struct device *dev)
 {
 	struct iommu_device *iommu = dev->iommu->iommu_dev;
+	struct iommu_group *group = iommu->singleton_group;
 
-	if (!iommu->singleton_group) {
-		struct iommu_group *group = iommu_group_alloc();
-
+	if (!group) {
+		group = iommu_group_alloc();
 		if (IS_ERR(group))
 			return group;
+		/* The IOMMU keeps the first reference until it unregisters. */
 		iommu->singleton_group = group;
 	}
-	return iommu_group_ref_get(iommu->singleton_group);
+	return iommu_group_ref_get(group);
 }
 EXPORT_SYMBOL_GPL(generic_single_device_group);
 
@@ -815,12 +811,8 @@ static void iommu_group_detach_locked(struct iommu_domain *domain,
  */
 int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
 {
-	int ret;
-
-	mutex_lock(&group->mutex);
-	ret = iommu_group_attach_locked(domain, group);
-	mutex_unlock(&group->mutex);
-	return ret;
+	guard(mutex)(&group->mutex);
+	return iommu_group_attach_locked(domain, group);
 }
 EXPORT_SYMBOL_GPL(iommu_attach_group);
 
@@ -1106,18 +1098,16 @@ static int iommu_group_change_default(struct iommu_group *group,
 int iommu_device_use_default_domain(struct device *dev)
 {
 	struct iommu_group *group = dev->iommu_group;
-	int ret = 0;
 
 	if (!group)
 		return 0;
-	mutex_lock(&group->mutex);
+	guard(mutex)(&group->mutex);
+	/* Drivers share the default domain, but nothing else. */
 	if (group->owner_cnt &&
 	    (group->owner || group->domain != group->default_domain))
-		ret = -EBUSY;
-	else
-		group->owner_cnt++;
-	mutex_unlock(&group->mutex);
-	return ret;
+		return -EBUSY;
+	group->owner_cnt++;
+	return 0;
 }
 
 /**
@@ -1130,10 +1120,10 @@ void iommu_device_unuse_default_domain(struct device *dev)
 
 	if (!group)
 		return;
-	mutex_lock(&group->mutex);
-	if (!WARN_ON(!group->owner_cnt || group->owner))
-		group->owner_cnt--;
-	mutex_unlock(&group->mutex);
+	guard(mutex)(&group->mutex);
+	if (WARN_ON(!group->owner_cnt || group->owner))
+		return;
+	group->owner_cnt--;
 }
 
 /* First claim of an unused group: park it on the blocking domain. */
@@ -1144,10 +1134,8 @@ static int iommu_group_take(struct iommu_group *group, void *owner)
 	lockdep_assert_held(&group->mutex);
 	if (group->domain && group->domain != group->default_domain)
 		return -EBUSY;
-	ret = iommu_group_make_blocking(group);
-	if (ret)
-		return ret;
-	ret = iommu_group_switch(group, group->blocking_domain);
+	ret = iommu_group_make_blocking(group) ?:
+	      iommu_group_switch(group, group->blocking_domain);
 	if (ret)
 		return ret;
 	group->owner = owner;
@@ -1207,12 +1195,8 @@ EXPORT_SYMBOL_GPL(iommu_group_release_dma_owner);
  */
 bool iommu_group_dma_owner_claimed(struct iommu_group *group)
 {
-	unsigned int users;
-
-	mutex_lock(&group->mutex);
-	users = group->owner_cnt;
-	mutex_unlock(&group->mutex);
-	return users;
+	guard(mutex)(&group->mutex);
+	return group->owner_cnt != 0;
 }
 EXPORT_SYMBOL_GPL(iommu_group_dma_owner_claimed);
 
@@ -1232,10 +1216,10 @@ int iommu_device_claim_dma_owner(struct device *dev, void *owner)
 	struct iommu_group *group = dev->iommu_group;
 	int ret = 0;
 
-	if (WARN_ON(!owner))
-		return -EINVAL;
 	if (!group)
 		return -ENODEV;
+	if (WARN_ON(!owner))
+		return -EINVAL;
 	mutex_lock(&group->mutex);
 	if (!group->owner_cnt)
 		ret = iommu_group_take(group, owner);
@@ -1369,12 +1353,11 @@ EXPORT_SYMBOL_GPL(iommu_get_group_resv_regions);
 bool iommu_group_has_isolated_msi(struct iommu_group *group)
 {
 	struct group_device *gdev;
-	bool isolated = true;
 
-	mutex_lock(&group->mutex);
+	guard(mutex)(&group->mutex);
 	for_each_group_device(group, gdev)
-		isolated &= msi_device_has_isolated_msi(gdev->dev);
-	mutex_unlock(&group->mutex);
-	return isolated;
+		if (!msi_device_has_isolated_msi(gdev->dev))
+			return false;
+	return true;
 }
 EXPORT_SYMBOL_GPL(iommu_group_has_isolated_msi);

@@ -124,9 +124,9 @@ EXPORT_SYMBOL_GPL(iommu_default_passthrough);
  */
 void iommu_set_dma_strict(void)
 {
-	iommu_dma_strict = true;
 	if (iommu_def_domain_type == IOMMU_DOMAIN_DMA_FQ)
 		iommu_def_domain_type = IOMMU_DOMAIN_DMA;
+	iommu_dma_strict = true;
 }
 
 static const char *iommu_type_source(bool from_cmdline)
@@ -150,13 +150,13 @@ DEFINE_MUTEX(iommu_probe_device_lock);
 
 /* Buses whose devices can be behind an IOMMU on arm64 */
 static const struct bus_type * const iommu_buses[] = {
-	&platform_bus_type,
-#ifdef CONFIG_PCI
+#if IS_ENABLED(CONFIG_PCI)
 	&pci_bus_type,
 #endif
-#ifdef CONFIG_ARM_AMBA
+#if IS_ENABLED(CONFIG_ARM_AMBA)
 	&amba_bustype,
 #endif
+	&platform_bus_type,
 };
 
 static int iommu_probe_existing(struct device *dev, void *data)
@@ -186,13 +186,10 @@ int iommu_device_register(struct iommu_device *iommu,
 	if (WARN_ON(is_module_address((unsigned long)ops) && !ops->owner))
 		return -EINVAL;
 
+	iommu->fwnode = hwdev ? dev_fwnode(hwdev) : iommu->fwnode;
 	iommu->ops = ops;
-	if (hwdev)
-		iommu->fwnode = dev_fwnode(hwdev);
-
-	spin_lock(&iommu_device_lock);
-	list_add_tail(&iommu->list, &iommu_device_list);
-	spin_unlock(&iommu_device_lock);
+	scoped_guard(spinlock, &iommu_device_lock)
+		list_add_tail(&iommu->list, &iommu_device_list);
 
 	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++)
 		bus_for_each_dev(iommu_buses[i], NULL, iommu,
@@ -248,14 +245,14 @@ static struct dev_iommu *dev_iommu_get(struct device *dev)
 	struct dev_iommu *param;
 
 	lockdep_assert_held(&iommu_probe_device_lock);
-	if (dev->iommu)
-		return dev->iommu;
-	param = kzalloc(sizeof(*param), GFP_KERNEL);
-	if (!param)
-		return NULL;
-	mutex_init(&param->lock);
-	dev->iommu = param;
-	return param;
+	if (!dev->iommu) {
+		param = kzalloc(sizeof(*param), GFP_KERNEL);
+		if (!param)
+			return NULL;
+		mutex_init(&param->lock);
+		dev->iommu = param;
+	}
+	return dev->iommu;
 }
 
 void dev_iommu_free(struct device *dev)
@@ -346,7 +343,7 @@ EXPORT_SYMBOL_GPL(iommu_fwspec_free);
 int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
 {
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
-	unsigned int total;
+	unsigned int first, total;
 
 	if (!fwspec || num_ids < 0)
 		return -EINVAL;
@@ -355,9 +352,11 @@ int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
 	fwspec = krealloc(fwspec, struct_size(fwspec, ids, total), GFP_KERNEL);
 	if (!fwspec)
 		return -ENOMEM;
-	memcpy(&fwspec->ids[fwspec->num_ids], ids, num_ids * sizeof(*ids));
-	fwspec->num_ids = total;
 	dev->iommu->fwspec = fwspec;
+	/* ids[] is counted by num_ids: grow the count before the copy. */
+	first = fwspec->num_ids;
+	fwspec->num_ids = total;
+	memcpy(&fwspec->ids[first], ids, num_ids * sizeof(*ids));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iommu_fwspec_add_ids);
@@ -488,25 +487,16 @@ static struct notifier_block iommu_bus_nb[ARRAY_SIZE(iommu_buses)];
 
 static int __init iommu_subsys_init(void)
 {
-	const char *type;
-
-	if (iommu_def_domain_type != IOMMU_DOMAIN_IDENTITY)
+	if (iommu_def_domain_type == IOMMU_DOMAIN_IDENTITY) {
+		pr_info("default domains: identity (passthrough), set by the %s\n",
+			iommu_type_source(iommu_type_from_cmdline));
+	} else {
 		iommu_def_domain_type = iommu_dma_strict ? IOMMU_DOMAIN_DMA :
 							   IOMMU_DOMAIN_DMA_FQ;
-	switch (iommu_def_domain_type) {
-	case IOMMU_DOMAIN_IDENTITY:
-		type = "identity (passthrough)";
-		break;
-	case IOMMU_DOMAIN_DMA_FQ:
-		type = "DMA-FQ (lazy invalidation)";
-		break;
-	default:
-		type = "DMA (strict invalidation)";
-		break;
+		pr_info("default domains: DMA with %s invalidation, set by the %s\n",
+			iommu_dma_strict ? "strict" : "lazy (flush queue)",
+			iommu_type_source(iommu_strict_from_cmdline));
 	}
-	pr_info("default domain type %s, from the %s; invalidation policy from the %s\n",
-		type, iommu_type_source(iommu_type_from_cmdline),
-		iommu_type_source(iommu_strict_from_cmdline));
 
 	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++) {
 		iommu_bus_nb[i].notifier_call = iommu_bus_notifier;
@@ -530,12 +520,10 @@ subsys_initcall(iommu_subsys_init);
  */
 bool device_iommu_capable(struct device *dev, enum iommu_cap cap)
 {
-	const struct iommu_ops *ops;
+	const struct iommu_ops *ops = dev_has_iommu(dev) ? dev_iommu_ops(dev) :
+							   NULL;
 
-	if (!dev_has_iommu(dev))
-		return false;
-	ops = dev_iommu_ops(dev);
-	return ops->capable && ops->capable(dev, cap);
+	return ops && ops->capable && ops->capable(dev, cap);
 }
 EXPORT_SYMBOL_GPL(device_iommu_capable);
 
@@ -580,12 +568,10 @@ EXPORT_SYMBOL_GPL(iommu_dev_disable_feature);
 static void iommu_domain_init(struct iommu_domain *domain,
 			      const struct iommu_ops *ops, unsigned int type)
 {
-	domain->type = type;
+	domain->ops = domain->ops ?: ops->default_domain_ops;
+	domain->pgsize_bitmap = domain->pgsize_bitmap ?: ops->pgsize_bitmap;
 	domain->owner = ops;
-	if (!domain->ops)
-		domain->ops = ops->default_domain_ops;
-	if (!domain->pgsize_bitmap)
-		domain->pgsize_bitmap = ops->pgsize_bitmap;
+	domain->type = type;
 }
 
 /*
@@ -712,11 +698,11 @@ EXPORT_SYMBOL_GPL(iommu_domain_free);
  */
 int iommu_enable_nesting(struct iommu_domain *domain)
 {
+	const struct iommu_domain_ops *ops = domain->ops;
+
 	if (domain->type != IOMMU_DOMAIN_UNMANAGED)
 		return -EINVAL;
-	if (!domain->ops->enable_nesting)
-		return -EOPNOTSUPP;
-	return domain->ops->enable_nesting(domain);
+	return ops->enable_nesting ? ops->enable_nesting(domain) : -EOPNOTSUPP;
 }
 EXPORT_SYMBOL_GPL(iommu_enable_nesting);
 
@@ -730,11 +716,13 @@ EXPORT_SYMBOL_GPL(iommu_enable_nesting);
 int iommu_set_pgtable_quirks(struct iommu_domain *domain,
 			     unsigned long quirks)
 {
+	const struct iommu_domain_ops *ops = domain->ops;
+
 	if (domain->type != IOMMU_DOMAIN_UNMANAGED)
 		return -EINVAL;
-	if (!domain->ops->set_pgtable_quirks)
-		return -EOPNOTSUPP;
-	return domain->ops->set_pgtable_quirks(domain, quirks);
+	if (ops->set_pgtable_quirks)
+		return ops->set_pgtable_quirks(domain, quirks);
+	return -EOPNOTSUPP;
 }
 EXPORT_SYMBOL_GPL(iommu_set_pgtable_quirks);
 
@@ -769,13 +757,10 @@ EXPORT_SYMBOL_GPL(iommu_set_fault_handler);
 int report_iommu_fault(struct iommu_domain *domain, struct device *dev,
 		       unsigned long iova, int flags)
 {
-	int ret = -ENOSYS;
-
-	if (domain->handler)
-		ret = domain->handler(domain, dev, iova, flags,
-				      domain->handler_token);
 	trace_io_page_fault(dev, iova, flags);
-	return ret;
+	if (!domain->handler)
+		return -ENOSYS;
+	return domain->handler(domain, dev, iova, flags, domain->handler_token);
 }
 EXPORT_SYMBOL_GPL(report_iommu_fault);
 
@@ -943,43 +928,6 @@ static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
 	return 0;
 }
 
-/**
- * iommu_map() - map a physically contiguous range into a domain
- * @domain: a paging domain
- * @iova: where the range goes
- * @paddr: its physical address
- * @size: its size
- * @prot: IOMMU_READ and/or IOMMU_WRITE, and other IOMMU_* bits
- * @gfp: how page-table memory may be allocated
- *
- * @iova, @paddr and @size must be aligned to the domain's smallest page
- * size.  The range is mapped with the largest pages the alignment allows.
- *
- * Return: 0, with the range visible to devices; -EINVAL for a misaligned
- * or wrapping range, a map without permissions or a domain that cannot
- * map; or the driver's error, with nothing of the range left mapped.
- */
-int iommu_map(struct iommu_domain *domain, unsigned long iova,
-	      phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
-{
-	int ret;
-
-	might_sleep_if(gfpflags_allow_blocking(gfp));
-	/* Page tables are reached through the kernel's linear map. */
-	if (WARN_ON_ONCE(gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 |
-				__GFP_HIGHMEM)))
-		return -EINVAL;
-
-	ret = iommu_map_nosync(domain, iova, paddr, size, prot, gfp);
-	if (ret || !domain->ops->iotlb_sync_map)
-		return ret;
-	ret = domain->ops->iotlb_sync_map(domain, iova, size);
-	if (ret)
-		iommu_unmap(domain, iova, size);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(iommu_map);
-
 static size_t iommu_unmap_gather(struct iommu_domain *domain,
 				 unsigned long iova, size_t size,
 				 struct iommu_iotlb_gather *gather)
@@ -1012,6 +960,43 @@ static size_t iommu_unmap_gather(struct iommu_domain *domain,
 }
 
 /**
+ * iommu_map() - map a physically contiguous range into a domain
+ * @domain: a paging domain
+ * @iova: where the range goes
+ * @paddr: its physical address
+ * @size: its size
+ * @prot: IOMMU_READ and/or IOMMU_WRITE, and other IOMMU_* bits
+ * @gfp: how page-table memory may be allocated
+ *
+ * @iova, @paddr and @size must be aligned to the domain's smallest page
+ * size.  The range is mapped with the largest pages the alignment allows.
+ *
+ * Return: 0, with the range visible to devices; -EINVAL for a misaligned
+ * or wrapping range, a map without permissions or a domain that cannot
+ * map; or the driver's error, with nothing of the range left mapped.
+ */
+int iommu_map(struct iommu_domain *domain, unsigned long iova,
+	      phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
+{
+	int ret;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	/* Page tables are reached through the kernel's linear map. */
+	if (WARN_ON_ONCE(gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 |
+				__GFP_HIGHMEM)))
+		return -EINVAL;
+
+	ret = iommu_map_nosync(domain, iova, paddr, size, prot, gfp);
+	if (!ret && domain->ops->iotlb_sync_map) {
+		ret = domain->ops->iotlb_sync_map(domain, iova, size);
+		if (ret)
+			iommu_unmap(domain, iova, size);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_map);
+
+/**
  * iommu_unmap() - unmap a range from a domain, and invalidate it
  * @domain: a paging domain
  * @iova: start of the range
@@ -1026,12 +1011,12 @@ size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova,
 		   size_t size)
 {
 	struct iommu_iotlb_gather gather;
-	size_t unmapped;
 
 	iommu_iotlb_gather_init(&gather);
-	unmapped = iommu_unmap_gather(domain, iova, size, &gather);
+	size = iommu_unmap_gather(domain, iova, size, &gather);
+	/* One sync for the whole range, however many leaves it had. */
 	iommu_iotlb_sync(domain, &gather);
-	return unmapped;
+	return size;
 }
 EXPORT_SYMBOL_GPL(iommu_unmap);
 
@@ -1051,6 +1036,21 @@ size_t iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova,
 	return iommu_unmap_gather(domain, iova, size, iotlb_gather);
 }
 EXPORT_SYMBOL_GPL(iommu_unmap_fast);
+
+/* Map one physically contiguous run of a scatterlist after what is mapped. */
+static int iommu_map_sg_run(struct iommu_domain *domain, unsigned long iova,
+			    size_t *mapped, phys_addr_t start, size_t len,
+			    int prot, gfp_t gfp)
+{
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = iommu_map_nosync(domain, iova + *mapped, start, len, prot, gfp);
+	if (!ret)
+		*mapped += len;
+	return ret;
+}
 
 /**
  * iommu_map_sg() - map the pages of a scatterlist back to back
@@ -1072,40 +1072,31 @@ ssize_t iommu_map_sg(struct iommu_domain *domain, unsigned long iova,
 {
 	phys_addr_t run_start = 0;
 	size_t run_len = 0, total = 0;
+	struct scatterlist *s;
 	unsigned int i;
 	int ret;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	for (i = 0; i < nents; i++, sg = sg_next(sg)) {
-		phys_addr_t pa = sg_phys(sg);
+	for_each_sg(sg, s, nents, i) {
+		phys_addr_t pa = sg_phys(s);
 
 		if (run_len && run_start + run_len == pa) {
-			run_len += sg->length;
+			run_len += s->length;
 			continue;
 		}
-		if (run_len) {
-			ret = iommu_map_nosync(domain, iova + total, run_start,
-					       run_len, prot, gfp);
-			if (ret)
-				goto err_unmap;
-			total += run_len;
-		}
-		run_start = pa;
-		run_len = sg->length;
-	}
-	if (run_len) {
-		ret = iommu_map_nosync(domain, iova + total, run_start, run_len,
+		ret = iommu_map_sg_run(domain, iova, &total, run_start, run_len,
 				       prot, gfp);
 		if (ret)
 			goto err_unmap;
-		total += run_len;
+		run_start = pa;
+		run_len = s->length;
 	}
-	if (domain->ops->iotlb_sync_map) {
+	ret = iommu_map_sg_run(domain, iova, &total, run_start, run_len, prot,
+			       gfp);
+	if (!ret && domain->ops->iotlb_sync_map)
 		ret = domain->ops->iotlb_sync_map(domain, iova, total);
-		if (ret)
-			goto err_unmap;
-	}
-	return total;
+	if (!ret)
+		return total;
 
 err_unmap:
 	if (total)
@@ -1150,15 +1141,13 @@ struct iommu_resv_region *
 iommu_alloc_resv_region(phys_addr_t start, size_t length, int prot,
 			enum iommu_resv_type type, gfp_t gfp)
 {
-	struct iommu_resv_region *region = kzalloc(sizeof(*region), gfp);
+	struct iommu_resv_region *region = kmalloc(sizeof(*region), gfp);
 
-	if (!region)
-		return NULL;
-	INIT_LIST_HEAD(&region->list);
-	region->start = start;
-	region->length = length;
-	region->prot = prot;
-	region->type = type;
+	if (region)
+		*region = (struct iommu_resv_region) {
+			.type = type, .start = start, .length = length,
+			.prot = prot, .list = LIST_HEAD_INIT(region->list),
+		};
 	return region;
 }
 EXPORT_SYMBOL_GPL(iommu_alloc_resv_region);

@@ -141,37 +141,31 @@ enum iommu_cap {
 	IOMMU_CAP_DIRTY_TRACKING,
 };
 
-/*
- * Kinds of reserved IOVA regions.  DIRECT: must be identity-mapped for the
- * device to work (firmware-initiated DMA).  DIRECT_RELAXABLE: the same, but
- * only for the default domain.  RESERVED: never to be mapped.  MSI: the
- * hardware translates MSIs here by itself.  SW_MSI: where the DMA layer maps
- * MSI doorbells.
- */
+/* Kinds of reserved IOVA regions */
 enum iommu_resv_type {
-	IOMMU_RESV_DIRECT,
-	IOMMU_RESV_DIRECT_RELAXABLE,
-	IOMMU_RESV_RESERVED,
-	IOMMU_RESV_MSI,
-	IOMMU_RESV_SW_MSI,
+	IOMMU_RESV_DIRECT,		/* firmware DMAs here: identity-map it */
+	IOMMU_RESV_DIRECT_RELAXABLE,	/* the same, in default domains only */
+	IOMMU_RESV_RESERVED,		/* never to be mapped */
+	IOMMU_RESV_MSI,			/* MSIs, which hardware translates */
+	IOMMU_RESV_SW_MSI,		/* where the DMA layer maps doorbells */
 };
 
 /**
  * struct iommu_resv_region - an IOVA range a device's domains must respect
- * @list: link in the caller's list
+ * @type: what the region is for
  * @start: first address
  * @length: size in bytes
  * @prot: IOMMU_* access for the DIRECT kinds
- * @type: what the region is for
  * @free: frees the region, when it is embedded in something larger
+ * @list: link in the caller's list
  */
 struct iommu_resv_region {
-	struct list_head	list;
-	phys_addr_t		start;
-	size_t			length;
-	int			prot;
-	enum iommu_resv_type	type;
+	enum iommu_resv_type type;
+	phys_addr_t start;
+	size_t length;
+	int prot;
 	void (*free)(struct device *dev, struct iommu_resv_region *region);
+	struct list_head list;
 };
 
 /**
@@ -181,15 +175,14 @@ struct iommu_resv_region {
  * @num_sids: how many
  */
 struct iommu_iort_rmr_data {
-	struct iommu_resv_region rr;
 	const u32 *sids;
 	u32 num_sids;
+	struct iommu_resv_region rr;
 };
 
-/* Per-device features a driver can turn on */
 enum iommu_dev_features {
-	IOMMU_DEV_FEAT_SVA,
-	IOMMU_DEV_FEAT_IOPF,
+	IOMMU_DEV_FEAT_SVA,	/* shared virtual addressing */
+	IOMMU_DEV_FEAT_IOPF,	/* recoverable I/O page faults */
 };
 
 typedef unsigned int ioasid_t;
@@ -216,11 +209,10 @@ typedef unsigned int ioasid_t;
  * IOTLB no longer holds walks through them.
  */
 struct iommu_iotlb_gather {
-	unsigned long		start;
-	unsigned long		end;
-	size_t			pgsize;
-	struct list_head	freelist;
-	bool			queued;
+	unsigned long start, end;
+	size_t pgsize;
+	bool queued;
+	struct list_head freelist;
 };
 
 /**
@@ -229,8 +221,8 @@ struct iommu_iotlb_gather {
  * @gather: the range whose dirty bits were cleared, to be invalidated
  */
 struct iommu_dirty_bitmap {
-	struct iova_bitmap *bitmap;
 	struct iommu_iotlb_gather *gather;
+	struct iova_bitmap *bitmap;
 };
 
 /**
@@ -239,11 +231,11 @@ struct iommu_dirty_bitmap {
  * @read_and_clear_dirty: report the dirty pages of a range
  */
 struct iommu_dirty_ops {
-	int (*set_dirty_tracking)(struct iommu_domain *domain, bool enabled);
 	int (*read_and_clear_dirty)(struct iommu_domain *domain,
 				    unsigned long iova, size_t size,
 				    unsigned long flags,
 				    struct iommu_dirty_bitmap *dirty);
+	int (*set_dirty_tracking)(struct iommu_domain *domain, bool enabled);
 };
 
 /**
@@ -253,9 +245,9 @@ struct iommu_dirty_ops {
  * @len: its length
  */
 struct iommu_user_data {
-	unsigned int type;
 	void __user *uptr;
 	size_t len;
+	unsigned int type;
 };
 
 /**
@@ -287,31 +279,34 @@ struct iommu_user_data {
  * @default_domain: a domain every group of this driver must use
  */
 struct iommu_ops {
-	bool (*capable)(struct device *dev, enum iommu_cap cap);
-
-	struct iommu_domain *(*domain_alloc_user)(struct device *dev, u32 flags,
-						  struct iommu_domain *parent,
-						  const struct iommu_user_data *user_data);
-	struct iommu_domain *(*domain_alloc_paging)(struct device *dev);
-
-	struct iommu_device *(*probe_device)(struct device *dev);
-	void (*release_device)(struct device *dev);
-	void (*probe_finalize)(struct device *dev);
-	struct iommu_group *(*device_group)(struct device *dev);
-	void (*get_resv_regions)(struct device *dev, struct list_head *list);
-	int (*of_xlate)(struct device *dev, const struct of_phandle_args *args);
-	bool (*is_attach_deferred)(struct device *dev);
-	int (*dev_enable_feat)(struct device *dev, enum iommu_dev_features f);
-	int (*dev_disable_feat)(struct device *dev, enum iommu_dev_features f);
-	int (*def_domain_type)(struct device *dev);
-
-	const struct iommu_domain_ops *default_domain_ops;
-	unsigned long pgsize_bitmap;
 	struct module *owner;
+	unsigned long pgsize_bitmap;
+	const struct iommu_domain_ops *default_domain_ops;
+	struct iommu_domain *default_domain;
 	struct iommu_domain *identity_domain;
 	struct iommu_domain *blocked_domain;
 	struct iommu_domain *release_domain;
-	struct iommu_domain *default_domain;
+
+	/* Devices come and go */
+	int (*of_xlate)(struct device *dev, const struct of_phandle_args *args);
+	struct iommu_device *(*probe_device)(struct device *dev);
+	struct iommu_group *(*device_group)(struct device *dev);
+	int (*def_domain_type)(struct device *dev);
+	bool (*is_attach_deferred)(struct device *dev);
+	void (*probe_finalize)(struct device *dev);
+	void (*release_device)(struct device *dev);
+
+	/* Domains */
+	struct iommu_domain *(*domain_alloc_paging)(struct device *dev);
+	struct iommu_domain *(*domain_alloc_user)(struct device *dev, u32 flags,
+						  struct iommu_domain *parent,
+						  const struct iommu_user_data *user_data);
+
+	/* Questions and per-device features */
+	bool (*capable)(struct device *dev, enum iommu_cap cap);
+	void (*get_resv_regions)(struct device *dev, struct list_head *list);
+	int (*dev_enable_feat)(struct device *dev, enum iommu_dev_features f);
+	int (*dev_disable_feat)(struct device *dev, enum iommu_dev_features f);
 };
 
 /**
@@ -333,30 +328,29 @@ struct iommu_ops {
  * @free: frees the domain
  */
 struct iommu_domain_ops {
+	void (*free)(struct iommu_domain *domain);
 	int (*attach_dev)(struct iommu_domain *domain, struct device *dev);
+	int (*set_pgtable_quirks)(struct iommu_domain *domain,
+				  unsigned long quirks);
+	int (*enable_nesting)(struct iommu_domain *domain);
+	bool (*enforce_cache_coherency)(struct iommu_domain *domain);
 
+	/* Page tables */
 	int (*map_pages)(struct iommu_domain *domain, unsigned long iova,
 			 phys_addr_t paddr, size_t pgsize, size_t pgcount,
 			 int prot, gfp_t gfp, size_t *mapped);
+	int (*iotlb_sync_map)(struct iommu_domain *domain, unsigned long iova,
+			      size_t size);
 	size_t (*unmap_pages)(struct iommu_domain *domain, unsigned long iova,
 			      size_t pgsize, size_t pgcount,
 			      struct iommu_iotlb_gather *iotlb_gather);
-
-	void (*flush_iotlb_all)(struct iommu_domain *domain);
-	int (*iotlb_sync_map)(struct iommu_domain *domain, unsigned long iova,
-			      size_t size);
-	void (*iotlb_sync)(struct iommu_domain *domain,
-			   struct iommu_iotlb_gather *iotlb_gather);
-
 	phys_addr_t (*iova_to_phys)(struct iommu_domain *domain,
 				    dma_addr_t iova);
 
-	bool (*enforce_cache_coherency)(struct iommu_domain *domain);
-	int (*enable_nesting)(struct iommu_domain *domain);
-	int (*set_pgtable_quirks)(struct iommu_domain *domain,
-				  unsigned long quirks);
-
-	void (*free)(struct iommu_domain *domain);
+	/* The IOTLB */
+	void (*iotlb_sync)(struct iommu_domain *domain,
+			   struct iommu_iotlb_gather *iotlb_gather);
+	void (*flush_iotlb_all)(struct iommu_domain *domain);
 };
 
 /**
@@ -369,12 +363,12 @@ struct iommu_domain_ops {
  * @max_pasids: how many PASIDs its devices can use
  */
 struct iommu_device {
-	struct list_head list;
 	const struct iommu_ops *ops;
-	struct fwnode_handle *fwnode;
 	struct device *dev;
+	struct fwnode_handle *fwnode;
 	struct iommu_group *singleton_group;
 	u32 max_pasids;
+	struct list_head list;
 };
 
 /**
@@ -385,10 +379,10 @@ struct iommu_device {
  * @ids: the device's IDs at that IOMMU (StreamIDs for an SMMU)
  */
 struct iommu_fwspec {
-	struct fwnode_handle	*iommu_fwnode;
-	u32			flags;
-	unsigned int		num_ids;
-	u32			ids[];
+	u32 flags;
+	struct fwnode_handle *iommu_fwnode;
+	unsigned int num_ids;
+	u32 ids[] __counted_by(num_ids);
 };
 
 /* The PCI root complex supports ATS */
@@ -408,15 +402,13 @@ struct iommu_fwspec {
  * @shadow_on_flush: the IOMMU caches misses; use strict invalidation
  */
 struct dev_iommu {
-	struct mutex			lock;
-	struct iommu_fwspec		*fwspec;
-	struct iommu_device		*iommu_dev;
-	void				*priv;
-	u32				max_pasids;
-	u32				attach_deferred:1;
-	u32				pci_32bit_workaround:1;
-	u32				require_direct:1;
-	u32				shadow_on_flush:1;
+	struct iommu_device *iommu_dev;
+	struct iommu_fwspec *fwspec;
+	void *priv;
+	u32 attach_deferred:1, require_direct:1, pci_32bit_workaround:1,
+	    shadow_on_flush:1;
+	u32 max_pasids;
+	struct mutex lock;
 };
 
 /* Registration of IOMMU instances, and their devices in sysfs */
@@ -451,20 +443,20 @@ int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode);
 void iommu_fwspec_free(struct device *dev);
 int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids);
 
+/* The fwspec of a device, or NULL before firmware gave it one */
 static inline struct iommu_fwspec *dev_iommu_fwspec_get(struct device *dev)
 {
-	return dev->iommu ? dev->iommu->fwspec : NULL;
+	struct dev_iommu *param = dev->iommu;
+
+	return param ? param->fwspec : NULL;
 }
 
-static inline void dev_iommu_fwspec_set(struct device *dev,
-					struct iommu_fwspec *fwspec)
-{
-	dev->iommu->fwspec = fwspec;
-}
-
+/* The IOMMU driver's data of a device, or NULL */
 static inline void *dev_iommu_priv_get(struct device *dev)
 {
-	return dev->iommu ? dev->iommu->priv : NULL;
+	struct dev_iommu *param = dev->iommu;
+
+	return param ? param->priv : NULL;
 }
 
 void dev_iommu_priv_set(struct device *dev, void *priv);
@@ -538,17 +530,23 @@ struct iommu_group *iommu_group_ref_get(struct iommu_group *group);
 void iommu_group_put(struct iommu_group *group);
 int iommu_group_id(struct iommu_group *group);
 struct iommu_group *pci_device_group(struct device *dev);
-struct iommu_group *generic_device_group(struct device *dev);
+
+/* For IOMMU drivers' device_group op: every device in a group of its own */
+static inline struct iommu_group *generic_device_group(struct device *dev)
+{
+	return iommu_group_alloc();
+}
+
 struct iommu_group *generic_single_device_group(struct device *dev);
 
 /* DMA ownership: kernel drivers use the default domain, or one owner */
+bool iommu_group_dma_owner_claimed(struct iommu_group *group);
+int iommu_group_claim_dma_owner(struct iommu_group *group, void *owner);
+int iommu_device_claim_dma_owner(struct device *dev, void *owner);
+void iommu_group_release_dma_owner(struct iommu_group *group);
+void iommu_device_release_dma_owner(struct device *dev);
 int iommu_device_use_default_domain(struct device *dev);
 void iommu_device_unuse_default_domain(struct device *dev);
-int iommu_group_claim_dma_owner(struct iommu_group *group, void *owner);
-void iommu_group_release_dma_owner(struct iommu_group *group);
-bool iommu_group_dma_owner_claimed(struct iommu_group *group);
-int iommu_device_claim_dma_owner(struct device *dev, void *owner);
-void iommu_device_release_dma_owner(struct device *dev);
 
 /* Invalidation */
 
@@ -571,8 +569,10 @@ static inline void iommu_iotlb_gather_init(struct iommu_iotlb_gather *gather)
  */
 static inline void iommu_flush_iotlb_all(struct iommu_domain *domain)
 {
-	if (domain->ops->flush_iotlb_all)
-		domain->ops->flush_iotlb_all(domain);
+	const struct iommu_domain_ops *ops = domain->ops;
+
+	if (ops->flush_iotlb_all)
+		ops->flush_iotlb_all(domain);
 }
 
 /**
@@ -583,8 +583,10 @@ static inline void iommu_flush_iotlb_all(struct iommu_domain *domain)
 static inline void iommu_iotlb_sync(struct iommu_domain *domain,
 				    struct iommu_iotlb_gather *iotlb_gather)
 {
-	if (domain->ops->iotlb_sync)
-		domain->ops->iotlb_sync(domain, iotlb_gather);
+	const struct iommu_domain_ops *ops = domain->ops;
+
+	if (ops->iotlb_sync)
+		ops->iotlb_sync(domain, iotlb_gather);
 	iommu_iotlb_gather_init(iotlb_gather);
 }
 
@@ -626,6 +628,12 @@ iommu_iotlb_gather_add_range(struct iommu_iotlb_gather *gather,
 	gather->end = max(gather->end, iova + size - 1);
 }
 
+/* True when the flush queue takes care of the invalidation */
+static inline bool iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
+{
+	return gather && gather->queued;
+}
+
 /**
  * iommu_iotlb_gather_add_page() - record an unmapped leaf
  * @domain: the domain, for a sync if the leaf cannot be merged
@@ -649,12 +657,6 @@ iommu_iotlb_gather_add_page(struct iommu_domain *domain,
 	iommu_iotlb_gather_add_range(gather, iova, size);
 }
 
-/* True when the flush queue takes care of the invalidation */
-static inline bool iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
-{
-	return gather && gather->queued;
-}
-
 /**
  * iommu_dirty_bitmap_init() - prepare a dirty report
  * @dirty: the report
@@ -665,10 +667,10 @@ static inline void iommu_dirty_bitmap_init(struct iommu_dirty_bitmap *dirty,
 					   struct iova_bitmap *bitmap,
 					   struct iommu_iotlb_gather *gather)
 {
+	dirty->gather = gather;
+	dirty->bitmap = bitmap;
 	if (gather)
 		iommu_iotlb_gather_init(gather);
-	dirty->bitmap = bitmap;
-	dirty->gather = gather;
 }
 
 /**
@@ -681,301 +683,273 @@ static inline void iommu_dirty_bitmap_record(struct iommu_dirty_bitmap *dirty,
 					     unsigned long iova,
 					     unsigned long length)
 {
-	if (dirty->gather)
-		iommu_iotlb_gather_add_range(dirty->gather, iova, length);
+	struct iommu_iotlb_gather *gather = dirty->gather;
+
 	if (dirty->bitmap)
 		iova_bitmap_set(dirty->bitmap, iova, length);
+	/* What was cleared must leave the IOTLB too. */
+	if (gather)
+		iommu_iotlb_gather_add_range(gather, iova, length);
 }
 
 #else /* !CONFIG_IOMMU_API */
 
 /*
- * Without the IOMMU API no device is behind an IOMMU: lookups find
- * nothing, allocation fails with -ENODEV and everything else does nothing.
+ * Without the IOMMU API no device is behind an IOMMU.  What code outside
+ * the IOMMU drivers calls still compiles: lookups find nothing, requests
+ * fail with -ENODEV, the rest does nothing.  IOMMU drivers select
+ * IOMMU_API, so their side of the interface has no stubs.
  */
 struct iommu_iotlb_gather {};
 struct iommu_dirty_bitmap {};
-struct iommu_dirty_ops {};
-struct iommu_ops {};
-struct iommu_device {};
 struct iommu_fwspec {};
 
-static inline int iommu_device_register(struct iommu_device *iommu,
-					const struct iommu_ops *ops,
-					struct device *hwdev)
-{
-	return -ENODEV;
-}
-
-static inline void iommu_device_unregister(struct iommu_device *iommu) {}
-
-static inline int iommu_device_sysfs_add(struct iommu_device *iommu,
-					 struct device *parent,
-					 const struct attribute_group **groups,
-					 const char *fmt, ...)
-{
-	return -ENODEV;
-}
-
-static inline void iommu_device_sysfs_remove(struct iommu_device *iommu) {}
-
-static inline int iommu_device_link(struct iommu_device *iommu,
-				    struct device *link)
-{
-	return -EINVAL;
-}
-
-static inline void iommu_device_unlink(struct iommu_device *iommu,
-				       struct device *link) {}
-
-static inline struct iommu_device *dev_to_iommu_device(struct device *dev)
+static inline struct iommu_fwspec *
+dev_iommu_fwspec_get(struct device *dev)
 {
 	return NULL;
 }
 
-static inline int iommu_fwspec_init(struct device *dev,
-				    struct fwnode_handle *iommu_fwnode)
+static inline int
+iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_fwspec_free(struct device *dev) {}
-
-static inline int iommu_fwspec_add_ids(struct device *dev, const u32 *ids,
-				       int num_ids)
+static inline int
+iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
 {
 	return -ENODEV;
 }
 
-static inline struct iommu_fwspec *dev_iommu_fwspec_get(struct device *dev)
+static inline void iommu_fwspec_free(struct device *dev) { }
+
+static inline int
+iommu_dev_disable_feature(struct device *dev, enum iommu_dev_features f)
 {
-	return NULL;
+	return -ENODEV;
 }
 
-static inline bool device_iommu_capable(struct device *dev,
-					enum iommu_cap cap)
+static inline bool
+device_iommu_capable(struct device *dev, enum iommu_cap cap)
 {
 	return false;
 }
 
-static inline bool iommu_group_has_isolated_msi(struct iommu_group *group)
+static inline bool
+iommu_group_has_isolated_msi(struct iommu_group *group)
 {
 	return false;
 }
 
-static inline int iommu_dev_enable_feature(struct device *dev,
-					   enum iommu_dev_features f)
+
+static inline int
+iommu_dev_enable_feature(struct device *dev, enum iommu_dev_features f)
 {
 	return -ENODEV;
 }
 
-static inline int iommu_dev_disable_feature(struct device *dev,
-					    enum iommu_dev_features f)
-{
-	return -ENODEV;
-}
-
-static inline struct iommu_domain *iommu_paging_domain_alloc(struct device *dev)
+static inline struct iommu_domain *
+iommu_paging_domain_alloc(struct device *dev)
 {
 	return ERR_PTR(-ENODEV);
 }
 
-static inline struct iommu_domain *iommu_user_domain_alloc(struct device *dev,
-							   u32 flags)
+static inline struct iommu_domain *
+iommu_user_domain_alloc(struct device *dev, u32 flags)
 {
 	return ERR_PTR(-ENODEV);
 }
 
-static inline void iommu_domain_free(struct iommu_domain *domain) {}
+static inline void iommu_domain_free(struct iommu_domain *domain) { }
 
-static inline struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
+static inline struct iommu_domain *
+iommu_get_domain_for_dev(struct device *dev)
 {
 	return NULL;
 }
 
-static inline struct iommu_domain *iommu_get_dma_domain(struct device *dev)
+static inline struct iommu_domain *
+iommu_get_dma_domain(struct device *dev)
 {
 	return NULL;
 }
 
-static inline int iommu_set_pgtable_quirks(struct iommu_domain *domain,
-					   unsigned long quirks)
+static inline int
+iommu_set_pgtable_quirks(struct iommu_domain *domain, unsigned long quirks)
 {
 	return 0;
 }
 
-static inline void iommu_set_fault_handler(struct iommu_domain *domain,
-					   iommu_fault_handler_t handler,
-					   void *token) {}
+static inline void
+iommu_set_fault_handler(struct iommu_domain *domain,
+			iommu_fault_handler_t handler, void *token) { }
 
-static inline int iommu_attach_device(struct iommu_domain *domain,
-				      struct device *dev)
+static inline int
+iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_detach_device(struct iommu_domain *domain,
-				       struct device *dev) {}
+static inline void
+iommu_detach_device(struct iommu_domain *domain, struct device *dev) { }
 
-static inline int iommu_attach_group(struct iommu_domain *domain,
-				     struct iommu_group *group)
+static inline int
+iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_detach_group(struct iommu_domain *domain,
-				      struct iommu_group *group) {}
+static inline void
+iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group) { }
 
-static inline int iommu_map(struct iommu_domain *domain, unsigned long iova,
-			    phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
+static inline int
+iommu_map(struct iommu_domain *domain, unsigned long iova, phys_addr_t paddr,
+	  size_t size, int prot, gfp_t gfp)
 {
 	return -ENODEV;
 }
 
-static inline size_t iommu_unmap(struct iommu_domain *domain,
-				 unsigned long iova, size_t size)
+static inline size_t
+iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size)
 {
 	return 0;
 }
 
-static inline size_t iommu_unmap_fast(struct iommu_domain *domain,
-				      unsigned long iova, size_t size,
-				      struct iommu_iotlb_gather *iotlb_gather)
+static inline size_t
+iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova, size_t size,
+		 struct iommu_iotlb_gather *iotlb_gather)
 {
 	return 0;
 }
 
-static inline ssize_t iommu_map_sg(struct iommu_domain *domain,
-				   unsigned long iova, struct scatterlist *sg,
-				   unsigned int nents, int prot, gfp_t gfp)
+static inline ssize_t
+iommu_map_sg(struct iommu_domain *domain, unsigned long iova,
+	     struct scatterlist *sg, unsigned int nents, int prot, gfp_t gfp)
 {
 	return -ENODEV;
 }
 
-static inline phys_addr_t iommu_iova_to_phys(struct iommu_domain *domain,
-					     dma_addr_t iova)
+static inline phys_addr_t
+iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
 {
 	return 0;
 }
 
-static inline void iommu_get_resv_regions(struct device *dev,
-					  struct list_head *list) {}
+static inline void
+iommu_get_resv_regions(struct device *dev, struct list_head *list) { }
 
-static inline void iommu_put_resv_regions(struct device *dev,
-					  struct list_head *list) {}
+static inline void
+iommu_put_resv_regions(struct device *dev, struct list_head *list) { }
 
-static inline int iommu_get_group_resv_regions(struct iommu_group *group,
-					       struct list_head *head)
+static inline int
+iommu_get_group_resv_regions(struct iommu_group *group, struct list_head *head)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_set_default_passthrough(bool cmd_line) {}
-static inline void iommu_set_default_translated(bool cmd_line) {}
-
-static inline bool iommu_default_passthrough(void)
-{
-	return true;
-}
+static inline void iommu_set_default_passthrough(bool cmd_line) { }
+static inline void iommu_set_default_translated(bool cmd_line) { }
+static inline bool iommu_default_passthrough(void) { return true; }
 
 static inline struct iommu_group *iommu_group_alloc(void)
 {
 	return ERR_PTR(-ENODEV);
 }
 
-static inline void *iommu_group_get_iommudata(struct iommu_group *group)
+static inline void *
+iommu_group_get_iommudata(struct iommu_group *group)
 {
 	return NULL;
 }
 
-static inline void iommu_group_set_iommudata(struct iommu_group *group,
-					     void *iommu_data,
-					     void (*release)(void *iommu_data)) {}
+static inline void
+iommu_group_set_iommudata(struct iommu_group *group, void *iommu_data,
+			  void (*release)(void *iommu_data)) { }
 
-static inline int iommu_group_set_name(struct iommu_group *group,
-				       const char *name)
+static inline int
+iommu_group_set_name(struct iommu_group *group, const char *name)
 {
 	return -ENODEV;
 }
 
-static inline int iommu_group_add_device(struct iommu_group *group,
-					 struct device *dev)
+static inline int
+iommu_group_add_device(struct iommu_group *group, struct device *dev)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_group_remove_device(struct device *dev) {}
+static inline void iommu_group_remove_device(struct device *dev) { }
 
-static inline int iommu_group_for_each_dev(struct iommu_group *group,
-					   void *data,
-					   int (*fn)(struct device *, void *))
+static inline int
+iommu_group_for_each_dev(struct iommu_group *group, void *data,
+			 int (*fn)(struct device *, void *))
 {
 	return -ENODEV;
 }
-
-static inline struct iommu_group *iommu_group_get(struct device *dev)
-{
-	return NULL;
-}
-
-static inline void iommu_group_put(struct iommu_group *group) {}
 
 static inline int iommu_group_id(struct iommu_group *group)
 {
 	return -ENODEV;
 }
 
+static inline void iommu_group_put(struct iommu_group *group) { }
+
+static inline struct iommu_group *iommu_group_get(struct device *dev)
+{
+	return NULL;
+}
+
+/* Kernel drivers always get DMA; user-space owners never get a group. */
 static inline int iommu_device_use_default_domain(struct device *dev)
 {
 	return 0;
 }
 
-static inline void iommu_device_unuse_default_domain(struct device *dev) {}
+static inline void iommu_device_unuse_default_domain(struct device *dev) { }
 
-static inline int iommu_group_claim_dma_owner(struct iommu_group *group,
-					      void *owner)
+static inline int
+iommu_group_claim_dma_owner(struct iommu_group *group, void *owner)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_group_release_dma_owner(struct iommu_group *group) {}
+static inline void
+iommu_group_release_dma_owner(struct iommu_group *group) { }
 
-static inline bool iommu_group_dma_owner_claimed(struct iommu_group *group)
+static inline bool
+iommu_group_dma_owner_claimed(struct iommu_group *group)
 {
 	return false;
 }
 
-static inline int iommu_device_claim_dma_owner(struct device *dev,
-					       void *owner)
+static inline int
+iommu_device_claim_dma_owner(struct device *dev, void *owner)
 {
 	return -ENODEV;
 }
 
-static inline void iommu_device_release_dma_owner(struct device *dev) {}
+static inline void iommu_device_release_dma_owner(struct device *dev) { }
 
-static inline void iommu_iotlb_gather_init(struct iommu_iotlb_gather *gather) {}
-static inline void iommu_flush_iotlb_all(struct iommu_domain *domain) {}
+static inline void
+iommu_iotlb_gather_init(struct iommu_iotlb_gather *gather) { }
 
-static inline void iommu_iotlb_sync(struct iommu_domain *domain,
-				    struct iommu_iotlb_gather *iotlb_gather) {}
+static inline void iommu_flush_iotlb_all(struct iommu_domain *domain) { }
+
+static inline void
+iommu_iotlb_sync(struct iommu_domain *domain,
+		 struct iommu_iotlb_gather *iotlb_gather) { }
 
 static inline void
 iommu_iotlb_gather_add_page(struct iommu_domain *domain,
 			    struct iommu_iotlb_gather *gather,
-			    unsigned long iova, size_t size) {}
+			    unsigned long iova, size_t size) { }
 
-static inline bool iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
+static inline bool
+iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
 {
 	return false;
 }
-
-static inline void iommu_dirty_bitmap_init(struct iommu_dirty_bitmap *dirty,
-					   struct iova_bitmap *bitmap,
-					   struct iommu_iotlb_gather *gather) {}
-
-static inline void iommu_dirty_bitmap_record(struct iommu_dirty_bitmap *dirty,
-					     unsigned long iova,
-					     unsigned long length) {}
 
 #endif /* CONFIG_IOMMU_API */
 
@@ -1035,45 +1009,47 @@ static inline void iommu_dma_compose_msi_msg(struct msi_desc *desc,
  */
 #define TEGRA_STREAM_ID_BYPASS	0x7f
 
-static inline bool tegra_dev_iommu_get_stream_id(struct device *dev,
-						 u32 *stream_id)
+static inline bool
+tegra_dev_iommu_get_stream_id(struct device *dev, u32 *stream_id)
 {
 #ifdef CONFIG_IOMMU_API
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
 
-	if (fwspec && fwspec->num_ids == 1) {
-		*stream_id = fwspec->ids[0] & 0xffff;
-		return true;
-	}
-#endif
+	if (!fwspec || fwspec->num_ids != 1)
+		return false;
+	/* Above the StreamID's 16 bits, the ID holds flags. */
+	*stream_id = lower_16_bits(fwspec->ids[0]);
+	return true;
+#else
 	return false;
+#endif
 }
 
 /*
  * Shared virtual addressing is not supported: binding an mm fails, and an
  * mm never carries a PASID.
  */
-static inline struct iommu_sva *iommu_sva_bind_device(struct device *dev,
-						      struct mm_struct *mm)
+struct mm_struct;
+
+static inline struct iommu_sva *
+iommu_sva_bind_device(struct device *dev, struct mm_struct *mm)
 {
 	return ERR_PTR(-ENODEV);
 }
-
-static inline void iommu_sva_unbind_device(struct iommu_sva *handle) {}
 
 static inline u32 iommu_sva_get_pasid(struct iommu_sva *handle)
 {
 	return IOMMU_PASID_INVALID;
 }
 
-static inline void mm_pasid_init(struct mm_struct *mm) {}
-static inline bool mm_valid_pasid(struct mm_struct *mm) { return false; }
-
 static inline u32 mm_get_enqcmd_pasid(struct mm_struct *mm)
 {
 	return IOMMU_PASID_INVALID;
 }
 
-static inline void mm_pasid_drop(struct mm_struct *mm) {}
+static inline void iommu_sva_unbind_device(struct iommu_sva *handle) { }
+static inline void mm_pasid_init(struct mm_struct *mm) { }
+static inline void mm_pasid_drop(struct mm_struct *mm) { }
+static inline bool mm_valid_pasid(struct mm_struct *mm) { return false; }
 
 #endif /* __LINUX_IOMMU_H */

@@ -107,20 +107,44 @@ int smmu_event_format(const u64 *evt, const char *dev, char *buf, size_t len)
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_event_format);
 
+/*
+ * Give the owner of the faulting device's domain (and the io_page_fault
+ * tracepoint) a look at a fault with an address.  Returns true if the
+ * owner's handler dealt with it, so it is not logged.
+ */
+static bool smmu_event_to_owner(struct smmu_master *master, const u64 *evt)
+{
+	u8 id = FIELD_GET(SMMU_EVT0_ID, evt[0]);
+	struct iommu_domain *domain;
+	int flags;
+
+	if (!smmu_event_has_addr(id))
+		return false;
+	domain = iommu_get_domain_for_dev(master->dev);
+	if (!domain || !(domain->type & __IOMMU_DOMAIN_PAGING))
+		return false;
+	flags = evt[1] & SMMU_EVT1_RNW ? IOMMU_FAULT_READ : IOMMU_FAULT_WRITE;
+	return !report_iommu_fault(domain, master->dev, evt[2], flags);
+}
+
 static void smmu_event_report(struct smmu_device *smmu, const u64 *evt)
 {
 	u32 sid = FIELD_GET(SMMU_EVT0_SID, evt[0]);
 	struct smmu_master *master;
+	bool handled = false;
 	char line[192];
 
 	/* The master stays while its StreamID is in the xarray. */
 	xa_lock(&smmu->streams);
 	master = xa_load(&smmu->streams, sid);
+	if (master)
+		handled = smmu_event_to_owner(master, evt);
 	smmu_event_format(evt, master ? dev_name(master->dev) : NULL, line,
 			  sizeof(line));
 	xa_unlock(&smmu->streams);
 
-	dev_err_ratelimited(smmu->dev, "%s\n", line);
+	if (!handled)
+		dev_err_ratelimited(smmu->dev, "%s\n", line);
 }
 
 static irqreturn_t smmu_evtq_thread(int irq, void *cookie)
