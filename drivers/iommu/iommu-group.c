@@ -501,15 +501,15 @@ void iommu_group_leave(struct device *dev)
 }
 
 /**
- * iommu_group_for_each_dev() - call a function on each device of a group
+ * iommu_group_walk_devices() - call a function on each device of a group
  * @group: the group
  * @data: passed to @fn
  * @fn: called with the group's mutex held; a non-zero return stops the walk
  *
  * Return: what the last call of @fn returned, or 0.
  */
-int iommu_group_for_each_dev(struct iommu_group *group, void *data,
-			     int (*fn)(struct device *, void *))
+int iommu_group_walk_devices(struct iommu_group *group, void *data,
+			     int (*fn)(struct device *dev, void *data))
 {
 	struct group_device *gdev;
 
@@ -522,7 +522,7 @@ int iommu_group_for_each_dev(struct iommu_group *group, void *data,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(iommu_group_for_each_dev);
+EXPORT_SYMBOL_GPL(iommu_group_walk_devices);
 
 /**
  * iommu_group_get() - take a reference on a device's group
@@ -1009,11 +1009,10 @@ int iommu_group_setup_device(struct device *dev)
 		iommu_map_direct_regions(group->default_domain, dev);
 	}
 
-	if (!group->domain) {
+	if (!group->domain)
 		ret = iommu_group_switch(group, group->default_domain);
-	} else {
+	else
 		ret = iommu_attach_dev_locked(group->domain, dev);
-	}
 	if (ret) {
 		if (!group->domain) {
 			iommu_domain_free(group->default_domain);

@@ -342,16 +342,17 @@ EXPORT_SYMBOL_GPL(iommu_fwspec_free);
  */
 int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
 {
-	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct iommu_fwspec *grown, *fwspec = dev_iommu_fwspec_get(dev);
 	unsigned int first, total;
 
 	if (!fwspec || num_ids < 0)
 		return -EINVAL;
 	if (check_add_overflow(fwspec->num_ids, (unsigned int)num_ids, &total))
 		return -EINVAL;
-	fwspec = krealloc(fwspec, struct_size(fwspec, ids, total), GFP_KERNEL);
-	if (!fwspec)
+	grown = krealloc(fwspec, struct_size(fwspec, ids, total), GFP_KERNEL);
+	if (!grown)
 		return -ENOMEM;
+	fwspec = grown;
 	dev->iommu->fwspec = fwspec;
 	/* ids[] is counted by num_ids: grow the count before the copy. */
 	first = fwspec->num_ids;
@@ -751,15 +752,15 @@ EXPORT_SYMBOL_GPL(iommu_set_fault_handler);
  *
  * For IOMMU drivers.  Records the io_page_fault tracepoint either way.
  *
- * Return: the handler's result, or -ENOSYS if there is no handler (the
- * driver then reports the fault itself).
+ * Return: 0 if the owner's handler took the fault; its error, or
+ * -EOPNOTSUPP without a handler, if the driver should report it itself.
  */
 int report_iommu_fault(struct iommu_domain *domain, struct device *dev,
 		       unsigned long iova, int flags)
 {
 	trace_io_page_fault(dev, iova, flags);
 	if (!domain->handler)
-		return -ENOSYS;
+		return -EOPNOTSUPP;
 	return domain->handler(domain, dev, iova, flags, domain->handler_token);
 }
 EXPORT_SYMBOL_GPL(report_iommu_fault);

