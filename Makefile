@@ -190,6 +190,12 @@ check: deps
 		echo "FAIL lint.setup the lint build failed (output above)" \
 			>> $(BUILD)/check/lint.results; \
 	fi
+	@# Our files, and only ours, in drivers/iommu and the subsystem's
+	@# headers of the tree the kernel is built from (tree_check.py).
+	@$(MAKE) --no-print-directory overlay && $(HARNESS)/tree_check.py \
+		$(CURDIR) $(OUR_SRC) $(BUILD)/check/tree.results || \
+		echo "FAIL tree.drivers_iommu_ours no overlaid tree to check" \
+			> $(BUILD)/check/tree.results
 	@# A build that fails is a failed test like any other: still counted
 	@# and summed up, without a boot.
 	@if $(MAKE) --no-print-directory kernel initramfs; then \
