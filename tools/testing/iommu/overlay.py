@@ -135,6 +135,14 @@ def main():
         elif place(src, dest_path):
             changed += 1
 
+    # Directories of an owned tree that removal left empty go too, so the
+    # tree holds nothing of the base's, not even its folder names.
+    for d in owned:
+        top = os.path.join(args.dest, d)
+        for root, dirs, files in os.walk(top, topdown=False):
+            if root != top and not os.listdir(root):
+                os.rmdir(root)
+
     with open(os.path.join(args.dest, MANIFEST), 'w') as f:
         for d in sorted(owned):
             f.write(f'dir {d}\n')

@@ -104,6 +104,19 @@ class OverlayTest(unittest.TestCase):
         # Outside the owned directory the base stays.
         self.assertEqual(read(self.dest, 'drivers/iommu/iommu.c'), 'base iommu\n')
 
+    def test_owned_directory_loses_emptied_folders(self):
+        write(self.repo, 'drivers/iommu/iova.c', 'our iova\n')
+        self.own('drivers/iommu')
+        self.overlay()
+        self.assertFalse(os.path.exists(os.path.join(self.dest,
+                                                     'drivers/iommu/arm')))
+        self.assertEqual(read(self.dest, 'drivers/iommu/iova.c'), 'our iova\n')
+        # Disowned again, the base's folder and files come back.
+        self.own()
+        self.overlay()
+        self.assertEqual(read(self.dest, 'drivers/iommu/arm/smmu.c'),
+                         'base smmu\n')
+
     def test_disowned_directory_gets_base_back(self):
         self.own('drivers/iommu/arm/')
         self.overlay()
