@@ -1,0 +1,2524 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the IOMMU core, against a mock IOMMU driver.
+ *
+ * The core sits between IOMMU drivers and everyone else, and most of its
+ * mistakes crash nothing: a range cut into the wrong page sizes maps the
+ * wrong physical pages, an unmap that syncs too early or too narrowly
+ * leaves stale IOTLB entries a device can still use, and a group left on
+ * the wrong domain lets a device DMA where it should be blocked.  So the
+ * cases look at what the driver below the core was asked to do.
+ *
+ * The mock driver registers two IOMMU instances, each with a software
+ * firmware node of its own: "plain" without a domain_alloc_user op and
+ * "user" with one (and, unlike "plain", without a static blocked domain,
+ * so that claiming a group makes the core allocate one).  Test devices are
+ * KUnit devices given a fwspec that points at an instance, then probed with
+ * iommu_probe_device(); the KUnit bus has no IOMMU notifier, so each one is
+ * released with iommu_release_device() before the device goes away.  The
+ * mock records what it is asked: every attach, every map_pages() and
+ * unmap_pages() call with its IOVA, page size and count, every IOTLB sync
+ * with the range its gather covered.  Its paging domains hold a list of
+ * mapped leaves, so that iova_to_phys() answers as page tables would, and
+ * its unmap stops at the first IOVA that is not mapped, as ours do.
+ *
+ * The cases cover domain allocation (paging and user, with and without
+ * the driver's op), the page-size split of iommu_map() and what it refuses,
+ * cleanup after a map fails part way, one IOTLB sync per iommu_unmap(),
+ * the DMA domain, attach and detach, DMA ownership, probe failures,
+ * capabilities, the merging of reserved regions and the gather helpers.
+ * After every case a last check finds every domain the mock allocated
+ * freed and every device it probed released.
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/fwnode.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
+
+#include "iommu-priv.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* The page sizes of the mock's paging domains: three, to make splits */
+#define MOCK_PGSIZES		(SZ_4K | SZ_64K | SZ_2M)
+
+/* Room in the records; counters go on past them */
+#define MOCK_MAX_LEAVES		1024
+#define MOCK_MAX_CALLS		16
+#define MOCK_MAX_SYNCS		8
+#define MOCK_MAX_ATTACHES	32
+
+/* A physical address the tests map at, well away from 0 */
+#define MOCK_PA			0x40000000UL
+
+/* How a test device behaves at probe, chosen by the test */
+#define MOCK_DEV_SHARED		BIT(0)	/* shares one group with the others */
+#define MOCK_DEV_DMA		BIT(1)	/* def_domain_type: DMA */
+#define MOCK_DEV_IDENTITY	BIT(2)	/* def_domain_type: identity */
+#define MOCK_DEV_RESV		BIT(3)	/* reports the test's reserved regions */
+#define MOCK_DEV_REFUSE		BIT(4)	/* probe_device says -ENODEV */
+#define MOCK_DEV_NO_GROUP	BIT(5)	/* device_group fails */
+
+struct mock_ctx;
+
+/**
+ * struct mock_call - one map_pages() or unmap_pages() call
+ * @iova: its IOVA
+ * @paddr: its physical address (map only)
+ * @pgsize: the page size the core picked
+ * @pgcount: how many pages of it
+ * @prot: IOMMU_* permissions (map only)
+ */
+struct mock_call {
+	unsigned long iova;
+	phys_addr_t paddr;
+	size_t pgsize;
+	size_t pgcount;
+	int prot;
+};
+
+/**
+ * struct mock_leaf - one mapped page in a mock domain
+ * @iova: where it starts
+ * @paddr: what it maps to
+ * @size: its size, one of MOCK_PGSIZES
+ */
+struct mock_leaf {
+	unsigned long iova;
+	phys_addr_t paddr;
+	size_t size;
+};
+
+/**
+ * struct mock_sync - what one iotlb_sync() was asked to invalidate
+ * @start: the gather's first IOVA (ULONG_MAX: nothing owed)
+ * @end: its last IOVA
+ */
+struct mock_sync {
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * struct mock_domain - a paging domain of the mock driver
+ * @domain: the core's part; the mock leaves ops and pgsize_bitmap to the
+ *	core, which must fill them in from the driver's iommu_ops
+ * @ctx: the test it belongs to
+ * @user: made by domain_alloc_user, not domain_alloc_paging
+ * @leaves: what is mapped (@nr_leaves of them)
+ * @nr_leaves: number of @leaves in use
+ * @maps: the first map_pages() calls (@nr_maps of them in all)
+ * @nr_maps: map_pages() calls
+ * @unmaps: the first unmap_pages() calls
+ * @nr_unmaps: unmap_pages() calls
+ * @syncs: the first iotlb_sync() calls
+ * @nr_syncs: iotlb_sync() calls
+ * @nr_sync_maps: iotlb_sync_map() calls
+ * @sync_map_iova: IOVA of the last iotlb_sync_map()
+ * @sync_map_size: its size
+ * @fail_map_call: the map_pages() call (counting from 1) that fails, or 0
+ * @fail_map_pages: pages that call maps before it fails
+ * @fail_map_err: what it returns
+ * @fail_sync_map: what iotlb_sync_map() returns
+ */
+struct mock_domain {
+	struct iommu_domain domain;
+	struct mock_ctx *ctx;
+	bool user;
+	struct mock_leaf *leaves;
+	unsigned int nr_leaves;
+	struct mock_call maps[MOCK_MAX_CALLS];
+	unsigned int nr_maps;
+	struct mock_call unmaps[MOCK_MAX_CALLS];
+	unsigned int nr_unmaps;
+	struct mock_sync syncs[MOCK_MAX_SYNCS];
+	unsigned int nr_syncs;
+	unsigned int nr_sync_maps;
+	unsigned long sync_map_iova;
+	size_t sync_map_size;
+	unsigned int fail_map_call;
+	size_t fail_map_pages;
+	int fail_map_err;
+	int fail_sync_map;
+};
+
+#define to_mock_domain(d)	container_of(d, struct mock_domain, domain)
+
+/**
+ * struct mock_dev - a test device, as the mock driver knows it
+ * @ctx: the test
+ * @dev: the KUnit device
+ * @flags: MOCK_DEV_*
+ * @probes: probe_device() calls
+ * @releases: release_device() calls
+ * @attaches: attach_dev() calls that succeeded
+ * @attached: the domain the device translates through now, as far as the
+ *	driver knows: the last one attached
+ *
+ * The test sets it as the device's IOMMU private data along with the
+ * fwspec, as firmware would describe the device, before probing it.
+ */
+struct mock_dev {
+	struct mock_ctx *ctx;
+	struct device *dev;
+	unsigned int flags;
+	unsigned int probes;
+	unsigned int releases;
+	unsigned int attaches;
+	struct iommu_domain *attached;
+};
+
+/**
+ * struct mock_ctx - the mock driver's state for one test
+ * @test: the test, for expectations inside the driver's callbacks
+ * @next_sid: the StreamID the next device gets
+ * @shared_group: the group of MOCK_DEV_SHARED devices; the test holds a
+ *	reference until its very end
+ * @caps: IOMMU_CAP_* bits capable() answers true for
+ * @capable_calls: capable() calls
+ * @capable_dev: the device of the last one
+ * @capable_cap: what it asked
+ * @paging_allocs: domains domain_alloc_paging() made
+ * @paging_dev: the device of the last domain_alloc_paging()
+ * @paging_err: domain_alloc_paging() fails with this (1: returns NULL)
+ * @user_allocs: domain_alloc_user() calls
+ * @user_flags: the flags of the last one
+ * @user_parent: its parent
+ * @user_data: its user data
+ * @user_err: domain_alloc_user() fails with this (1: returns NULL)
+ * @user_domain: the domain the last one returned
+ * @made: paging domains the mock made, by either op
+ * @frees: domains freed
+ * @accepted: devices probe_device() accepted
+ * @released: devices release_device() was called for
+ * @fail_attach_dev: attaching this device...
+ * @fail_attach_domain: ...to this domain fails...
+ * @fail_attach_err: ...with this
+ * @attach_log: the first attaches, device and domain
+ * @nr_attaches: attaches that succeeded
+ * @resv: the reserved regions MOCK_DEV_RESV devices report
+ * @nr_resv: how many
+ */
+struct mock_ctx {
+	struct kunit *test;
+	u32 next_sid;
+	struct iommu_group *shared_group;
+
+	unsigned long caps;
+	unsigned int capable_calls;
+	struct device *capable_dev;
+	enum iommu_cap capable_cap;
+
+	unsigned int paging_allocs;
+	struct device *paging_dev;
+	int paging_err;
+	unsigned int user_allocs;
+	u32 user_flags;
+	struct iommu_domain *user_parent;
+	const struct iommu_user_data *user_data;
+	int user_err;
+	struct iommu_domain *user_domain;
+	unsigned int made;
+	unsigned int frees;
+	unsigned int accepted;
+	unsigned int released;
+
+	struct device *fail_attach_dev;
+	struct iommu_domain *fail_attach_domain;
+	int fail_attach_err;
+	struct {
+		struct device *dev;
+		struct iommu_domain *domain;
+	} attach_log[MOCK_MAX_ATTACHES];
+	unsigned int nr_attaches;
+
+	const struct iommu_resv_region *resv;
+	unsigned int nr_resv;
+};
+
+/* ---- The mock driver ---- */
+
+static struct mock_dev *mock_dev_of(struct device *dev)
+{
+	return dev_iommu_priv_get(dev);
+}
+
+/*
+ * One attach_dev for every domain of the driver: records the attach, or
+ * refuses it as the test asked, leaving the device where it was.
+ */
+static int mock_attach_dev(struct iommu_domain *domain, struct device *dev)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	struct mock_ctx *ctx = mdev->ctx;
+
+	if (ctx->fail_attach_dev == dev && ctx->fail_attach_domain == domain)
+		return ctx->fail_attach_err;
+	if (ctx->nr_attaches < MOCK_MAX_ATTACHES) {
+		ctx->attach_log[ctx->nr_attaches].dev = dev;
+		ctx->attach_log[ctx->nr_attaches].domain = domain;
+	}
+	ctx->nr_attaches++;
+	mdev->attaches++;
+	mdev->attached = domain;
+	return 0;
+}
+
+/* The leaf that overlaps [iova, last], or NULL */
+static struct mock_leaf *mock_find_leaf(struct mock_domain *md,
+					unsigned long iova, unsigned long last)
+{
+	unsigned int i;
+
+	for (i = 0; i < md->nr_leaves; i++) {
+		struct mock_leaf *leaf = &md->leaves[i];
+
+		if (leaf->iova <= last && iova <= leaf->iova + (leaf->size - 1))
+			return leaf;
+	}
+	return NULL;
+}
+
+static void mock_record(struct mock_call *calls, unsigned int n,
+			unsigned long iova, phys_addr_t paddr, size_t pgsize,
+			size_t pgcount, int prot)
+{
+	if (n >= MOCK_MAX_CALLS)
+		return;
+	calls[n].iova = iova;
+	calls[n].paddr = paddr;
+	calls[n].pgsize = pgsize;
+	calls[n].pgcount = pgcount;
+	calls[n].prot = prot;
+}
+
+/*
+ * Maps page by page, refusing pages that are mapped already, as page
+ * tables do.  The core must only ask for page sizes of the domain, at
+ * addresses aligned to them.
+ */
+static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	unsigned int call = ++md->nr_maps;
+	size_t i;
+
+	mock_record(md->maps, call - 1, iova, paddr, pgsize, pgcount, prot);
+	*mapped = 0;
+	if (!(pgsize & MOCK_PGSIZES) || !is_power_of_2(pgsize) ||
+	    !IS_ALIGNED(iova | paddr, pgsize) || !pgcount) {
+		KUNIT_FAIL(md->ctx->test,
+			   "map_pages(iova %#lx, pa %pa, pgsize %#zx, count %zu) is not a valid request",
+			   iova, &paddr, pgsize, pgcount);
+		return -EINVAL;
+	}
+	for (i = 0; i < pgcount; i++) {
+		unsigned long at = iova + i * pgsize;
+		struct mock_leaf *leaf;
+
+		if (call == md->fail_map_call && i == md->fail_map_pages)
+			return md->fail_map_err;
+		if (mock_find_leaf(md, at, at + (pgsize - 1)))
+			return -EEXIST;
+		if (md->nr_leaves == MOCK_MAX_LEAVES)
+			return -ENOMEM;
+		leaf = &md->leaves[md->nr_leaves++];
+		leaf->iova = at;
+		leaf->paddr = paddr + i * pgsize;
+		leaf->size = pgsize;
+		*mapped += pgsize;
+	}
+	return 0;
+}
+
+/*
+ * Takes away the leaves in [@iova, @last], if there are some and all of
+ * them lie inside it; a leaf reaching beyond is not split.
+ */
+static bool mock_unmap_one(struct mock_domain *md, unsigned long iova,
+			   unsigned long last)
+{
+	struct mock_leaf *leaf;
+	unsigned int i;
+
+	for (i = 0; i < md->nr_leaves; i++) {
+		leaf = &md->leaves[i];
+		if (leaf->iova <= last && iova <= leaf->iova + (leaf->size - 1) &&
+		    (leaf->iova < iova || leaf->iova + (leaf->size - 1) > last))
+			return false;
+	}
+	if (!mock_find_leaf(md, iova, last))
+		return false;
+	while ((leaf = mock_find_leaf(md, iova, last)))
+		*leaf = md->leaves[--md->nr_leaves];
+	return true;
+}
+
+/*
+ * Unmaps page by page, and stops at the first page with nothing mapped,
+ * as our page tables do.  What it unmapped goes into the gather, to be
+ * synced later.
+ */
+static size_t mock_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+			       size_t pgsize, size_t pgcount,
+			       struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	size_t i;
+
+	mock_record(md->unmaps, md->nr_unmaps++, iova, 0, pgsize, pgcount, 0);
+	for (i = 0; i < pgcount; i++) {
+		unsigned long at = iova + i * pgsize;
+
+		if (!mock_unmap_one(md, at, at + (pgsize - 1)))
+			break;
+	}
+	if (i)
+		iommu_iotlb_gather_add_range(gather, iova, i * pgsize);
+	return i * pgsize;
+}
+
+static void mock_iotlb_sync(struct iommu_domain *domain,
+			    struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	if (md->nr_syncs < MOCK_MAX_SYNCS) {
+		md->syncs[md->nr_syncs].start = gather->start;
+		md->syncs[md->nr_syncs].end = gather->end;
+	}
+	md->nr_syncs++;
+}
+
+static int mock_iotlb_sync_map(struct iommu_domain *domain,
+			       unsigned long iova, size_t size)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	md->nr_sync_maps++;
+	md->sync_map_iova = iova;
+	md->sync_map_size = size;
+	return md->fail_sync_map;
+}
+
+static phys_addr_t mock_iova_to_phys(struct iommu_domain *domain,
+				     dma_addr_t iova)
+{
+	struct mock_leaf *leaf = mock_find_leaf(to_mock_domain(domain), iova,
+						iova);
+
+	return leaf ? leaf->paddr + (iova - leaf->iova) : 0;
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	md->ctx->frees++;
+	kfree(md->leaves);
+	kfree(md);
+}
+
+static const struct iommu_domain_ops mock_domain_ops = {
+	.attach_dev	= mock_attach_dev,
+	.map_pages	= mock_map_pages,
+	.unmap_pages	= mock_unmap_pages,
+	.iotlb_sync	= mock_iotlb_sync,
+	.iotlb_sync_map	= mock_iotlb_sync_map,
+	.iova_to_phys	= mock_iova_to_phys,
+	.free		= mock_domain_free,
+};
+
+/* The driver's static domains: attach only, and never freed */
+static const struct iommu_domain_ops mock_static_ops = {
+	.attach_dev	= mock_attach_dev,
+};
+
+static struct iommu_domain mock_identity_domain = {
+	.type	= IOMMU_DOMAIN_IDENTITY,
+	.ops	= &mock_static_ops,
+};
+
+static struct iommu_domain mock_blocked_domain = {
+	.type	= IOMMU_DOMAIN_BLOCKED,
+	.ops	= &mock_static_ops,
+};
+
+/* A new paging domain; the core is left to fill in ops and page sizes. */
+static struct mock_domain *mock_domain_new(struct mock_ctx *ctx)
+{
+	struct mock_domain *md = kzalloc(sizeof(*md), GFP_KERNEL);
+
+	if (!md)
+		return NULL;
+	md->leaves = kcalloc(MOCK_MAX_LEAVES, sizeof(*md->leaves), GFP_KERNEL);
+	if (!md->leaves) {
+		kfree(md);
+		return NULL;
+	}
+	md->ctx = ctx;
+	ctx->made++;
+	md->domain.geometry.aperture_end = DMA_BIT_MASK(48);
+	md->domain.geometry.force_aperture = true;
+	return md;
+}
+
+static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
+{
+	struct mock_ctx *ctx = mock_dev_of(dev)->ctx;
+	struct mock_domain *md;
+
+	ctx->paging_dev = dev;
+	if (ctx->paging_err)
+		return ctx->paging_err == 1 ? NULL : ERR_PTR(ctx->paging_err);
+	md = mock_domain_new(ctx);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	ctx->paging_allocs++;
+	return &md->domain;
+}
+
+/* Takes dirty tracking, as a driver with such page tables would; not nesting. */
+static struct iommu_domain *
+mock_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data)
+{
+	struct mock_ctx *ctx = mock_dev_of(dev)->ctx;
+	struct mock_domain *md;
+
+	ctx->user_allocs++;
+	ctx->user_flags = flags;
+	ctx->user_parent = parent;
+	ctx->user_data = user_data;
+	ctx->user_domain = NULL;
+	if (ctx->user_err)
+		return ctx->user_err == 1 ? NULL : ERR_PTR(ctx->user_err);
+	if (flags & ~IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		return ERR_PTR(-EOPNOTSUPP);
+	md = mock_domain_new(ctx);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->user = true;
+	ctx->user_domain = &md->domain;
+	return &md->domain;
+}
+
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	struct mock_ctx *ctx = mock_dev_of(dev)->ctx;
+
+	ctx->capable_calls++;
+	ctx->capable_dev = dev;
+	ctx->capable_cap = cap;
+	return ctx->caps & BIT(cap);
+}
+
+/**
+ * struct mock_iommu - one IOMMU instance of the mock driver
+ * @iommu: the core's part, registered at suite init
+ * @fwnode: the firmware node test devices' fwspecs point at
+ * @name: its name in /sys/class/iommu
+ */
+struct mock_iommu {
+	struct iommu_device iommu;
+	struct fwnode_handle fwnode;
+	const char *name;
+};
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	struct fwnode_handle *fwnode = dev_iommu_fwspec_get(dev)->iommu_fwnode;
+
+	mdev->probes++;
+	if (mdev->flags & MOCK_DEV_REFUSE)
+		return ERR_PTR(-ENODEV);
+	mdev->ctx->accepted++;
+	return &container_of(fwnode, struct mock_iommu, fwnode)->iommu;
+}
+
+static void mock_release_device(struct device *dev)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+
+	mdev->releases++;
+	mdev->ctx->released++;
+}
+
+/* A group of its own, or the test's shared one for MOCK_DEV_SHARED. */
+static struct iommu_group *mock_device_group(struct device *dev)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	struct mock_ctx *ctx = mdev->ctx;
+
+	if (mdev->flags & MOCK_DEV_NO_GROUP)
+		return ERR_PTR(-ENOSPC);
+	if (!(mdev->flags & MOCK_DEV_SHARED))
+		return generic_device_group(dev);
+	if (!ctx->shared_group) {
+		struct iommu_group *group = iommu_group_alloc();
+
+		if (IS_ERR(group))
+			return group;
+		ctx->shared_group = group;
+	}
+	return iommu_group_ref_get(ctx->shared_group);
+}
+
+static int mock_def_domain_type(struct device *dev)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+
+	if (mdev->flags & MOCK_DEV_DMA)
+		return IOMMU_DOMAIN_DMA;
+	if (mdev->flags & MOCK_DEV_IDENTITY)
+		return IOMMU_DOMAIN_IDENTITY;
+	return 0;
+}
+
+static void mock_get_resv_regions(struct device *dev, struct list_head *list)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	struct mock_ctx *ctx = mdev->ctx;
+	unsigned int i;
+
+	if (!(mdev->flags & MOCK_DEV_RESV))
+		return;
+	for (i = 0; i < ctx->nr_resv; i++) {
+		const struct iommu_resv_region *r = &ctx->resv[i];
+		struct iommu_resv_region *region;
+
+		region = iommu_alloc_resv_region(r->start, r->length, r->prot,
+						 r->type, GFP_KERNEL);
+		if (!region)
+			return;
+		list_add_tail(&region->list, list);
+	}
+}
+
+/* Without domain_alloc_user, and with a static blocked domain */
+static const struct iommu_ops mock_plain_ops = {
+	.capable		= mock_capable,
+	.domain_alloc_paging	= mock_domain_alloc_paging,
+	.probe_device		= mock_probe_device,
+	.release_device		= mock_release_device,
+	.device_group		= mock_device_group,
+	.def_domain_type	= mock_def_domain_type,
+	.get_resv_regions	= mock_get_resv_regions,
+	.default_domain_ops	= &mock_domain_ops,
+	.pgsize_bitmap		= MOCK_PGSIZES,
+	.owner			= THIS_MODULE,
+	.identity_domain	= &mock_identity_domain,
+	.blocked_domain		= &mock_blocked_domain,
+};
+
+/* With domain_alloc_user, and no blocked domain: the core must make one */
+static const struct iommu_ops mock_user_ops = {
+	.capable		= mock_capable,
+	.domain_alloc_user	= mock_domain_alloc_user,
+	.domain_alloc_paging	= mock_domain_alloc_paging,
+	.probe_device		= mock_probe_device,
+	.release_device		= mock_release_device,
+	.device_group		= mock_device_group,
+	.def_domain_type	= mock_def_domain_type,
+	.get_resv_regions	= mock_get_resv_regions,
+	.default_domain_ops	= &mock_domain_ops,
+	.pgsize_bitmap		= MOCK_PGSIZES,
+	.owner			= THIS_MODULE,
+	.identity_domain	= &mock_identity_domain,
+};
+
+static const struct fwnode_operations mock_fwnode_ops = {};
+
+static struct mock_iommu mock_plain = { .name = "iommu-core-test-plain" };
+static struct mock_iommu mock_user = { .name = "iommu-core-test-user" };
+
+static int mock_iommu_register(struct mock_iommu *mi,
+			       const struct iommu_ops *ops)
+{
+	int ret;
+
+	fwnode_init(&mi->fwnode, &mock_fwnode_ops);
+	/* The core links each probed device to its IOMMU in sysfs. */
+	ret = iommu_device_sysfs_add(&mi->iommu, NULL, NULL, "%s", mi->name);
+	if (ret)
+		return ret;
+	mi->iommu.fwnode = &mi->fwnode;
+	ret = iommu_device_register(&mi->iommu, ops, NULL);
+	if (ret)
+		iommu_device_sysfs_remove(&mi->iommu);
+	return ret;
+}
+
+static void mock_iommu_unregister(struct mock_iommu *mi)
+{
+	iommu_device_unregister(&mi->iommu);
+	iommu_device_sysfs_remove(&mi->iommu);
+}
+
+static int mock_suite_init(struct kunit_suite *suite)
+{
+	int ret = mock_iommu_register(&mock_plain, &mock_plain_ops);
+
+	if (ret)
+		return ret;
+	ret = mock_iommu_register(&mock_user, &mock_user_ops);
+	if (ret)
+		mock_iommu_unregister(&mock_plain);
+	return ret;
+}
+
+static void mock_suite_exit(struct kunit_suite *suite)
+{
+	mock_iommu_unregister(&mock_user);
+	mock_iommu_unregister(&mock_plain);
+}
+
+/* ---- Helpers of the tests ---- */
+
+/*
+ * Runs last, after every device is released and every domain the test
+ * allocated is freed: the core must have freed every domain the mock made,
+ * and released every device the mock accepted.
+ */
+static void mock_final_check(void *data)
+{
+	struct mock_ctx *ctx = data;
+
+	iommu_group_put(ctx->shared_group);
+	KUNIT_EXPECT_EQ_MSG(ctx->test, ctx->frees, ctx->made,
+			    "domains freed, of those the mock made");
+	KUNIT_EXPECT_EQ_MSG(ctx->test, ctx->released, ctx->accepted,
+			    "devices released, of those the mock accepted");
+}
+
+static int mock_test_init(struct kunit *test)
+{
+	struct mock_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->test = test;
+	/* What our SMMUv3 driver says, so that lazy mode gets flush queues */
+	ctx->caps = BIT(IOMMU_CAP_CACHE_COHERENCY) |
+		    BIT(IOMMU_CAP_DEFERRED_FLUSH);
+	test->priv = ctx;
+	return kunit_add_action_or_reset(test, mock_final_check, ctx);
+}
+
+/* Runs @action on @data when the test ends, or now if that cannot be. */
+static void mock_defer(struct kunit *test, kunit_action_t *action, void *data)
+{
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, action, data), 0);
+}
+
+static void mock_release_action(void *data)
+{
+	iommu_release_device(data);
+}
+
+/*
+ * A KUnit device behind @mi (or behind no IOMMU if @mi is NULL), with a
+ * fwspec as firmware would give it, not yet probed.  It is released from
+ * its IOMMU before KUnit unregisters it.
+ */
+static struct mock_dev *mock_dev_create(struct kunit *test,
+					struct mock_iommu *mi,
+					const char *name, unsigned int flags)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev;
+	struct device *dev;
+	u32 sid = ++ctx->next_sid;
+	int ret;
+
+	/* allocated first, so that it outlives the release */
+	mdev = kunit_kzalloc(test, sizeof(*mdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	mdev->ctx = ctx;
+	mdev->flags = flags;
+
+	dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	mdev->dev = dev;
+	mock_defer(test, mock_release_action, dev);
+	if (!mi)
+		return mdev;
+
+	mutex_lock(&iommu_probe_device_lock);
+	ret = iommu_fwspec_init(dev, &mi->fwnode);
+	if (!ret)
+		ret = iommu_fwspec_add_ids(dev, &sid, 1);
+	if (!ret)
+		dev_iommu_priv_set(dev, mdev);
+	mutex_unlock(&iommu_probe_device_lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return mdev;
+}
+
+/* The same, probed, with its default domain attached */
+static struct mock_dev *mock_dev_probe(struct kunit *test,
+				       struct mock_iommu *mi,
+				       const char *name, unsigned int flags)
+{
+	struct mock_dev *mdev = mock_dev_create(test, mi, name, flags);
+
+	KUNIT_ASSERT_EQ(test, iommu_probe_device(mdev->dev), 0);
+	KUNIT_ASSERT_NOT_NULL(test, mdev->dev->iommu_group);
+	KUNIT_ASSERT_NOT_NULL(test, mdev->attached);
+	return mdev;
+}
+
+static void mock_domain_free_action(void *data)
+{
+	iommu_domain_free(data);
+}
+
+/* A paging domain for @mdev, freed at the end of the test */
+static struct iommu_domain *mock_paging_domain(struct kunit *test,
+					       struct mock_dev *mdev)
+{
+	struct iommu_domain *domain = iommu_paging_domain_alloc(mdev->dev);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, domain);
+	mock_defer(test, mock_domain_free_action, domain);
+	return domain;
+}
+
+/* A domain allocation that should have failed with @err */
+static void mock_expect_alloc_err(struct kunit *test,
+				  struct iommu_domain *domain, long err)
+{
+	if (!IS_ERR_OR_NULL(domain)) {
+		KUNIT_FAIL(test, "allocated a domain; expected error %ld", err);
+		iommu_domain_free(domain);
+		return;
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, IS_ERR(domain), "NULL, not an ERR_PTR");
+	KUNIT_EXPECT_EQ(test, PTR_ERR(domain), err);
+}
+
+static void mock_group_put_action(void *data)
+{
+	iommu_group_put(data);
+}
+
+/* @mdev's group, with a reference held to the end of the test */
+static struct iommu_group *mock_group(struct kunit *test,
+				      struct mock_dev *mdev)
+{
+	struct iommu_group *group = iommu_group_get(mdev->dev);
+
+	KUNIT_ASSERT_NOT_NULL(test, group);
+	mock_defer(test, mock_group_put_action, group);
+	return group;
+}
+
+static void mock_unclaim_action(void *data)
+{
+	iommu_group_release_dma_owner(data);
+}
+
+/* Claims @group; the claim is given back at the latest when the test ends. */
+static int mock_claim(struct kunit *test, struct iommu_group *group,
+		      void *owner)
+{
+	int ret = iommu_group_claim_dma_owner(group, owner);
+
+	if (!ret)
+		mock_defer(test, mock_unclaim_action, group);
+	return ret;
+}
+
+/* Gives back what mock_claim() took, now. */
+static void mock_unclaim(struct kunit *test, struct iommu_group *group)
+{
+	kunit_release_action(test, mock_unclaim_action, group);
+}
+
+/**
+ * struct mock_attachment - a domain a test attached to a group
+ * @domain: the domain
+ * @group: the group
+ */
+struct mock_attachment {
+	struct iommu_domain *domain;
+	struct iommu_group *group;
+};
+
+static void mock_detach_action(void *data)
+{
+	struct mock_attachment *att = data;
+
+	iommu_detach_group(att->domain, att->group);
+}
+
+/*
+ * Attaches @domain to @group, detaching it again at the latest when the
+ * test ends (before the domain is freed, which was deferred earlier).
+ * Returns the attachment for mock_detach(), or NULL with *@ret set.
+ */
+static struct mock_attachment *mock_attach(struct kunit *test,
+					   struct iommu_domain *domain,
+					   struct iommu_group *group, int *ret)
+{
+	struct mock_attachment *att;
+
+	att = kunit_kzalloc(test, sizeof(*att), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, att);
+	att->domain = domain;
+	att->group = group;
+	*ret = iommu_attach_group(domain, group);
+	if (*ret)
+		return NULL;
+	mock_defer(test, mock_detach_action, att);
+	return att;
+}
+
+static void mock_detach(struct kunit *test, struct mock_attachment *att)
+{
+	kunit_release_action(test, mock_detach_action, att);
+}
+
+/* Forgets what a domain was asked so far. */
+static void mock_domain_reset(struct mock_domain *md)
+{
+	md->nr_maps = 0;
+	md->nr_unmaps = 0;
+	md->nr_syncs = 0;
+	md->nr_sync_maps = 0;
+}
+
+/* Bytes a recorded call asked for */
+static size_t mock_call_bytes(const struct mock_call *call)
+{
+	return call->pgsize * call->pgcount;
+}
+
+/* Expects exactly one iotlb_sync(), covering [@iova, @iova + @size - 1]. */
+static void mock_expect_one_sync(struct kunit *test, struct mock_domain *md,
+				 unsigned long iova, size_t size)
+{
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 1);
+	if (!md->nr_syncs)
+		return;
+	KUNIT_EXPECT_EQ(test, md->syncs[0].start, iova);
+	KUNIT_EXPECT_EQ(test, md->syncs[0].end, iova + (size - 1));
+}
+
+/* Expects that no iotlb_sync() so far was owed anything. */
+static void mock_expect_no_owed_sync(struct kunit *test,
+				     struct mock_domain *md)
+{
+	unsigned int i;
+
+	for (i = 0; i < min(md->nr_syncs, MOCK_MAX_SYNCS); i++)
+		KUNIT_EXPECT_GT_MSG(test, md->syncs[i].start, md->syncs[i].end,
+				    "sync %u owed %#lx-%#lx", i,
+				    md->syncs[i].start, md->syncs[i].end);
+}
+
+/* ---- Domain allocation ---- */
+
+/*
+ * A paging domain comes from the driver's domain_alloc_paging, and the
+ * core finishes it: kernel-managed type, owned by the driver (so that only
+ * its devices can be attached), the driver's domain ops and page sizes.
+ * A device the core never probed has no IOMMU to ask.
+ */
+static void iommu_test_paging_domain_alloc(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct mock_dev *bare = mock_dev_create(test, NULL, "bare", 0);
+	struct mock_dev *refused = mock_dev_create(test, &mock_plain, "refused",
+						   MOCK_DEV_REFUSE);
+	struct iommu_domain *domain;
+	unsigned int allocs;
+
+	/* the probe may have made a DMA domain already */
+	allocs = ctx->paging_allocs;
+	domain = mock_paging_domain(test, mdev);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs + 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->paging_dev, mdev->dev);
+	KUNIT_EXPECT_EQ(test, domain->type, IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_EXPECT_PTR_EQ(test, domain->owner, &mock_plain_ops);
+	KUNIT_EXPECT_PTR_EQ(test, domain->ops, &mock_domain_ops);
+	KUNIT_EXPECT_EQ(test, domain->pgsize_bitmap, MOCK_PGSIZES);
+	/* not for the DMA API: no IOVA space of its own */
+	KUNIT_EXPECT_NULL(test, domain->iova_cookie);
+	KUNIT_EXPECT_FALSE(test, to_mock_domain(domain)->user);
+	/* allocating attaches nothing */
+	KUNIT_EXPECT_PTR_NE(test, mdev->attached, domain);
+	KUNIT_EXPECT_PTR_NE(test, iommu_get_domain_for_dev(mdev->dev), domain);
+
+	allocs = ctx->paging_allocs;
+	mock_expect_alloc_err(test, iommu_paging_domain_alloc(bare->dev),
+			      -ENODEV);
+	/* a fwspec is not enough: the driver refused the device */
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(refused->dev), -ENODEV);
+	mock_expect_alloc_err(test, iommu_paging_domain_alloc(refused->dev),
+			      -ENODEV);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs);
+}
+
+/* The driver's error comes back as it is; a NULL from it is -ENOMEM. */
+static void iommu_test_paging_domain_alloc_fails(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	unsigned int made = ctx->made;
+
+	ctx->paging_err = -ENOSPC;
+	mock_expect_alloc_err(test, iommu_paging_domain_alloc(mdev->dev),
+			      -ENOSPC);
+	ctx->paging_err = 1;
+	mock_expect_alloc_err(test, iommu_paging_domain_alloc(mdev->dev),
+			      -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->made, made);
+}
+
+/*
+ * Without a domain_alloc_user op, a user domain is a plain paging domain,
+ * which supports no flags: asking for one (dirty tracking, say) must fail
+ * rather than hand out a domain that silently lacks it.
+ */
+static void iommu_test_user_domain_fallback(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain;
+	unsigned int allocs = ctx->paging_allocs;
+
+	domain = iommu_user_domain_alloc(mdev->dev, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, domain);
+	mock_defer(test, mock_domain_free_action, domain);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs + 1);
+	KUNIT_EXPECT_EQ(test, ctx->user_allocs, 0);
+	KUNIT_EXPECT_EQ(test, domain->type, IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_EXPECT_PTR_EQ(test, domain->owner, &mock_plain_ops);
+	KUNIT_EXPECT_PTR_EQ(test, domain->ops, &mock_domain_ops);
+	KUNIT_EXPECT_EQ(test, domain->pgsize_bitmap, MOCK_PGSIZES);
+
+	mock_expect_alloc_err(test,
+			      iommu_user_domain_alloc(mdev->dev,
+						      IOMMU_HWPT_ALLOC_DIRTY_TRACKING),
+			      -EOPNOTSUPP);
+	mock_expect_alloc_err(test,
+			      iommu_user_domain_alloc(mdev->dev,
+						      IOMMU_HWPT_ALLOC_NEST_PARENT),
+			      -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs + 1);
+}
+
+/*
+ * With the op, the driver decides: it gets the flags as they were given,
+ * no parent and no user data, and what it returns is what the caller
+ * gets, finished by the core like any domain, or its error unchanged.
+ */
+static void iommu_test_user_domain_op(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_user, "dev", 0);
+	const u32 flags_cases[] = { 0, IOMMU_HWPT_ALLOC_DIRTY_TRACKING };
+	unsigned int allocs = ctx->paging_allocs;
+	struct iommu_domain *domain;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(flags_cases); i++) {
+		domain = iommu_user_domain_alloc(mdev->dev, flags_cases[i]);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, domain);
+		mock_defer(test, mock_domain_free_action, domain);
+		KUNIT_EXPECT_EQ(test, ctx->user_allocs, i + 1);
+		KUNIT_EXPECT_EQ(test, ctx->user_flags, flags_cases[i]);
+		KUNIT_EXPECT_NULL(test, ctx->user_parent);
+		KUNIT_EXPECT_NULL(test, ctx->user_data);
+		KUNIT_EXPECT_PTR_EQ(test, domain, ctx->user_domain);
+		KUNIT_EXPECT_TRUE(test, to_mock_domain(domain)->user);
+		KUNIT_EXPECT_EQ(test, domain->type, IOMMU_DOMAIN_UNMANAGED);
+		KUNIT_EXPECT_PTR_EQ(test, domain->owner, &mock_user_ops);
+		KUNIT_EXPECT_PTR_EQ(test, domain->ops, &mock_domain_ops);
+		KUNIT_EXPECT_EQ(test, domain->pgsize_bitmap, MOCK_PGSIZES);
+	}
+	/* the op, not a fallback to domain_alloc_paging */
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs);
+
+	/* flags the driver refuses, and its own errors, pass through */
+	mock_expect_alloc_err(test,
+			      iommu_user_domain_alloc(mdev->dev,
+						      IOMMU_HWPT_ALLOC_NEST_PARENT),
+			      -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ctx->user_flags, IOMMU_HWPT_ALLOC_NEST_PARENT);
+	ctx->user_err = -ENOSPC;
+	mock_expect_alloc_err(test, iommu_user_domain_alloc(mdev->dev, 0),
+			      -ENOSPC);
+	ctx->user_err = 1;
+	mock_expect_alloc_err(test, iommu_user_domain_alloc(mdev->dev, 0),
+			      -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->user_allocs, 5);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs);
+}
+
+/* ---- Mapping ---- */
+
+#define MOCK_SPLIT_MAX_CALLS	6
+
+/**
+ * struct mock_split_case - a range and the map_pages() calls it must take
+ * @name: what it checks
+ * @iova: where it is mapped
+ * @paddr: what it maps
+ * @size: its size
+ * @nr_calls: how many calls
+ * @calls: each call's IOVA, page size and count (paddr follows from @iova)
+ */
+struct mock_split_case {
+	const char *name;
+	unsigned long iova;
+	phys_addr_t paddr;
+	size_t size;
+	unsigned int nr_calls;
+	struct {
+		unsigned long iova;
+		size_t pgsize;
+		size_t pgcount;
+	} calls[MOCK_SPLIT_MAX_CALLS];
+};
+
+/*
+ * The core maps with the largest page both addresses are aligned to, and
+ * stops a run of pages where both reach a boundary of the next larger
+ * size, so that the rest can use it.  If the two addresses are not equally
+ * aligned, larger pages never fit and one call takes the whole range.
+ */
+static const struct mock_split_case mock_split_cases[] = {
+	{
+		.name = "2M+64K+4K from a 2M boundary",
+		.iova = 0x40000000, .paddr = MOCK_PA + SZ_512M,
+		.size = SZ_2M + SZ_64K + SZ_4K,
+		.nr_calls = 3,
+		.calls = {
+			{ 0x40000000, SZ_2M, 1 },
+			{ 0x40200000, SZ_64K, 1 },
+			{ 0x40210000, SZ_4K, 1 },
+		},
+	},
+	{
+		.name = "up through 4K and 64K to 2M, and down again",
+		.iova = 0x1dd000, .paddr = MOCK_PA + 0x1dd000,
+		.size = 3 * SZ_4K + 2 * SZ_64K + SZ_2M + 3 * SZ_64K + 2 * SZ_4K,
+		.nr_calls = 5,
+		.calls = {
+			{ 0x1dd000, SZ_4K, 3 },
+			{ 0x1e0000, SZ_64K, 2 },
+			{ 0x200000, SZ_2M, 1 },
+			{ 0x400000, SZ_64K, 3 },
+			{ 0x430000, SZ_4K, 2 },
+		},
+	},
+	{
+		.name = "two 2M blocks in one call",
+		.iova = 0x400000, .paddr = MOCK_PA,
+		.size = 2 * SZ_2M,
+		.nr_calls = 1,
+		.calls = { { 0x400000, SZ_2M, 2 } },
+	},
+	{
+		.name = "IOVA and paddr 0",
+		.iova = 0, .paddr = 0,
+		.size = SZ_2M + SZ_4K,
+		.nr_calls = 2,
+		.calls = {
+			{ 0, SZ_2M, 1 },
+			{ SZ_2M, SZ_4K, 1 },
+		},
+	},
+	{
+		.name = "paddr 64K but not 2M aligned: 64K pages only",
+		.iova = 0x200000, .paddr = MOCK_PA + SZ_64K,
+		.size = SZ_2M,
+		.nr_calls = 1,
+		.calls = { { 0x200000, SZ_64K, 32 } },
+	},
+	{
+		.name = "paddr only 4K aligned: 4K pages only",
+		.iova = 0x10000, .paddr = MOCK_PA + SZ_4K,
+		.size = 2 * SZ_64K,
+		.nr_calls = 1,
+		.calls = { { 0x10000, SZ_4K, 32 } },
+	},
+	{
+		.name = "IOVA only 4K aligned: 4K pages only",
+		.iova = 0x201000, .paddr = MOCK_PA,
+		.size = SZ_64K,
+		.nr_calls = 1,
+		.calls = { { 0x201000, SZ_4K, 16 } },
+	},
+	{
+		.name = "one 4K page",
+		.iova = 0x3000, .paddr = MOCK_PA + 0x5000,
+		.size = SZ_4K,
+		.nr_calls = 1,
+		.calls = { { 0x3000, SZ_4K, 1 } },
+	},
+};
+
+KUNIT_ARRAY_PARAM_DESC(mock_split, mock_split_cases, name);
+
+static void iommu_test_map_split(struct kunit *test)
+{
+	const struct mock_split_case *p = test->param_value;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const int prot = IOMMU_READ | IOMMU_WRITE;
+	size_t total = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, p->iova, p->paddr, p->size,
+					prot, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, p->nr_calls);
+	for (i = 0; i < min(md->nr_maps, p->nr_calls); i++) {
+		const struct mock_call *got = &md->maps[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, got->iova, p->calls[i].iova,
+				    "call %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got->paddr,
+				    p->paddr + (got->iova - p->iova),
+				    "call %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got->pgsize, p->calls[i].pgsize,
+				    "call %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got->pgcount, p->calls[i].pgcount,
+				    "call %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got->prot, prot, "call %u", i);
+		total += mock_call_bytes(got);
+	}
+	KUNIT_EXPECT_EQ(test, total, p->size);
+
+	/* made visible once, as a whole */
+	KUNIT_EXPECT_EQ(test, md->nr_sync_maps, 1);
+	KUNIT_EXPECT_EQ(test, md->sync_map_iova, p->iova);
+	KUNIT_EXPECT_EQ(test, md->sync_map_size, p->size);
+
+	/* each byte translates to its own physical address */
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, p->iova + 0x123),
+			p->paddr + 0x123);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, p->iova + p->size - 1),
+			p->paddr + p->size - 1);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, p->iova + p->size), 0);
+
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, p->iova, p->size), p->size);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+}
+
+/**
+ * struct mock_bad_map - a mapping the core must refuse
+ * @name: what is wrong with it
+ * @iova: where it would go
+ * @paddr: what it would map
+ * @size: its size
+ * @prot: its permissions
+ */
+struct mock_bad_map {
+	const char *name;
+	unsigned long iova;
+	phys_addr_t paddr;
+	size_t size;
+	int prot;
+};
+
+#define MOCK_RW		(IOMMU_READ | IOMMU_WRITE)
+
+static const struct mock_bad_map mock_bad_maps[] = {
+	{ "IOVA not page aligned", 0x100800, MOCK_PA, SZ_4K, MOCK_RW },
+	{ "paddr not page aligned", 0x100000, MOCK_PA + 0x400, SZ_4K, MOCK_RW },
+	{ "size not a whole page", 0x100000, MOCK_PA, SZ_4K + 512, MOCK_RW },
+	{ "size less than a page", 0x100000, MOCK_PA, 512, MOCK_RW },
+	{ "size 0", 0x100000, MOCK_PA, 0, MOCK_RW },
+	{ "range wraps past the top", ULONG_MAX - SZ_4K + 1, MOCK_PA, SZ_8K,
+	  MOCK_RW },
+	{ "size wraps the IOVA", 0x100000, MOCK_PA, -(size_t)SZ_64K, MOCK_RW },
+	{ "no access at all", 0x100000, MOCK_PA, SZ_4K, 0 },
+	{ "attributes without access", 0x100000, MOCK_PA, SZ_4K,
+	  IOMMU_CACHE | IOMMU_NOEXEC | IOMMU_PRIV },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mock_bad_map, mock_bad_maps, name);
+
+/* Refused before the driver is asked anything, with nothing mapped. */
+static void iommu_test_map_refused(struct kunit *test)
+{
+	const struct mock_bad_map *p = test->param_value;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, p->iova, p->paddr, p->size,
+					p->prot, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_sync_maps, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_unmaps, 0);
+}
+
+/*
+ * The last page of the IOVA space does not wrap, so it maps; the check
+ * for wrapping must not be off by one.
+ */
+static void iommu_test_map_top_page(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const unsigned long top = ULONG_MAX - SZ_64K + 1;
+	const phys_addr_t pa = MOCK_PA + SZ_2M - SZ_64K;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, top, pa, SZ_64K, MOCK_RW,
+					GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 1);
+	KUNIT_EXPECT_EQ(test, md->maps[0].pgsize, SZ_64K);
+	KUNIT_EXPECT_EQ(test, md->maps[0].pgcount, 1);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, ULONG_MAX),
+			pa + SZ_64K - 1);
+
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, top, SZ_64K), SZ_64K);
+	mock_expect_one_sync(test, md, top, SZ_64K);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+}
+
+/* Only paging domains map; identity and blocked domains refuse. */
+static void iommu_test_map_not_paging(struct kunit *test)
+{
+	struct iommu_domain *domains[] = {
+		&mock_identity_domain, &mock_blocked_domain,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(domains); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, iommu_map(domains[i], 0x100000,
+						    MOCK_PA, SZ_4K, MOCK_RW,
+						    GFP_KERNEL),
+				    -EINVAL, "domain type %u", domains[i]->type);
+		KUNIT_EXPECT_EQ_MSG(test, iommu_unmap(domains[i], 0x100000,
+						      SZ_4K),
+				    0, "domain type %u", domains[i]->type);
+	}
+	/* identity translates everything to itself, blocked nothing */
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&mock_identity_domain,
+						 0x12345678), 0x12345678);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&mock_blocked_domain,
+						 0x12345678), 0);
+}
+
+/* The range of the second split case, with its five calls */
+#define MOCK_MIXED_IOVA		0x1dd000UL
+#define MOCK_MIXED_PA		(MOCK_PA + MOCK_MIXED_IOVA)
+#define MOCK_MIXED_SIZE		(3 * SZ_4K + 2 * SZ_64K + SZ_2M + \
+				 3 * SZ_64K + 2 * SZ_4K)
+
+/*
+ * A driver that fails part way leaves some of the range mapped; the core
+ * must unmap exactly that part, sync it away, and report the error.
+ */
+static void iommu_test_map_fails_midway(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	/* the first two calls: 3 x 4K, then 2 x 64K */
+	const size_t before_third = 3 * SZ_4K + 2 * SZ_64K;
+
+	/* the third call, the 2M block, fails */
+	md->fail_map_call = 3;
+	md->fail_map_pages = 0;
+	md->fail_map_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, MOCK_MIXED_IOVA, MOCK_MIXED_PA,
+					MOCK_MIXED_SIZE, MOCK_RW, GFP_KERNEL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 3);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_sync_maps, 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, MOCK_MIXED_IOVA), 0);
+	KUNIT_EXPECT_GT(test, md->nr_unmaps, 0);
+	if (md->nr_unmaps)
+		KUNIT_EXPECT_EQ(test, md->unmaps[0].iova, MOCK_MIXED_IOVA);
+	mock_expect_one_sync(test, md, MOCK_MIXED_IOVA, before_third);
+
+	/* the second call fails after one of its two 64K pages */
+	mock_domain_reset(md);
+	md->fail_map_call = 2;
+	md->fail_map_pages = 1;
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, MOCK_MIXED_IOVA, MOCK_MIXED_PA,
+					MOCK_MIXED_SIZE, MOCK_RW, GFP_KERNEL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 2);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	mock_expect_one_sync(test, md, MOCK_MIXED_IOVA, 3 * SZ_4K + SZ_64K);
+
+	/* the very first page fails: nothing to undo */
+	mock_domain_reset(md);
+	md->fail_map_call = 1;
+	md->fail_map_pages = 0;
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, MOCK_MIXED_IOVA, MOCK_MIXED_PA,
+					MOCK_MIXED_SIZE, MOCK_RW, GFP_KERNEL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 1);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_unmaps, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 0);
+
+	/* and with the failure gone, the same range maps */
+	md->fail_map_call = 0;
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, MOCK_MIXED_IOVA, MOCK_MIXED_PA,
+					MOCK_MIXED_SIZE, MOCK_RW, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, MOCK_MIXED_IOVA,
+					  MOCK_MIXED_SIZE), MOCK_MIXED_SIZE);
+}
+
+/*
+ * Mapping over a page that is mapped already fails, and the cleanup must
+ * take only what this call mapped: the page that was there stays.
+ */
+static void iommu_test_map_over_mapped(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const unsigned long iova = 0x100000;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, iova + 2 * SZ_4K, MOCK_PA,
+					SZ_4K, MOCK_RW, GFP_KERNEL), 0);
+	mock_domain_reset(md);
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, iova, MOCK_PA + SZ_64K,
+					4 * SZ_4K, MOCK_RW, GFP_KERNEL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 1);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova + 2 * SZ_4K),
+			MOCK_PA);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova), 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova + SZ_4K), 0);
+	mock_expect_one_sync(test, md, iova, 2 * SZ_4K);
+}
+
+/* A failed iotlb_sync_map() also leaves nothing mapped. */
+static void iommu_test_map_sync_map_fails(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+
+	md->fail_sync_map = -EIO;
+	KUNIT_EXPECT_EQ(test, iommu_map(domain, MOCK_MIXED_IOVA, MOCK_MIXED_PA,
+					MOCK_MIXED_SIZE, MOCK_RW, GFP_KERNEL),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, md->nr_sync_maps, 1);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	mock_expect_one_sync(test, md, MOCK_MIXED_IOVA, MOCK_MIXED_SIZE);
+}
+
+static void mock_free_pages_action(void *data)
+{
+	__free_pages(data, 2);
+}
+
+/*
+ * iommu_map_sg() maps the entries back to back, physically adjacent ones
+ * as one range (so with the largest pages they allow), and makes the
+ * whole of it visible once.  If one range fails, the ranges before it are
+ * unmapped too.
+ */
+static void iommu_test_map_sg(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const unsigned long iova = 0x100000;
+	struct scatterlist sgl[3];
+	struct page *pages;
+	phys_addr_t pa;
+
+	/* four pages A B C D: the list is A, B (adjacent to A), then D */
+	pages = alloc_pages(GFP_KERNEL, 2);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	mock_defer(test, mock_free_pages_action, pages);
+	pa = page_to_phys(pages);
+	sg_init_table(sgl, ARRAY_SIZE(sgl));
+	sg_set_page(&sgl[0], pages, PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], pages + 1, PAGE_SIZE, 0);
+	sg_set_page(&sgl[2], pages + 3, PAGE_SIZE, 0);
+
+	KUNIT_EXPECT_EQ(test, iommu_map_sg(domain, iova, sgl, ARRAY_SIZE(sgl),
+					   MOCK_RW, GFP_KERNEL),
+			3 * PAGE_SIZE);
+	/* A and B in one call, D in another */
+	KUNIT_ASSERT_EQ(test, md->nr_maps, 2);
+	KUNIT_EXPECT_EQ(test, md->maps[0].iova, iova);
+	KUNIT_EXPECT_EQ(test, md->maps[0].paddr, pa);
+	KUNIT_EXPECT_EQ(test, mock_call_bytes(&md->maps[0]), 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, md->maps[1].iova, iova + 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, md->maps[1].paddr, pa + 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mock_call_bytes(&md->maps[1]), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, md->nr_sync_maps, 1);
+	KUNIT_EXPECT_EQ(test, md->sync_map_iova, iova);
+	KUNIT_EXPECT_EQ(test, md->sync_map_size, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova + PAGE_SIZE),
+			pa + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain,
+						 iova + 2 * PAGE_SIZE + 8),
+			pa + 3 * PAGE_SIZE + 8);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, 3 * PAGE_SIZE),
+			3 * PAGE_SIZE);
+
+	/* the second range fails: the first goes too */
+	mock_domain_reset(md);
+	md->fail_map_call = 2;
+	md->fail_map_pages = 0;
+	md->fail_map_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, iommu_map_sg(domain, iova, sgl, ARRAY_SIZE(sgl),
+					   MOCK_RW, GFP_KERNEL), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_sync_maps, 0);
+	mock_expect_one_sync(test, md, iova, 2 * PAGE_SIZE);
+}
+
+/* ---- Unmapping ---- */
+
+/* Maps the mixed range and forgets the calls that took. */
+static void mock_map_mixed(struct kunit *test, struct iommu_domain *domain)
+{
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, MOCK_MIXED_IOVA, MOCK_MIXED_PA,
+					MOCK_MIXED_SIZE, MOCK_RW, GFP_KERNEL),
+			0);
+	KUNIT_ASSERT_EQ(test, to_mock_domain(domain)->nr_maps, 5);
+	mock_domain_reset(to_mock_domain(domain));
+}
+
+/*
+ * iommu_unmap() of a range of mixed page sizes asks the driver for the
+ * same pieces the map used, and syncs the IOTLB once, for the whole range:
+ * one invalidation per call, not one per page size.
+ */
+static void iommu_test_unmap_one_sync(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const struct mock_split_case *p = &mock_split_cases[1];
+	unsigned int i;
+
+	mock_map_mixed(test, domain);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, MOCK_MIXED_IOVA,
+					  MOCK_MIXED_SIZE), MOCK_MIXED_SIZE);
+	KUNIT_EXPECT_EQ(test, md->nr_unmaps, p->nr_calls);
+	for (i = 0; i < min(md->nr_unmaps, p->nr_calls); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, md->unmaps[i].iova, p->calls[i].iova,
+				    "call %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, md->unmaps[i].pgsize,
+				    p->calls[i].pgsize, "call %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, md->unmaps[i].pgcount,
+				    p->calls[i].pgcount, "call %u", i);
+	}
+	mock_expect_one_sync(test, md, MOCK_MIXED_IOVA, MOCK_MIXED_SIZE);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, MOCK_MIXED_IOVA), 0);
+}
+
+/*
+ * iommu_unmap_fast() leaves the sync to the caller: nothing is synced
+ * until iommu_iotlb_sync(), and then once for everything gathered, also
+ * over several calls on adjacent ranges; the gather is empty afterwards.
+ */
+static void iommu_test_unmap_fast(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const size_t first = 3 * SZ_4K + 2 * SZ_64K;
+	struct iommu_iotlb_gather gather;
+
+	mock_map_mixed(test, domain);
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, iommu_unmap_fast(domain, MOCK_MIXED_IOVA,
+					       MOCK_MIXED_SIZE, &gather),
+			MOCK_MIXED_SIZE);
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 0);
+	KUNIT_EXPECT_EQ(test, gather.start, MOCK_MIXED_IOVA);
+	KUNIT_EXPECT_EQ(test, gather.end, MOCK_MIXED_IOVA + MOCK_MIXED_SIZE - 1);
+	iommu_iotlb_sync(domain, &gather);
+	mock_expect_one_sync(test, md, MOCK_MIXED_IOVA, MOCK_MIXED_SIZE);
+	KUNIT_EXPECT_EQ(test, gather.start, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, gather.end, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+
+	/* two calls, one gather, one sync */
+	mock_map_mixed(test, domain);
+	KUNIT_EXPECT_EQ(test, iommu_unmap_fast(domain, MOCK_MIXED_IOVA, first,
+					       &gather), first);
+	KUNIT_EXPECT_EQ(test, iommu_unmap_fast(domain, MOCK_MIXED_IOVA + first,
+					       MOCK_MIXED_SIZE - first,
+					       &gather),
+			MOCK_MIXED_SIZE - first);
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 0);
+	iommu_iotlb_sync(domain, &gather);
+	mock_expect_one_sync(test, md, MOCK_MIXED_IOVA, MOCK_MIXED_SIZE);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+}
+
+/*
+ * A misaligned, empty or wrapping unmap does nothing at all: 0 bytes,
+ * no call into the driver, the mapping intact, no invalidation owed.
+ */
+static void iommu_test_unmap_refused(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const unsigned long iova = 0x100000;
+	struct iommu_iotlb_gather gather;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, iova, MOCK_PA, SZ_64K, MOCK_RW,
+					GFP_KERNEL), 0);
+	mock_domain_reset(md);
+
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova + 0x800, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, SZ_4K + 0x800), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, 0x800), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, 0), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, ULONG_MAX - SZ_4K + 1,
+					  SZ_8K), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, -(size_t)SZ_64K), 0);
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, iommu_unmap_fast(domain, iova + 0x800, SZ_4K,
+					       &gather), 0);
+	KUNIT_EXPECT_GT(test, gather.start, gather.end);
+
+	KUNIT_EXPECT_EQ(test, md->nr_unmaps, 0);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 1);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova + 0x800),
+			MOCK_PA + 0x800);
+	mock_expect_no_owed_sync(test, md);
+}
+
+/*
+ * Unmapping stops at the first IOVA that is not mapped: what came before
+ * is unmapped and synced, what comes after the hole stays mapped.  An
+ * unmap that starts in a hole unmaps nothing.
+ */
+static void iommu_test_unmap_hole(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	const unsigned long iova = 0x100000;
+
+	/* 4 pages mapped, 4 not, 4 mapped */
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, iova, MOCK_PA, 4 * SZ_4K,
+					MOCK_RW, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, iova + 8 * SZ_4K,
+					MOCK_PA + 8 * SZ_4K, 4 * SZ_4K,
+					MOCK_RW, GFP_KERNEL), 0);
+	mock_domain_reset(md);
+
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, 12 * SZ_4K),
+			4 * SZ_4K);
+	mock_expect_one_sync(test, md, iova, 4 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 4);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova), 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova + 8 * SZ_4K),
+			MOCK_PA + 8 * SZ_4K);
+	/* no more than one call past the hole's start: the core gives up */
+	KUNIT_EXPECT_LE(test, md->nr_unmaps, 2);
+
+	mock_domain_reset(md);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova + 4 * SZ_4K,
+					  8 * SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 4);
+	mock_expect_no_owed_sync(test, md);
+
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova + 8 * SZ_4K,
+					  4 * SZ_4K), 4 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 0);
+}
+
+/* ---- The DMA domain and attaching ---- */
+
+/**
+ * struct mock_dma_case - a default domain type a device asks for
+ * @name: the type
+ * @flags: the MOCK_DEV_* flag that asks for it
+ */
+struct mock_dma_case {
+	const char *name;
+	unsigned int flags;
+};
+
+static const struct mock_dma_case mock_dma_cases[] = {
+	{ "DMA", MOCK_DEV_DMA },
+	{ "identity", MOCK_DEV_IDENTITY },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mock_dma, mock_dma_cases, name);
+
+/*
+ * iommu_get_dma_domain() is the group's default domain: the domain the
+ * driver saw attached at probe, and what iommu_get_domain_for_dev() says
+ * while nothing else is attached.  It stays the default domain while
+ * another domain is attached, since kernel drivers keep their mappings in
+ * it; and the group goes back to it on detach.
+ */
+static void iommu_test_dma_domain(struct kunit *test)
+{
+	const struct mock_dma_case *p = test->param_value;
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev",
+					       p->flags);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	struct iommu_domain *domain;
+	struct mock_attachment *att;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), def);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_EQ(test, mdev->attaches, 1);
+	if (p->flags & MOCK_DEV_DMA) {
+		/* a paging domain of the driver's, with the DMA layer's state */
+		KUNIT_EXPECT_TRUE(test, iommu_is_dma_domain(def));
+		KUNIT_EXPECT_EQ(test, ctx->paging_allocs, 1);
+		KUNIT_EXPECT_PTR_EQ(test, def->owner, &mock_plain_ops);
+		KUNIT_EXPECT_PTR_EQ(test, def->ops, &mock_domain_ops);
+		if (IS_ENABLED(CONFIG_IOMMU_DMA))
+			KUNIT_EXPECT_NOT_NULL(test, def->iova_cookie);
+	} else {
+		KUNIT_EXPECT_PTR_EQ(test, def, &mock_identity_domain);
+		KUNIT_EXPECT_EQ(test, ctx->paging_allocs, 0);
+	}
+
+	domain = mock_paging_domain(test, mdev);
+	att = mock_attach(test, domain, mock_group(test, mdev), &ret);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_dma_domain(mdev->dev), def);
+
+	mock_detach(test, att);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_dma_domain(mdev->dev), def);
+	KUNIT_EXPECT_EQ(test, mdev->attaches, 3);
+}
+
+/*
+ * A device alone in its group can be attached by itself; one that shares
+ * its group cannot, since its neighbours would stay behind on another
+ * domain, and nothing may be attached when that is refused.  The group as
+ * a whole can be attached, and detached again.
+ */
+static void iommu_test_attach_shared_group(struct kunit *test)
+{
+	struct mock_dev *a = mock_dev_probe(test, &mock_plain, "a",
+					    MOCK_DEV_SHARED);
+	struct mock_dev *b = mock_dev_probe(test, &mock_plain, "b",
+					    MOCK_DEV_SHARED);
+	struct iommu_group *group = mock_group(test, a);
+	struct iommu_domain *def = iommu_get_dma_domain(a->dev);
+	struct iommu_domain *domain = mock_paging_domain(test, a);
+	struct mock_attachment *att;
+	int ret;
+
+	KUNIT_ASSERT_PTR_EQ(test, b->dev->iommu_group, group);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_dma_domain(b->dev), def);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, def);
+	/* the second device joined the domain there was */
+	KUNIT_EXPECT_EQ(test, a->attaches, 1);
+	KUNIT_EXPECT_EQ(test, b->attaches, 1);
+
+	ret = iommu_attach_device(domain, a->dev);
+	if (!ret)
+		iommu_detach_device(domain, a->dev);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, iommu_attach_device(domain, b->dev), -EINVAL);
+	KUNIT_EXPECT_EQ(test, a->attaches, 1);
+	KUNIT_EXPECT_EQ(test, b->attaches, 1);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(a->dev), def);
+
+	att = mock_attach(test, domain, group, &ret);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(b->dev), domain);
+
+	mock_detach(test, att);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(a->dev), def);
+}
+
+/*
+ * When the driver refuses to attach the second device of a group, the
+ * first goes back to where it was: a group is never split between two
+ * domains, and the error is the driver's.
+ */
+static void iommu_test_attach_rollback(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *a = mock_dev_probe(test, &mock_plain, "a",
+					    MOCK_DEV_SHARED);
+	struct mock_dev *b = mock_dev_probe(test, &mock_plain, "b",
+					    MOCK_DEV_SHARED);
+	struct iommu_group *group = mock_group(test, a);
+	struct iommu_domain *def = iommu_get_dma_domain(a->dev);
+	struct iommu_domain *domain = mock_paging_domain(test, a);
+	struct mock_attachment *att;
+	unsigned int log;
+	int ret;
+
+	ctx->fail_attach_dev = b->dev;
+	ctx->fail_attach_domain = domain;
+	ctx->fail_attach_err = -ENOSPC;
+	log = ctx->nr_attaches;
+	mock_attach(test, domain, group, &ret);
+	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(a->dev), def);
+	/* a went to the new domain, then back */
+	KUNIT_ASSERT_EQ(test, ctx->nr_attaches, log + 2);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->attach_log[log].dev, a->dev);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->attach_log[log].domain, domain);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->attach_log[log + 1].dev, a->dev);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->attach_log[log + 1].domain, def);
+
+	/* the group is still usable */
+	ctx->fail_attach_dev = NULL;
+	att = mock_attach(test, domain, group, &ret);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, domain);
+	mock_detach(test, att);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, def);
+}
+
+/*
+ * A domain of one IOMMU driver cannot be attached to a device of another:
+ * its page tables mean nothing there.
+ */
+static void iommu_test_attach_foreign(struct kunit *test)
+{
+	struct mock_dev *a = mock_dev_probe(test, &mock_plain, "a", 0);
+	struct mock_dev *u = mock_dev_probe(test, &mock_user, "u", 0);
+	struct iommu_domain *dom_a = mock_paging_domain(test, a);
+	struct iommu_domain *dom_u = mock_paging_domain(test, u);
+	struct iommu_domain *def_a = iommu_get_dma_domain(a->dev);
+	struct iommu_domain *def_u = iommu_get_dma_domain(u->dev);
+	int ret;
+
+	ret = iommu_attach_device(dom_u, a->dev);
+	if (!ret)
+		iommu_detach_device(dom_u, a->dev);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	ret = iommu_attach_device(dom_a, u->dev);
+	if (!ret)
+		iommu_detach_device(dom_a, u->dev);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, def_a);
+	KUNIT_EXPECT_PTR_EQ(test, u->attached, def_u);
+	KUNIT_EXPECT_EQ(test, a->attaches, 1);
+	KUNIT_EXPECT_EQ(test, u->attaches, 1);
+}
+
+/*
+ * A group on a domain someone attached takes no other domain until that
+ * one is detached, and cannot be claimed meanwhile.
+ */
+static void iommu_test_attach_busy(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *first = mock_paging_domain(test, mdev);
+	struct iommu_domain *second = mock_paging_domain(test, mdev);
+	struct mock_attachment *att;
+	int owner, ret;
+
+	att = mock_attach(test, first, group, &ret);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	mock_attach(test, second, group, &ret);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, first);
+	KUNIT_EXPECT_EQ(test, mock_claim(test, group, &owner), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, first);
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+
+	mock_detach(test, att);
+	att = mock_attach(test, second, group, &ret);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, second);
+}
+
+/* ---- DMA ownership ---- */
+
+/*
+ * A claim parks the group on the blocked domain until the owner attaches
+ * its own, and shuts everyone else out: other claims, and kernel drivers.
+ * Giving the group back puts it on its default domain again, which the
+ * claim left alone.
+ */
+static void iommu_test_claim_blocks(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	int owner, other;
+
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev),
+			    &mock_blocked_domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_dma_domain(mdev->dev), def);
+
+	KUNIT_EXPECT_EQ(test, iommu_group_claim_dma_owner(group, &other),
+			-EBUSY);
+	/* not twice by the same owner either: the claims are not counted */
+	KUNIT_EXPECT_EQ(test, iommu_group_claim_dma_owner(group, &owner),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, iommu_device_claim_dma_owner(mdev->dev, &other),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, iommu_device_use_default_domain(mdev->dev),
+			-EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_EQ(test, mdev->attaches, 2);
+
+	mock_unclaim(test, group);
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), def);
+	KUNIT_EXPECT_EQ(test, mdev->attaches, 3);
+
+	/* and a kernel driver may use it again */
+	KUNIT_EXPECT_EQ(test, iommu_device_use_default_domain(mdev->dev), 0);
+	iommu_device_unuse_default_domain(mdev->dev);
+}
+
+/*
+ * The owner attaches its own domain to a claimed group; while it is there
+ * no other domain can be; detaching returns the group to the blocked
+ * domain, not to the default one, since the owner still holds it.
+ */
+static void iommu_test_claim_attach(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct iommu_domain *other = mock_paging_domain(test, mdev);
+	struct mock_attachment *att;
+	int owner, ret;
+
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	att = mock_attach(test, domain, group, &ret);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_dma_domain(mdev->dev), def);
+	mock_attach(test, other, group, &ret);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, domain);
+
+	mock_detach(test, att);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev),
+			    &mock_blocked_domain);
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+
+	mock_unclaim(test, group);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), def);
+}
+
+/*
+ * A group whose device has a kernel driver bound (which uses the default
+ * domain) cannot be claimed, by group or by device, until the last such
+ * driver lets go.
+ */
+static void iommu_test_claim_while_used(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	int owner;
+
+	KUNIT_ASSERT_EQ(test, iommu_device_use_default_domain(mdev->dev), 0);
+	KUNIT_ASSERT_EQ(test, iommu_device_use_default_domain(mdev->dev), 0);
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_EQ(test, mock_claim(test, group, &owner), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iommu_device_claim_dma_owner(mdev->dev, &owner),
+			-EBUSY);
+	iommu_device_unuse_default_domain(mdev->dev);
+	KUNIT_EXPECT_EQ(test, mock_claim(test, group, &owner), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_EQ(test, mdev->attaches, 1);
+
+	iommu_device_unuse_default_domain(mdev->dev);
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
+	mock_unclaim(test, group);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+}
+
+static void mock_device_unclaim_action(void *data)
+{
+	iommu_device_release_dma_owner(data);
+}
+
+/*
+ * Claims by device are counted per owner: the same owner may claim each
+ * device of a group, another owner none, and the group comes back only
+ * with the last claim.
+ */
+static void iommu_test_claim_by_device(struct kunit *test)
+{
+	struct mock_dev *a = mock_dev_probe(test, &mock_plain, "a",
+					    MOCK_DEV_SHARED);
+	struct mock_dev *b = mock_dev_probe(test, &mock_plain, "b",
+					    MOCK_DEV_SHARED);
+	struct iommu_group *group = mock_group(test, a);
+	struct iommu_domain *def = iommu_get_dma_domain(a->dev);
+	int owner, other;
+
+	KUNIT_ASSERT_EQ(test, iommu_device_claim_dma_owner(a->dev, &owner), 0);
+	mock_defer(test, mock_device_unclaim_action, a->dev);
+	KUNIT_ASSERT_EQ(test, iommu_device_claim_dma_owner(b->dev, &owner), 0);
+	mock_defer(test, mock_device_unclaim_action, b->dev);
+	KUNIT_EXPECT_EQ(test, iommu_device_claim_dma_owner(a->dev, &other),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, iommu_group_claim_dma_owner(group, &other),
+			-EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, &mock_blocked_domain);
+
+	kunit_release_action(test, mock_device_unclaim_action, a->dev);
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, &mock_blocked_domain);
+	kunit_release_action(test, mock_device_unclaim_action, b->dev);
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, def);
+}
+
+/*
+ * A driver without a static blocked domain gets a paging domain with
+ * nothing mapped in its place, made on the first claim, kept for the next
+ * and freed with the group (which the final check sees).
+ */
+static void iommu_test_claim_no_blocked_domain(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_user, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	unsigned int allocs = ctx->paging_allocs;
+	struct iommu_domain *blocking;
+	int owner;
+
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs + 1);
+	blocking = iommu_get_domain_for_dev(mdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, blocking);
+	KUNIT_EXPECT_PTR_NE(test, blocking, def);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, blocking);
+	KUNIT_EXPECT_PTR_EQ(test, blocking->owner, &mock_user_ops);
+	KUNIT_EXPECT_FALSE(test, iommu_is_dma_domain(blocking));
+	KUNIT_EXPECT_EQ(test, to_mock_domain(blocking)->nr_leaves, 0);
+	KUNIT_EXPECT_EQ(test, to_mock_domain(blocking)->nr_maps, 0);
+	mock_unclaim(test, group);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_EXPECT_EQ(test, ctx->paging_allocs, allocs + 1);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, blocking);
+	mock_unclaim(test, group);
+}
+
+/* ---- Probe and release ---- */
+
+/*
+ * A failed probe leaves the device in no group, released by the driver
+ * if the driver had accepted it, and with nothing leaked; the device can
+ * be probed again once the cause is gone.
+ */
+static void iommu_test_probe_fails(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *bare = mock_dev_create(test, NULL, "bare", 0);
+	struct mock_dev *refused = mock_dev_create(test, &mock_plain, "refused",
+						   MOCK_DEV_REFUSE);
+	struct mock_dev *nogroup = mock_dev_create(test, &mock_plain, "nogroup",
+						   MOCK_DEV_NO_GROUP);
+	struct mock_dev *nodomain = mock_dev_create(test, &mock_plain,
+						    "nodomain", MOCK_DEV_DMA);
+
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(bare->dev), -ENODEV);
+	KUNIT_EXPECT_NULL(test, bare->dev->iommu_group);
+
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(refused->dev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, refused->probes, 1);
+	KUNIT_EXPECT_EQ(test, refused->releases, 0);
+	KUNIT_EXPECT_NULL(test, refused->dev->iommu_group);
+	KUNIT_EXPECT_NULL(test, refused->attached);
+
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(nogroup->dev), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, nogroup->probes, 1);
+	KUNIT_EXPECT_EQ(test, nogroup->releases, 1);
+	KUNIT_EXPECT_NULL(test, nogroup->dev->iommu_group);
+	KUNIT_EXPECT_NULL(test, nogroup->attached);
+
+	/* a DMA default domain the driver cannot make */
+	ctx->paging_err = -ENOSPC;
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(nodomain->dev), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, nodomain->probes, 1);
+	KUNIT_EXPECT_EQ(test, nodomain->releases, 1);
+	KUNIT_EXPECT_NULL(test, nodomain->dev->iommu_group);
+	KUNIT_EXPECT_TRUE_MSG(test, !nodomain->attached ||
+			      nodomain->attached == &mock_blocked_domain,
+			      "left attached to a domain");
+	mock_expect_alloc_err(test, iommu_paging_domain_alloc(nodomain->dev),
+			      -ENODEV);
+
+	ctx->paging_err = 0;
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(nodomain->dev), 0);
+	KUNIT_EXPECT_EQ(test, nodomain->probes, 2);
+	KUNIT_EXPECT_NOT_NULL(test, nodomain->dev->iommu_group);
+	KUNIT_EXPECT_PTR_EQ(test, nodomain->attached,
+			    iommu_get_dma_domain(nodomain->dev));
+	/* probing twice does nothing */
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(nodomain->dev), 0);
+	KUNIT_EXPECT_EQ(test, nodomain->probes, 2);
+}
+
+/*
+ * Release puts the device on the driver's blocked domain before the
+ * driver forgets it; the group's default domain goes with its last
+ * device, not before.
+ */
+static void iommu_test_release(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *a = mock_dev_probe(test, &mock_plain, "a",
+					    MOCK_DEV_SHARED | MOCK_DEV_DMA);
+	struct mock_dev *b = mock_dev_probe(test, &mock_plain, "b",
+					    MOCK_DEV_SHARED | MOCK_DEV_DMA);
+	struct iommu_domain *def = iommu_get_dma_domain(a->dev);
+	unsigned int frees = ctx->frees;
+
+	kunit_release_action(test, mock_release_action, a->dev);
+	KUNIT_EXPECT_EQ(test, a->releases, 1);
+	KUNIT_EXPECT_PTR_EQ(test, a->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_NULL(test, a->dev->iommu_group);
+	KUNIT_EXPECT_NULL(test, a->dev->iommu);
+	KUNIT_EXPECT_EQ(test, ctx->frees, frees);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_dma_domain(b->dev), def);
+	KUNIT_EXPECT_FALSE(test, device_iommu_capable(a->dev,
+						      IOMMU_CAP_CACHE_COHERENCY));
+
+	kunit_release_action(test, mock_release_action, b->dev);
+	KUNIT_EXPECT_EQ(test, b->releases, 1);
+	KUNIT_EXPECT_PTR_EQ(test, b->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_EQ(test, ctx->frees, frees + 1);
+}
+
+/* ---- Questions to the driver ---- */
+
+/*
+ * device_iommu_capable() asks the device's driver, about that device; a
+ * device behind no IOMMU, or one the driver refused, has no capabilities
+ * and no driver to ask.
+ */
+static void iommu_test_capable(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct mock_dev *bare = mock_dev_create(test, NULL, "bare", 0);
+	struct mock_dev *refused = mock_dev_create(test, &mock_plain, "refused",
+						   MOCK_DEV_REFUSE);
+
+	ctx->caps = BIT(IOMMU_CAP_CACHE_COHERENCY) | BIT(IOMMU_CAP_DIRTY_TRACKING);
+	ctx->capable_calls = 0;
+	KUNIT_EXPECT_TRUE(test, device_iommu_capable(mdev->dev,
+						     IOMMU_CAP_CACHE_COHERENCY));
+	KUNIT_EXPECT_EQ(test, ctx->capable_calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->capable_dev, mdev->dev);
+	KUNIT_EXPECT_EQ(test, ctx->capable_cap, IOMMU_CAP_CACHE_COHERENCY);
+	KUNIT_EXPECT_TRUE(test, device_iommu_capable(mdev->dev,
+						     IOMMU_CAP_DIRTY_TRACKING));
+	KUNIT_EXPECT_EQ(test, ctx->capable_cap, IOMMU_CAP_DIRTY_TRACKING);
+	KUNIT_EXPECT_FALSE(test, device_iommu_capable(mdev->dev,
+						      IOMMU_CAP_NOEXEC));
+	KUNIT_EXPECT_EQ(test, ctx->capable_cap, IOMMU_CAP_NOEXEC);
+	KUNIT_EXPECT_FALSE(test, device_iommu_capable(mdev->dev,
+						      IOMMU_CAP_DEFERRED_FLUSH));
+	KUNIT_EXPECT_EQ(test, ctx->capable_calls, 4);
+
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(refused->dev), -ENODEV);
+	ctx->capable_calls = 0;
+	KUNIT_EXPECT_FALSE(test, device_iommu_capable(bare->dev,
+						      IOMMU_CAP_CACHE_COHERENCY));
+	KUNIT_EXPECT_FALSE(test, device_iommu_capable(refused->dev,
+						      IOMMU_CAP_CACHE_COHERENCY));
+	KUNIT_EXPECT_EQ(test, ctx->capable_calls, 0);
+}
+
+#define MOCK_RESV(s, l, p, t) \
+	{ .start = (s), .length = (l), .prot = (p), .type = (t) }
+
+/*
+ * A group's reserved regions are its devices' regions, with overlapping
+ * and touching regions of one type merged into one, regions of different
+ * types kept apart even where they overlap, and the result sorted by
+ * address.  Both devices of the group report the same regions, which
+ * merge too.
+ */
+static void iommu_test_resv_regions(struct kunit *test)
+{
+	static const struct iommu_resv_region regions[] = {
+		MOCK_RESV(0x8000000, 0x100000, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_MSI),
+		MOCK_RESV(0x2000000, 0x1000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(0x8080000, 0x100000, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_MSI),
+		MOCK_RESV(0x1001000, 0x1000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(0x8040000, 0x10000, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_SW_MSI),
+		MOCK_RESV(0x1000000, 0x1000, 0, IOMMU_RESV_RESERVED),
+	};
+	static const struct iommu_resv_region want[] = {
+		MOCK_RESV(0x1000000, 0x2000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(0x2000000, 0x1000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(0x8000000, 0x180000, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_MSI),
+		MOCK_RESV(0x8040000, 0x10000, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_SW_MSI),
+	};
+	struct mock_ctx *ctx = test->priv;
+	struct iommu_resv_region *region, *next;
+	struct mock_dev *a, *b;
+	unsigned int n = 0;
+	LIST_HEAD(list);
+
+	ctx->resv = regions;
+	ctx->nr_resv = ARRAY_SIZE(regions);
+	a = mock_dev_probe(test, &mock_plain, "a",
+			   MOCK_DEV_SHARED | MOCK_DEV_RESV);
+	b = mock_dev_probe(test, &mock_plain, "b",
+			   MOCK_DEV_SHARED | MOCK_DEV_RESV);
+
+	/* one device's list is the driver's, unmerged */
+	iommu_get_resv_regions(a->dev, &list);
+	list_for_each_entry(region, &list, list)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, ARRAY_SIZE(regions));
+	iommu_put_resv_regions(a->dev, &list);
+	KUNIT_EXPECT_TRUE(test, list_empty(&list));
+
+	KUNIT_ASSERT_EQ(test, iommu_get_group_resv_regions(mock_group(test, b),
+							   &list), 0);
+	n = 0;
+	list_for_each_entry_safe(region, next, &list, list) {
+		if (n < ARRAY_SIZE(want)) {
+			KUNIT_EXPECT_EQ_MSG(test, region->start, want[n].start,
+					    "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->length,
+					    want[n].length, "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->type, want[n].type,
+					    "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->prot, want[n].prot,
+					    "region %u", n);
+		}
+		n++;
+		list_del(&region->list);
+		kfree(region);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, n, (unsigned int)ARRAY_SIZE(want),
+			    "regions in the group's list");
+}
+
+/*
+ * A region that reaches the top of the address space ends where its start
+ * plus its length wraps to 0.  Merged with a region it overlaps, it must
+ * still reach the top, and swallow a region that lies inside it.
+ */
+static void iommu_test_resv_regions_top(struct kunit *test)
+{
+	static const struct iommu_resv_region regions[] = {
+		/* [0x1000, 0x3000) and [0x2000, the top] */
+		MOCK_RESV(0x1000, 0x2000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(0x2000, -(size_t)0x2000, 0, IOMMU_RESV_RESERVED),
+		/* [top - 4G, the top] and a page inside it */
+		MOCK_RESV(-(phys_addr_t)SZ_4G, SZ_4G, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_MSI),
+		MOCK_RESV(-(phys_addr_t)SZ_2G, SZ_4K, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_MSI),
+	};
+	static const struct iommu_resv_region want[] = {
+		MOCK_RESV(0x1000, -(size_t)0x1000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(-(phys_addr_t)SZ_4G, SZ_4G, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_MSI),
+	};
+	struct mock_ctx *ctx = test->priv;
+	struct iommu_resv_region *region, *next;
+	struct mock_dev *mdev;
+	unsigned int n = 0;
+	LIST_HEAD(list);
+
+	ctx->resv = regions;
+	ctx->nr_resv = ARRAY_SIZE(regions);
+	mdev = mock_dev_probe(test, &mock_plain, "dev",
+			      MOCK_DEV_RESV | MOCK_DEV_IDENTITY);
+	KUNIT_ASSERT_EQ(test,
+			iommu_get_group_resv_regions(mock_group(test, mdev),
+						     &list), 0);
+	list_for_each_entry_safe(region, next, &list, list) {
+		if (n < ARRAY_SIZE(want)) {
+			KUNIT_EXPECT_EQ_MSG(test, region->start, want[n].start,
+					    "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->length,
+					    want[n].length, "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->type, want[n].type,
+					    "region %u", n);
+		}
+		n++;
+		list_del(&region->list);
+		kfree(region);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, n, (unsigned int)ARRAY_SIZE(want),
+			    "regions in the group's list");
+}
+
+/*
+ * Firmware that keeps using memory (IOMMU_RESV_DIRECT) needs those
+ * addresses to translate to themselves in the default domain, so the core
+ * maps them there at probe, relaxable ones too but nothing else; and it
+ * refuses to block such a device, so a claim fails and leaves the group
+ * where it was.
+ */
+static void iommu_test_direct_regions(struct kunit *test)
+{
+	static const struct iommu_resv_region regions[] = {
+		MOCK_RESV(0x9000000, 0x2000, IOMMU_READ | IOMMU_WRITE,
+			  IOMMU_RESV_DIRECT),
+		MOCK_RESV(0xa000000, 0x1000, IOMMU_READ,
+			  IOMMU_RESV_DIRECT_RELAXABLE),
+		MOCK_RESV(0xb000000, 0x1000, 0, IOMMU_RESV_RESERVED),
+		MOCK_RESV(0xc000000, 0x1000, IOMMU_WRITE | IOMMU_MMIO,
+			  IOMMU_RESV_SW_MSI),
+	};
+	struct mock_ctx *ctx = test->priv;
+	struct iommu_domain *def;
+	struct mock_dev *mdev;
+	struct mock_domain *md;
+	int owner;
+
+	ctx->resv = regions;
+	ctx->nr_resv = ARRAY_SIZE(regions);
+	mdev = mock_dev_probe(test, &mock_plain, "dev",
+			      MOCK_DEV_DMA | MOCK_DEV_RESV);
+	def = iommu_get_dma_domain(mdev->dev);
+	KUNIT_ASSERT_TRUE(test, iommu_is_dma_domain(def));
+	md = to_mock_domain(def);
+
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(def, 0x9000000), 0x9000000);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(def, 0x9001fff), 0x9001fff);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(def, 0xa000010), 0xa000010);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(def, 0xb000000), 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(def, 0xc000000), 0);
+	KUNIT_EXPECT_EQ(test, md->nr_leaves, 3);
+	KUNIT_ASSERT_GT(test, md->nr_maps, 0);
+	KUNIT_EXPECT_EQ(test, md->maps[0].prot, IOMMU_READ | IOMMU_WRITE);
+
+	KUNIT_EXPECT_EQ(test, mock_claim(test, mock_group(test, mdev), &owner),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), def);
+	KUNIT_EXPECT_FALSE(test,
+			   iommu_group_dma_owner_claimed(mdev->dev->iommu_group));
+}
+
+/* ---- Gather helpers ---- */
+
+/*
+ * A gather merges ranges that overlap or touch what it holds; a range
+ * with a gap is disjoint, and iommu_iotlb_gather_add_page() syncs what
+ * is gathered first, as it does for a leaf of another size.
+ */
+static void iommu_test_gather(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct mock_domain *md = to_mock_domain(domain);
+	struct iommu_iotlb_gather gather;
+
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, gather.start, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, gather.end, 0);
+	KUNIT_EXPECT_EQ(test, gather.pgsize, 0);
+	KUNIT_EXPECT_FALSE(test, gather.queued);
+	KUNIT_EXPECT_TRUE(test, list_empty(&gather.freelist));
+	/* nothing gathered: nothing to be disjoint from */
+	KUNIT_EXPECT_FALSE(test, iommu_iotlb_gather_is_disjoint(&gather,
+								0x100000,
+								SZ_4K));
+
+	iommu_iotlb_gather_add_range(&gather, 0x10000, SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.start, 0x10000);
+	KUNIT_EXPECT_EQ(test, gather.end, 0x10fff);
+	KUNIT_EXPECT_FALSE(test, iommu_iotlb_gather_is_disjoint(&gather,
+								0x11000,
+								SZ_4K));
+	KUNIT_EXPECT_FALSE(test, iommu_iotlb_gather_is_disjoint(&gather,
+								0xf000,
+								SZ_4K));
+	KUNIT_EXPECT_FALSE(test, iommu_iotlb_gather_is_disjoint(&gather,
+								0x10800,
+								SZ_4K));
+	KUNIT_EXPECT_TRUE(test, iommu_iotlb_gather_is_disjoint(&gather,
+							       0x12000,
+							       SZ_4K));
+	KUNIT_EXPECT_TRUE(test, iommu_iotlb_gather_is_disjoint(&gather,
+							       0xe000,
+							       SZ_4K));
+	/* a range below merges in */
+	iommu_iotlb_gather_add_range(&gather, 0xf000, SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.start, 0xf000);
+	KUNIT_EXPECT_EQ(test, gather.end, 0x10fff);
+
+	/* at the bottom of the space */
+	iommu_iotlb_gather_init(&gather);
+	iommu_iotlb_gather_add_range(&gather, 0, SZ_4K);
+	KUNIT_EXPECT_FALSE(test, iommu_iotlb_gather_is_disjoint(&gather,
+								SZ_4K,
+								SZ_4K));
+	KUNIT_EXPECT_TRUE(test, iommu_iotlb_gather_is_disjoint(&gather,
+							       SZ_8K,
+							       SZ_4K));
+
+	/* by leaf: adjacent leaves of one size gather, others sync first */
+	iommu_iotlb_gather_init(&gather);
+	iommu_iotlb_gather_add_page(domain, &gather, 0x10000, SZ_4K);
+	iommu_iotlb_gather_add_page(domain, &gather, 0x11000, SZ_4K);
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 0);
+	iommu_iotlb_gather_add_page(domain, &gather, 0x20000, SZ_64K);
+	mock_expect_one_sync(test, md, 0x10000, SZ_8K);
+	KUNIT_EXPECT_EQ(test, gather.start, 0x20000);
+	KUNIT_EXPECT_EQ(test, gather.end, 0x2ffff);
+	KUNIT_EXPECT_EQ(test, gather.pgsize, SZ_64K);
+	iommu_iotlb_gather_add_page(domain, &gather, 0x40000, SZ_64K);
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 2);
+	KUNIT_EXPECT_EQ(test, md->syncs[1].start, 0x20000);
+	KUNIT_EXPECT_EQ(test, md->syncs[1].end, 0x2ffff);
+	iommu_iotlb_sync(domain, &gather);
+	KUNIT_EXPECT_EQ(test, md->nr_syncs, 3);
+	KUNIT_EXPECT_EQ(test, md->syncs[2].start, 0x40000);
+	KUNIT_EXPECT_EQ(test, md->syncs[2].end, 0x4ffff);
+}
+
+/*
+ * The same at the top of the address space, where the end of a range
+ * plus one wraps to 0: a range right below, or right above, what is
+ * gathered touches it, and is not disjoint.
+ */
+static void iommu_test_gather_top(struct kunit *test)
+{
+	const unsigned long top_page = ULONG_MAX - SZ_4K + 1;
+	struct iommu_iotlb_gather gather;
+
+	iommu_iotlb_gather_init(&gather);
+	iommu_iotlb_gather_add_range(&gather, top_page, SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.end, ULONG_MAX);
+	KUNIT_EXPECT_FALSE_MSG(test,
+			       iommu_iotlb_gather_is_disjoint(&gather,
+							      top_page - SZ_4K,
+							      SZ_4K),
+			       "the page below the top page");
+	KUNIT_EXPECT_TRUE(test, iommu_iotlb_gather_is_disjoint(&gather,
+							       top_page - SZ_8K,
+							       SZ_4K));
+
+	iommu_iotlb_gather_init(&gather);
+	iommu_iotlb_gather_add_range(&gather, top_page - SZ_4K, SZ_4K);
+	KUNIT_EXPECT_FALSE_MSG(test,
+			       iommu_iotlb_gather_is_disjoint(&gather,
+							      top_page, SZ_4K),
+			       "the top page, above the page below it");
+	KUNIT_EXPECT_TRUE(test, iommu_iotlb_gather_is_disjoint(&gather,
+							       0, SZ_4K));
+}
+
+static struct kunit_case iommu_test_cases[] = {
+	KUNIT_CASE(iommu_test_paging_domain_alloc),
+	KUNIT_CASE(iommu_test_paging_domain_alloc_fails),
+	KUNIT_CASE(iommu_test_user_domain_fallback),
+	KUNIT_CASE(iommu_test_user_domain_op),
+	KUNIT_CASE_PARAM(iommu_test_map_split, mock_split_gen_params),
+	KUNIT_CASE_PARAM(iommu_test_map_refused, mock_bad_map_gen_params),
+	KUNIT_CASE(iommu_test_map_top_page),
+	KUNIT_CASE(iommu_test_map_not_paging),
+	KUNIT_CASE(iommu_test_map_fails_midway),
+	KUNIT_CASE(iommu_test_map_over_mapped),
+	KUNIT_CASE(iommu_test_map_sync_map_fails),
+	KUNIT_CASE(iommu_test_map_sg),
+	KUNIT_CASE(iommu_test_unmap_one_sync),
+	KUNIT_CASE(iommu_test_unmap_fast),
+	KUNIT_CASE(iommu_test_unmap_refused),
+	KUNIT_CASE(iommu_test_unmap_hole),
+	KUNIT_CASE_PARAM(iommu_test_dma_domain, mock_dma_gen_params),
+	KUNIT_CASE(iommu_test_attach_shared_group),
+	KUNIT_CASE(iommu_test_attach_rollback),
+	KUNIT_CASE(iommu_test_attach_foreign),
+	KUNIT_CASE(iommu_test_attach_busy),
+	KUNIT_CASE(iommu_test_claim_blocks),
+	KUNIT_CASE(iommu_test_claim_attach),
+	KUNIT_CASE(iommu_test_claim_while_used),
+	KUNIT_CASE(iommu_test_claim_by_device),
+	KUNIT_CASE(iommu_test_claim_no_blocked_domain),
+	KUNIT_CASE(iommu_test_probe_fails),
+	KUNIT_CASE(iommu_test_release),
+	KUNIT_CASE(iommu_test_capable),
+	KUNIT_CASE(iommu_test_resv_regions),
+	KUNIT_CASE(iommu_test_resv_regions_top),
+	KUNIT_CASE(iommu_test_direct_regions),
+	KUNIT_CASE(iommu_test_gather),
+	KUNIT_CASE(iommu_test_gather_top),
+	{}
+};
+
+static struct kunit_suite iommu_test_suite = {
+	.name = "iommu-core",
+	.suite_init = mock_suite_init,
+	.suite_exit = mock_suite_exit,
+	.init = mock_test_init,
+	.test_cases = iommu_test_cases,
+};
+
+kunit_test_suite(iommu_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the IOMMU core, with a mock IOMMU driver");
+MODULE_LICENSE("GPL");
