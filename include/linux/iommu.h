@@ -608,7 +608,9 @@ iommu_iotlb_gather_is_disjoint(struct iommu_iotlb_gather *gather,
 
 	if (gather->start > gather->end)
 		return false;
-	return last + 1 < gather->start || iova > gather->end + 1;
+	/* No "+ 1" on an end: at the top of the space it would wrap to 0. */
+	return (gather->start && last < gather->start - 1) ||
+	       (iova && iova - 1 > gather->end);
 }
 
 /**
