@@ -1272,20 +1272,30 @@ static int iommu_resv_cmp_start(void *priv, const struct list_head *a,
 	return ra->start < rb->start ? -1 : ra->start > rb->start;
 }
 
-/* Merge overlapping or touching regions of one type; sort by address. */
+/*
+ * Merge overlapping or touching regions of one type; sort by address.  A
+ * region's end, one past its last byte, wraps to 0 when it reaches the
+ * top of the address space: such a region swallows every later one of
+ * its type, and one merged into another carries it to the top.
+ */
 static void iommu_resv_merge(struct list_head *head)
 {
 	struct iommu_resv_region *cur, *next, *prev = NULL;
 
 	list_sort(NULL, head, iommu_resv_cmp_type);
 	list_for_each_entry_safe(cur, next, head, list) {
-		phys_addr_t prev_end;
+		phys_addr_t prev_end, cur_end;
+		bool prev_top, cur_top;
 
 		if (prev && prev->type == cur->type) {
 			prev_end = prev->start + prev->length;
-			if (cur->start <= prev_end) {
-				prev->length = max(prev_end, cur->start +
-						   cur->length) - prev->start;
+			cur_end = cur->start + cur->length;
+			prev_top = prev->length && !prev_end;
+			cur_top = cur->length && !cur_end;
+			if (prev_top || cur->start <= prev_end) {
+				if (!prev_top && (cur_top || cur_end > prev_end))
+					prev->length = cur->start - prev->start +
+						       cur->length;
 				list_del(&cur->list);
 				kfree(cur);
 				continue;
