@@ -679,7 +679,8 @@ EXPORT_SYMBOL_GPL(iommu_user_domain_alloc);
  * iommu_domain_free() - free a domain
  * @domain: a domain no device is attached to
  *
- * A driver's static domains (identity, blocked) are never freed.
+ * A driver's static domains (identity, blocked) have no free op, so
+ * "freeing" one only drops its DMA cookie, which they never have.
  */
 void iommu_domain_free(struct iommu_domain *domain)
 {
@@ -1062,8 +1063,8 @@ static int iommu_map_sg_run(struct iommu_domain *domain, unsigned long iova,
  * @prot: IOMMU_* access
  * @gfp: how page-table memory may be allocated
  *
- * Physically adjacent segments are mapped as one range.  Every segment but
- * the first must start, and every one but the last end, on a page.
+ * Physically adjacent segments are mapped as one range.  Each range must
+ * start and end on the domain's smallest page, as for iommu_map().
  *
  * Return: the bytes mapped, or a negative errno with nothing left mapped.
  */

@@ -43,14 +43,29 @@ result() {		# result NAME LOGFILE FINDINGS WHAT
 	fi
 }
 
-# checkpatch, over C files, headers and Kconfig files of ours.
+# checkpatch, over C files, headers and Kconfig files of ours.  A Kconfig
+# file that patches the base's is checked as a diff against it; one in a
+# directory we own, or new, as a new file.
 log="$logs/lint-checkpatch.log"
 : > "$log"
 n=0
+owned=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' \
+	"$repo/tools/testing/iommu/owned-dirs")
+is_owned() {
+	local d
+	for d in $owned; do
+		[[ $1 == "${d%/}"/* ]] && return 0
+	done
+	return 1
+}
 for f in "${code[@]}" $(printf '%s\n' "${ours[@]}" | grep -E '(^|/)Kconfig'); do
-	if [ -f "$base/$f" ] && [[ $f != *.[ch] ]]; then
+	if [[ $f != *.[ch] ]]; then
+		old="$base/$f"
+		if [ ! -f "$old" ] || is_owned "$f"; then
+			old=/dev/null
+		fi
 		out=$(cd "$repo" && diff -u --label "a/$f" --label "b/$f" \
-			"$base/$f" "$f" | "$src/scripts/checkpatch.pl" --strict \
+			"$old" "$f" | "$src/scripts/checkpatch.pl" --strict \
 			--no-tree --quiet --show-types --no-signoff \
 			--ignore COMMIT_MESSAGE - 2>&1) || true
 	else

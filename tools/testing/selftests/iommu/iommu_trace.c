@@ -22,7 +22,7 @@
 #define EDU_TEST_DRIVER		"iommu_dma_edu_test"
 #define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
 #define RESCAN_TIMEOUT_MS	5000
-#define TRACE_MAX		(1 << 20)
+#define TRACE_MAX		(1024 * 1024)
 
 /* Mount tracefs if needed; false if this kernel has no iommu events. */
 static bool tracefs_ready(void)
