@@ -342,4 +342,43 @@ static inline void device_driver(const char *devdir, char *name, size_t len)
 	link_target_name(devdir, "driver", name, len);
 }
 
+/*
+ * Verified transfers through /dev/@disk, of sizes from one sector to 1 MiB
+ * (some odd, some spanning pages), one after the other from byte @off of
+ * the disk on; the data comes from @state.  The write buffer starts one
+ * sector into a page, so that the DMA mappings do not start on a page.
+ */
+static inline int disk_roundtrip(const char *disk, off_t off, __u64 *state)
+{
+	static const size_t sizes[] = {
+		512, 4096, 12800, 131072 + 1536, 1 << 20,
+	};
+	char dev[PATH_MAX];
+	void *wbase = NULL, *rbase = NULL;
+	char *wbuf, *rbuf;
+	int fd, err = -ENOMEM;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		err = -errno;
+		iommu_err("open %s: %s", dev, strerror(-err));
+		return err;
+	}
+	wbuf = alloc_io_buffer(1 << 20, IOMMU_SECTOR, &wbase);
+	rbuf = alloc_io_buffer(1 << 20, 0, &rbase);
+	if (wbuf && rbuf) {
+		err = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+			prng_fill(state, wbuf, sizes[i]);
+			err = transfer_verify(fd, wbuf, rbuf, sizes[i], off);
+			off += sizes[i];
+		}
+	}
+	free(wbase);
+	free(rbase);
+	close(fd);
+	return err;
+}
+
 #endif /* __IOMMU_TEST_UTIL_H */
