@@ -73,9 +73,11 @@ TIMEOUT		?= 900
 # Extra kernel command-line words for make run and make check.
 APPEND		?=
 # LAZY=0 skips make check's second boot, in lazy (DMA-FQ) mode; PLAIN=0
-# skips its third, with the SMMUv3 driver's optional features off.
+# skips its third, with the SMMUv3 driver's optional features off; PT=0
+# its fourth, in passthrough mode with a few of the tests.
 LAZY		?= 1
 PLAIN		?= 1
+PT		?= 1
 # LINT=0 skips the lint step of make check.  (Not "?=": make has a
 # built-in LINT variable.)
 LINT		:= 1
@@ -203,7 +205,8 @@ check: deps
 		$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
 			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
 			--append "$(APPEND)" $(if $(filter 0,$(LAZY)),,--lazy) \
-			$(if $(filter 0,$(PLAIN)),,--plain); \
+			$(if $(filter 0,$(PLAIN)),,--plain) \
+			$(if $(filter 0,$(PT)),,--pt); \
 	else \
 		echo "FAIL build.kernel_and_initramfs see the build output above" \
 			> $(BUILD)/check/build.results; \

@@ -365,8 +365,6 @@ def cmd_check(args):
     words = ['harness=check'] + args.append.split()
     if args.kunit:
         words.append(f'kunit.filter_glob={args.kunit}')
-    if args.selftest:
-        words.append(f'selftests={args.selftest}')
     progs = sorted(p for p in os.listdir(os.path.join(args.build, 'selftests'))
                    if os.access(os.path.join(args.build, 'selftests', p), os.X_OK))
     if args.selftest:
@@ -389,27 +387,65 @@ def cmd_check(args):
     # driver to leave the two-level stream table and range invalidation
     # unused, so that the linear table and one TLBI per page carry the same
     # tests; its results are named "plain.*".
-    boots = [('', 'console.log', [])]
+    #
+    # The fourth, with --pt, is in passthrough mode (identity default
+    # domains) and runs only what that mode changes: see pt_boot().  Its
+    # results are named "pt.*".
+    sel = [f'selftests={args.selftest}'] if args.selftest else []
+    boots = [('', 'console.log', sel, progs, True)]
     if args.lazy:
-        boots.append(('lazy.', 'console-lazy.log', ['iommu.strict=0']))
+        boots.append(('lazy.', 'console-lazy.log', ['iommu.strict=0'] + sel,
+                      progs, True))
     if args.plain:
-        boots.append(('plain.', 'console-plain.log', [SMMU_PLAIN]))
-    for prefix, log_name, extra in boots:
+        boots.append(('plain.', 'console-plain.log', [SMMU_PLAIN] + sel,
+                      progs, True))
+    if args.pt:
+        pt = pt_boot(progs)
+        if pt:
+            boots.append(pt)
+        else:
+            log('BOOT', 'no passthrough boot: the selection has none of '
+                + ', '.join(PT_SELFTESTS))
+    for prefix, log_name, extra, expected, kunit in boots:
         log_path = os.path.join(args.build, 'check', log_name)
-        log('BOOT', f'{args.image} {" ".join(extra)}, KUnit at boot then '
+        shown = [w for w in extra if not w.startswith('selftests=')]
+        log('BOOT', f'{args.image} {" ".join(shown)}, '
+            f'{"KUnit at boot then " if kunit else ""}'
             f'kselftests (console log: {log_path}, timeout {args.timeout} s)')
         result = boot(args.build, args.image, words + extra, log_path,
                       args.timeout, on_line=progress)
         results.prefix = prefix
         suites = parse_kunit(result.console(), results)
-        if not args.kunit:
+        if kunit and not args.kunit:
             results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
-        parse_selftests(result, results, progs)
+        parse_selftests(result, results, expected)
         check_dma_api_debug(result, results)
         check_smmu_probe(result, results, plain=SMMU_PLAIN in extra)
         check_boot(result, results, 'check')
     results.prefix = ''
     return results.report()
+
+
+# The passthrough boot: identity default domains, so the DMA API goes
+# around the IOMMU.  Most tests would only skip there (edu cannot reach RAM
+# untranslated) or repeat the strict boot, so it runs the group listing,
+# which must then read "identity" everywhere, and the disk I/O, which must
+# work untranslated; KUnit, which does not depend on the mode, is left out.
+PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
+PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups')
+
+
+def pt_boot(progs):
+    """The passthrough boot as cmd_check's boots list it, or None.
+
+    It runs those of PT_SELFTESTS that make check's selection (progs)
+    holds; None when it holds none of them.
+    """
+    chosen = [p for p in progs if p in PT_SELFTESTS]
+    if not chosen:
+        return None
+    return ('pt.', 'console-pt.log',
+            PT_WORDS + [f'selftests={",".join(chosen)}'], chosen, False)
 
 
 def cmd_unit(args):
@@ -816,6 +852,9 @@ def main():
                    'optional features off (' + SMMU_PLAIN + ')')
     p.add_argument('--lazy', action='store_true',
                    help='boot the tests a second time with iommu.strict=0')
+    p.add_argument('--pt', action='store_true',
+                   help='boot a subset of the tests once more with '
+                   'iommu.passthrough=1')
     p = sub.add_parser('unit', help="the harness's own unit tests")
     p.add_argument('output', help='results file to write')
     p = sub.add_parser('summary', help='print and count result files')

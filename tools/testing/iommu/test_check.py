@@ -104,5 +104,27 @@ class PrefixTest(unittest.TestCase):
                          ['kunit.iova.case', 'lazy.kunit.iova.case'])
 
 
+class PassthroughBootTest(unittest.TestCase):
+    def test_runs_its_subset_without_kunit(self):
+        prefix, log_name, words, progs, kunit = harness.pt_boot(
+            ['iommu_dma_edu', 'iommu_dma_io', 'iommu_groups',
+             'iommu_vfio_edu'])
+        self.assertEqual(prefix, 'pt.')
+        self.assertEqual(log_name, 'console-pt.log')
+        self.assertIn('iommu.passthrough=1', words)
+        self.assertIn('kunit.enable=0', words)
+        self.assertIn('selftests=iommu_dma_io,iommu_groups', words)
+        self.assertEqual(progs, ['iommu_dma_io', 'iommu_groups'])
+        self.assertFalse(kunit)
+
+    def test_follows_the_selection(self):
+        self.assertEqual(harness.pt_boot(['iommu_groups'])[3],
+                         ['iommu_groups'])
+
+    def test_none_when_the_selection_has_none_of_it(self):
+        self.assertIsNone(harness.pt_boot(['iommu_vfio_edu']))
+        self.assertIsNone(harness.pt_boot([]))
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -32,27 +32,16 @@
  * which must also call the access a write.  no_fault_on_mapped_dma checks
  * the converse: DMA to mapped memory brings no fault report for edu.
  */
-#include <ctype.h>
 #include <sys/mman.h>
 #include "../kselftest_harness.h"
 #include "dma_map_bench.h"
+#include "iommu_kmsg.h"
 
 #define EDU_TEST_DRIVER		"iommu_dma_edu_test"
 #define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
 #define EDU_MMAP_SIZE		(64 * 1024)
 #define EDU_MMAP_COPY		4096
 #define EDU_MMAP_DEST		(32 * 1024)
-
-#define KMSG_PATH		"/dev/kmsg"
-/* A /dev/kmsg record is at most this long. */
-#define KMSG_RECORD_MAX		8192
-/* How long the IOMMU driver may take to report a fault. */
-#define FAULT_WAIT_MS		1000
-/* How long to go on reading after that, for a second report. */
-#define FAULT_SETTLE_MS		200
-#define FAULT_POLL_MS		20
-/* Log lines shown when the fault reports are not what they should be. */
-#define FAULT_SHOW_LINES	20
 
 FIXTURE(edu) {
 	char devdir[PATH_MAX];
@@ -110,131 +99,6 @@ static void edu_run(struct __test_metadata *_metadata, const char *run,
 }
 
 /*
- * The kernel log from the moment kmsg_open() opened it on: the text of
- * each record, without its prefix or its dictionary.
- */
-struct kmsg {
-	int fd;
-	char **lines;
-	size_t count;
-	size_t cap;
-	unsigned int lost;	/* overwritten before they could be read */
-};
-
-static int kmsg_open(struct kmsg *log)
-{
-	int err;
-
-	memset(log, 0, sizeof(*log));
-	log->fd = open(KMSG_PATH, O_RDONLY | O_NONBLOCK);
-	if (log->fd < 0)
-		return -errno;
-	if (lseek(log->fd, 0, SEEK_END) < 0) {
-		err = -errno;
-		close(log->fd);
-		return err;
-	}
-	return 0;
-}
-
-static void kmsg_close(struct kmsg *log)
-{
-	while (log->count)
-		free(log->lines[--log->count]);
-	free(log->lines);
-	close(log->fd);
-}
-
-/* Take in the records logged since the last call; 0 or a negative errno. */
-static int kmsg_read(struct kmsg *log)
-{
-	char rec[KMSG_RECORD_MAX + 1], *text, *end, **lines;
-	ssize_t n;
-
-	for (;;) {
-		n = read(log->fd, rec, KMSG_RECORD_MAX);
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n < 0 && errno == EPIPE) {
-			log->lost++;
-			continue;
-		}
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return 0;
-		rec[n] = '\0';
-		/* "prio,seq,time,flags;text\n" and " KEY=value" lines */
-		text = strchr(rec, ';');
-		if (!text)
-			continue;
-		text++;
-		end = strchr(text, '\n');
-		if (end)
-			*end = '\0';
-		if (log->count == log->cap) {
-			log->cap = log->cap ? 2 * log->cap : 64;
-			lines = realloc(log->lines, log->cap * sizeof(*lines));
-			if (!lines)
-				return -ENOMEM;
-			log->lines = lines;
-		}
-		log->lines[log->count] = strdup(text);
-		if (!log->lines[log->count])
-			return -ENOMEM;
-		log->count++;
-	}
-}
-
-#define MAX_TOKENS		64
-
-/* Split @line at spaces into @tok, in place; returns how many tokens. */
-static int tokens(char *line, char **tok)
-{
-	char *save, *t;
-	int n = 0;
-
-	for (t = strtok_r(line, " ", &save); t && n < MAX_TOKENS;
-	     t = strtok_r(NULL, " ", &save))
-		tok[n++] = t;
-	return n;
-}
-
-/* Whether @c may end a token: the ':' after a name, the ',' after a value. */
-static bool token_end(const char *c)
-{
-	return !*c || (strchr(",:;", *c) && !c[1]);
-}
-
-/* Whether @tok is @word, maybe with one punctuation character after it. */
-static bool token_is(const char *tok, const char *word)
-{
-	size_t len = strlen(word);
-
-	return !strncmp(tok, word, len) && token_end(tok + len);
-}
-
-/*
- * Whether @tok is "0x" and hex digits, maybe with one punctuation character
- * after them; their value goes to @val.  All digits count: 0x1000 is not
- * 0x10000.
- */
-static bool token_hex(const char *tok, unsigned long long *val)
-{
-	const char *p = tok + 2;
-
-	if (strncmp(tok, "0x", 2) || !isxdigit((unsigned char)*p))
-		return false;
-	for (*val = 0; isxdigit((unsigned char)*p); p++) {
-		if (*val >> 60)
-			return false;
-		*val = *val << 4 | (isdigit((unsigned char)*p) ?
-				    *p - '0' : tolower((unsigned char)*p) - 'a' + 10);
-	}
-	return token_end(p);
-}
-
-/*
  * The driver's lines "@name: DMA to IOVA 0x<hex>": how many there are, and
  * the IOVA of the last in @iova.
  */
@@ -264,61 +128,6 @@ static int kmsg_fault_dma(struct kmsg *log, const char *name,
 }
 
 /*
- * The IOMMU driver's reports of translation faults of the device @bdf: the
- * lines holding "translation fault", @bdf and "IOVA 0x<hex>", with the
- * value @iova unless that is NULL.  Returns how many there are, and in
- * @writes how many of them also say "write".
- */
-static int kmsg_faults(struct kmsg *log, const char *bdf,
-		       const unsigned long long *iova, int *writes)
-{
-	char copy[KMSG_RECORD_MAX], *tok[MAX_TOKENS];
-	bool event, dev, at, write;
-	unsigned long long val;
-	int found = 0, i, n;
-	size_t l;
-
-	*writes = 0;
-	for (l = 0; l < log->count; l++) {
-		snprintf(copy, sizeof(copy), "%s", log->lines[l]);
-		n = tokens(copy, tok);
-		event = false;
-		dev = false;
-		at = false;
-		write = false;
-		for (i = 0; i < n; i++) {
-			if (!strcmp(tok[i], "translation") && i + 1 < n &&
-			    token_is(tok[i + 1], "fault"))
-				event = true;
-			if (token_is(tok[i], bdf))
-				dev = true;
-			if (!strcmp(tok[i], "IOVA") && i + 1 < n &&
-			    token_hex(tok[i + 1], &val) && (!iova || val == *iova))
-				at = true;
-			if (!strcmp(tok[i], "write"))
-				write = true;
-		}
-		if (event && dev && at) {
-			found++;
-			*writes += write;
-		}
-	}
-	return found;
-}
-
-/* Log lines for the reader, when the reports are not what they should be. */
-static void kmsg_show(struct __test_metadata *_metadata, struct kmsg *log)
-{
-	size_t l;
-
-	TH_LOG("the kernel log since the test started (%zu lines, %u lost%s):",
-	       log->count, log->lost,
-	       log->count > FAULT_SHOW_LINES ? ", the first ones" : "");
-	for (l = 0; l < log->count && l < FAULT_SHOW_LINES; l++)
-		TH_LOG("  %s", log->lines[l]);
-}
-
-/*
  * Run the driver's fault test @name and find the IOMMU driver's report of
  * its fault: exactly one, for edu, at the IOVA the driver logged, and a
  * write.  @strict_only: the test does not run on a DMA-FQ domain, where it
@@ -330,7 +139,7 @@ static void edu_fault(struct __test_metadata *_metadata, const char *devdir,
 {
 	const char *bdf = strrchr(devdir, '/') + 1;
 	bool lazy = !strcmp(expected_group_type(), "DMA-FQ");
-	int err, dma_lines, faults, writes, waited;
+	int err, dma_lines, faults;
 	unsigned long long iova = 0;
 	struct kmsg log;
 
@@ -364,32 +173,23 @@ static void edu_fault(struct __test_metadata *_metadata, const char *devdir,
 	ASSERT_EQ(1, dma_lines) {
 		TH_LOG("expected one line \"%s: DMA to IOVA 0x<hex>\" from the driver",
 		       name);
-		kmsg_show(_metadata, &log);
+		kmsg_show(&log);
 	}
 	TH_LOG("edu's DMA went to IOVA 0x%llx", iova);
 
-	/* The IOMMU driver reports faults from a thread of its own. */
-	for (waited = 0; waited < FAULT_WAIT_MS; waited += FAULT_POLL_MS) {
-		if (kmsg_faults(&log, bdf, &iova, &writes))
-			break;
-		usleep(FAULT_POLL_MS * 1000);
-		err = kmsg_read(&log);
-		ASSERT_EQ(0, err);
+	faults = kmsg_wait_events(&log, "translation fault", bdf, &iova);
+	ASSERT_LE(0, faults) {
+		TH_LOG("%s: %s", KMSG_PATH, strerror(-faults));
 	}
-	usleep(FAULT_SETTLE_MS * 1000);
-	err = kmsg_read(&log);
-	ASSERT_EQ(0, err);
-
-	faults = kmsg_faults(&log, bdf, &iova, &writes);
 	EXPECT_EQ(1, faults) {
 		TH_LOG("expected one line with \"translation fault\", %s and \"IOVA 0x%llx\"",
 		       bdf, iova);
-		kmsg_show(_metadata, &log);
+		kmsg_show(&log);
 	}
 	if (faults == 1) {
-		EXPECT_EQ(1, writes) {
+		EXPECT_EQ(1, kmsg_faults(&log, bdf, &iova, "write")) {
 			TH_LOG("edu's DMA wrote, but the fault does not say \"write\"");
-			kmsg_show(_metadata, &log);
+			kmsg_show(&log);
 		}
 	}
 	kmsg_close(&log);
@@ -464,8 +264,8 @@ TEST_F(edu, fault_after_unmap)
 TEST_F(edu, no_fault_on_mapped_dma)
 {
 	const char *bdf = strrchr(self->devdir, '/') + 1;
-	int err, writes;
 	struct kmsg log;
+	int err;
 
 	err = kmsg_open(&log);
 	ASSERT_EQ(0, err) {
@@ -474,8 +274,8 @@ TEST_F(edu, no_fault_on_mapped_dma)
 	edu_run(_metadata, self->run, self->identity, "coherent_small");
 	usleep(FAULT_SETTLE_MS * 1000);
 	ASSERT_EQ(0, kmsg_read(&log));
-	EXPECT_EQ(0, kmsg_faults(&log, bdf, NULL, &writes)) {
-		kmsg_show(_metadata, &log);
+	EXPECT_EQ(0, kmsg_faults(&log, bdf, NULL, NULL)) {
+		kmsg_show(&log);
 	}
 	kmsg_close(&log);
 }

@@ -3,7 +3,11 @@
  * IOMMU groups as user space sees them in sysfs: every PCI device that a
  * driver is bound to sits in exactly one group, the group and the device
  * point at each other, and the group's default domain has the type that the
- * kernel command line asks for (DMA when it asks for nothing).
+ * kernel command line asks for (DMA when it asks for nothing, DMA-FQ with
+ * iommu.strict=0, identity with iommu.passthrough=1; see
+ * expected_group_type()).  That holds for every group, also those whose
+ * device has no driver now: the tests that change a group's type or hand
+ * the group to VFIO put it back.
  */
 #include "../kselftest_harness.h"
 #include "iommu_test_util.h"
@@ -120,6 +124,32 @@ TEST_F(bound_pci, default_domain_type)
 			TH_LOG("group %d of %s", group, self->bdf[i]);
 		}
 	}
+}
+
+TEST(every_group_has_boot_type)
+{
+	const char *want = expected_group_type();
+	char path[PATH_MAX], type[64];
+	struct dirent *de;
+	int groups = 0;
+	DIR *dir;
+
+	TH_LOG("expecting default domain type %s", want);
+	dir = opendir(IOMMU_GROUPS_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		groups++;
+		snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%s/type",
+			 de->d_name);
+		ASSERT_EQ(0, sysfs_read(path, type, sizeof(type)));
+		EXPECT_STREQ(want, type) {
+			TH_LOG("group %s", de->d_name);
+		}
+	}
+	closedir(dir);
+	EXPECT_LT(0, groups);
 }
 
 TEST(groups_are_not_empty)

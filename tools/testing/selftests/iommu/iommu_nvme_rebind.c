@@ -15,39 +15,6 @@
 /* Far from the region that iommu_dma_io writes. */
 #define DISK_OFFSET	(48LL << 20)
 
-static const size_t sizes[] = { 512, 4096, 12800, 131072 + 1536, 1 << 20 };
-
-/* Verified transfers of every size in sizes[] through /dev/@disk. */
-static int disk_roundtrip(const char *disk, __u64 *state)
-{
-	char dev[PATH_MAX];
-	void *wbase, *rbase;
-	char *wbuf, *rbuf;
-	off_t off = DISK_OFFSET;
-	int fd, err = -ENOMEM;
-
-	snprintf(dev, sizeof(dev), "/dev/%s", disk);
-	fd = open(dev, O_RDWR | O_DIRECT);
-	if (fd < 0) {
-		iommu_err("open %s: %s", dev, strerror(errno));
-		return -errno;
-	}
-	wbuf = alloc_io_buffer(1 << 20, IOMMU_SECTOR, &wbase);
-	rbuf = alloc_io_buffer(1 << 20, 0, &rbase);
-	if (wbuf && rbuf) {
-		err = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
-			prng_fill(state, wbuf, sizes[i]);
-			err = transfer_verify(fd, wbuf, rbuf, sizes[i], off);
-			off += sizes[i];
-		}
-	}
-	free(wbase);
-	free(rbase);
-	close(fd);
-	return err;
-}
-
 FIXTURE(nvme_rebind) {
 	char devdir[PATH_MAX];
 	char bdf[32];
@@ -88,7 +55,7 @@ TEST_F(nvme_rebind, unbind_rebind_twice)
 	__u64 state = self->seed;
 	char driver[64];
 
-	ASSERT_EQ(0, disk_roundtrip(NVME_DISK, &state));
+	ASSERT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state));
 	for (int round = 1; round <= ROUNDS; round++) {
 		ASSERT_EQ(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/unbind",
 					 self->bdf));
@@ -110,7 +77,7 @@ TEST_F(nvme_rebind, unbind_rebind_twice)
 			       NVME_DISK);
 		}
 		EXPECT_EQ(self->group, device_iommu_group(self->devdir));
-		ASSERT_EQ(0, disk_roundtrip(NVME_DISK, &state)) {
+		ASSERT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state)) {
 			TH_LOG("round %d: I/O after rebind failed", round);
 		}
 		TH_LOG("round %d: rebound, I/O verified", round);
@@ -124,7 +91,7 @@ TEST_F(nvme_rebind, double_bind_refused)
 
 	EXPECT_GT(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", self->bdf));
 	EXPECT_EQ(self->group, device_iommu_group(self->devdir));
-	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, &state));
+	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state));
 }
 
 TEST_HARNESS_MAIN

@@ -314,32 +314,99 @@ static inline int find_pci_device(unsigned int vendor, unsigned int device,
 }
 
 /*
+ * A boolean kernel parameter's value as the kernel's kstrtobool() reads
+ * it: 1/y/t and 0/n/f by their first character (either case), "on" and
+ * "off"; -1 for anything else, which the kernel ignores.
+ */
+static inline int cmdline_bool(const char *val)
+{
+	switch (val[0]) {
+	case '1': case 'y': case 'Y': case 't': case 'T':
+		return 1;
+	case '0': case 'n': case 'N': case 'f': case 'F':
+		return 0;
+	case 'o': case 'O':
+		if (val[1] == 'n' || val[1] == 'N')
+			return 1;
+		if (val[1] == 'f' || val[1] == 'F')
+			return 0;
+	}
+	return -1;
+}
+
+/*
  * The default domain type ("DMA", "DMA-FQ" or "identity") that the kernel
- * should have chosen for IOMMU groups, from /proc/cmdline.
+ * should have chosen for IOMMU groups, from /proc/cmdline: iommu.passthrough
+ * and iommu.strict as the kernel reads them (the last of each counts),
+ * over the test configuration's default, strict translation
+ * (CONFIG_IOMMU_DEFAULT_DMA_STRICT).  Passthrough wins over strict=0.
  */
 static inline const char *expected_group_type(void)
 {
+	int passthrough = 0, strict = 1, v;
 	char cmdline[4096];
-	const char *type = "DMA";
 	char *tok, *save;
 
 	if (sysfs_read("/proc/cmdline", cmdline, sizeof(cmdline)))
-		return type;
+		return "DMA";
 	for (tok = strtok_r(cmdline, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save)) {
-		if (!strcmp(tok, "iommu.passthrough=1") ||
-		    !strcmp(tok, "iommu.passthrough=y"))
-			type = "identity";
-		else if (!strcmp(tok, "iommu.strict=0") && strcmp(type, "identity"))
-			type = "DMA-FQ";
+		if (!strncmp(tok, "iommu.passthrough=", 18)) {
+			v = cmdline_bool(tok + 18);
+			passthrough = v < 0 ? passthrough : v;
+		} else if (!strncmp(tok, "iommu.strict=", 13)) {
+			v = cmdline_bool(tok + 13);
+			strict = v < 0 ? strict : v;
+		}
 	}
-	return type;
+	if (passthrough)
+		return "identity";
+	return strict ? "DMA" : "DMA-FQ";
 }
 
 /* The name of the driver bound to a device, or "" when none is. */
 static inline void device_driver(const char *devdir, char *name, size_t len)
 {
 	link_target_name(devdir, "driver", name, len);
+}
+
+/*
+ * Verified transfers through /dev/@disk, of sizes from one sector to 1 MiB
+ * (some odd, some spanning pages), one after the other from byte @off of
+ * the disk on; the data comes from @state.  The write buffer starts one
+ * sector into a page, so that the DMA mappings do not start on a page.
+ */
+static inline int disk_roundtrip(const char *disk, off_t off, __u64 *state)
+{
+	static const size_t sizes[] = {
+		512, 4096, 12800, 131072 + 1536, 1 << 20,
+	};
+	char dev[PATH_MAX];
+	void *wbase = NULL, *rbase = NULL;
+	char *wbuf, *rbuf;
+	int fd, err = -ENOMEM;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		err = -errno;
+		iommu_err("open %s: %s", dev, strerror(-err));
+		return err;
+	}
+	wbuf = alloc_io_buffer(1 << 20, IOMMU_SECTOR, &wbase);
+	rbuf = alloc_io_buffer(1 << 20, 0, &rbase);
+	if (wbuf && rbuf) {
+		err = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+			prng_fill(state, wbuf, sizes[i]);
+			err = transfer_verify(fd, wbuf, rbuf, sizes[i], off);
+			off += sizes[i];
+		}
+	}
+	free(wbase);
+	free(rbase);
+	close(fd);
+	return err;
 }
 
 #endif /* __IOMMU_TEST_UTIL_H */
