@@ -2191,6 +2191,35 @@ static void iommu_test_capable(struct kunit *test)
 	{ .start = (s), .length = (l), .prot = (p), .type = (t) }
 
 /*
+ * Check a group's region list against @want, in order and field by field,
+ * and free it.
+ */
+static void mock_expect_regions(struct kunit *test, struct list_head *list,
+				const struct iommu_resv_region *want,
+				unsigned int nr_want)
+{
+	struct iommu_resv_region *region, *next;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(region, next, list, list) {
+		if (n < nr_want) {
+			KUNIT_EXPECT_EQ_MSG(test, region->start, want[n].start,
+					    "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->length,
+					    want[n].length, "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->type, want[n].type,
+					    "region %u", n);
+			KUNIT_EXPECT_EQ_MSG(test, region->prot, want[n].prot,
+					    "region %u", n);
+		}
+		n++;
+		list_del(&region->list);
+		kfree(region);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, n, nr_want, "regions in the group's list");
+}
+
+/*
  * A group's reserved regions are its devices' regions, with overlapping
  * and touching regions of one type merged into one, regions of different
  * types kept apart even where they overlap, and the result sorted by
@@ -2219,7 +2248,7 @@ static void iommu_test_resv_regions(struct kunit *test)
 			  IOMMU_RESV_SW_MSI),
 	};
 	struct mock_ctx *ctx = test->priv;
-	struct iommu_resv_region *region, *next;
+	struct iommu_resv_region *region;
 	struct mock_dev *a, *b;
 	unsigned int n = 0;
 	LIST_HEAD(list);
@@ -2241,24 +2270,7 @@ static void iommu_test_resv_regions(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, iommu_get_group_resv_regions(mock_group(test, b),
 							   &list), 0);
-	n = 0;
-	list_for_each_entry_safe(region, next, &list, list) {
-		if (n < ARRAY_SIZE(want)) {
-			KUNIT_EXPECT_EQ_MSG(test, region->start, want[n].start,
-					    "region %u", n);
-			KUNIT_EXPECT_EQ_MSG(test, region->length,
-					    want[n].length, "region %u", n);
-			KUNIT_EXPECT_EQ_MSG(test, region->type, want[n].type,
-					    "region %u", n);
-			KUNIT_EXPECT_EQ_MSG(test, region->prot, want[n].prot,
-					    "region %u", n);
-		}
-		n++;
-		list_del(&region->list);
-		kfree(region);
-	}
-	KUNIT_EXPECT_EQ_MSG(test, n, (unsigned int)ARRAY_SIZE(want),
-			    "regions in the group's list");
+	mock_expect_regions(test, &list, want, ARRAY_SIZE(want));
 }
 
 /*
@@ -2284,9 +2296,7 @@ static void iommu_test_resv_regions_top(struct kunit *test)
 			  IOMMU_RESV_MSI),
 	};
 	struct mock_ctx *ctx = test->priv;
-	struct iommu_resv_region *region, *next;
 	struct mock_dev *mdev;
-	unsigned int n = 0;
 	LIST_HEAD(list);
 
 	ctx->resv = regions;
@@ -2296,21 +2306,7 @@ static void iommu_test_resv_regions_top(struct kunit *test)
 	KUNIT_ASSERT_EQ(test,
 			iommu_get_group_resv_regions(mock_group(test, mdev),
 						     &list), 0);
-	list_for_each_entry_safe(region, next, &list, list) {
-		if (n < ARRAY_SIZE(want)) {
-			KUNIT_EXPECT_EQ_MSG(test, region->start, want[n].start,
-					    "region %u", n);
-			KUNIT_EXPECT_EQ_MSG(test, region->length,
-					    want[n].length, "region %u", n);
-			KUNIT_EXPECT_EQ_MSG(test, region->type, want[n].type,
-					    "region %u", n);
-		}
-		n++;
-		list_del(&region->list);
-		kfree(region);
-	}
-	KUNIT_EXPECT_EQ_MSG(test, n, (unsigned int)ARRAY_SIZE(want),
-			    "regions in the group's list");
+	mock_expect_regions(test, &list, want, ARRAY_SIZE(want));
 }
 
 /*
