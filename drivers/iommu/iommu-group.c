@@ -129,6 +129,9 @@ static ssize_t iommu_group_type_store(struct iommu_group *group,
 
 	if (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_RAWIO))
 		return -EACCES;
+	/* sysfs_streq() stops at a NUL: "identity\0junk" is not a type. */
+	if (strnlen(buf, count) != count)
+		return -EINVAL;
 
 	/* "auto" (0) is the policy's type; the rest must be default types. */
 	if (sysfs_streq(buf, "auto")) {

@@ -367,6 +367,29 @@ TEST_F(nvme_type, long_value_refused)
 }
 
 /*
+ * A type name followed by a NUL and more bytes is not that type: the core
+ * must look at every byte written, not stop at the first NUL.
+ */
+TEST_F(nvme_type, embedded_nul_refused)
+{
+	static const char val[] = "identity\0junk";
+	struct nvme_group *g = &self->g;
+	char got[32];
+	ssize_t n;
+	int fd;
+
+	ASSERT_EQ(0, nvme_unbind(g));
+	fd = open(g->type_path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	n = write(fd, val, sizeof(val) - 1);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
+	EXPECT_STREQ(g->orig_type, got);
+}
+
+/*
  * A write of no bytes succeeds and changes nothing: sysfs returns 0 for
  * it without calling the IOMMU core, so it cannot be refused there.
  */
