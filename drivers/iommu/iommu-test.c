@@ -721,15 +721,22 @@ static int mock_test_init(struct kunit *test)
 	return kunit_add_action_or_reset(test, mock_final_check, ctx);
 }
 
+/* Deferred calls that undo what a test set up, in reverse order */
+KUNIT_DEFINE_ACTION_WRAPPER(mock_release_action,
+			    iommu_release_device, struct device *);
+KUNIT_DEFINE_ACTION_WRAPPER(mock_domain_free_action,
+			    iommu_domain_free, struct iommu_domain *);
+KUNIT_DEFINE_ACTION_WRAPPER(mock_group_put_action,
+			    iommu_group_put, struct iommu_group *);
+KUNIT_DEFINE_ACTION_WRAPPER(mock_unclaim_action,
+			    iommu_group_release_dma_owner, struct iommu_group *);
+KUNIT_DEFINE_ACTION_WRAPPER(mock_device_unclaim_action,
+			    iommu_device_release_dma_owner, struct device *);
+
 /* Runs @action on @data when the test ends, or now if that cannot be. */
 static void mock_defer(struct kunit *test, kunit_action_t *action, void *data)
 {
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, action, data), 0);
-}
-
-static void mock_release_action(void *data)
-{
-	iommu_release_device(data);
 }
 
 /*
@@ -784,11 +791,6 @@ static struct mock_dev *mock_dev_probe(struct kunit *test,
 	return mdev;
 }
 
-static void mock_domain_free_action(void *data)
-{
-	iommu_domain_free(data);
-}
-
 /* A paging domain for @mdev, freed at the end of the test */
 static struct iommu_domain *mock_paging_domain(struct kunit *test,
 					       struct mock_dev *mdev)
@@ -813,11 +815,6 @@ static void mock_expect_alloc_err(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, PTR_ERR(domain), err);
 }
 
-static void mock_group_put_action(void *data)
-{
-	iommu_group_put(data);
-}
-
 /* @mdev's group, with a reference held to the end of the test */
 static struct iommu_group *mock_group(struct kunit *test,
 				      struct mock_dev *mdev)
@@ -827,11 +824,6 @@ static struct iommu_group *mock_group(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, group);
 	mock_defer(test, mock_group_put_action, group);
 	return group;
-}
-
-static void mock_unclaim_action(void *data)
-{
-	iommu_group_release_dma_owner(data);
 }
 
 /* Claims @group; the claim is given back at the latest when the test ends. */
@@ -1982,11 +1974,6 @@ static void iommu_test_claim_while_used(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
 	mock_unclaim(test, group);
 	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
-}
-
-static void mock_device_unclaim_action(void *data)
-{
-	iommu_device_release_dma_owner(data);
 }
 
 /*

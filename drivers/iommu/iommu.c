@@ -291,16 +291,15 @@ EXPORT_SYMBOL_GPL(dev_iommu_priv_set);
  * Called with iommu_probe_device_lock held.  Calling it again with the
  * same node is harmless.
  *
- * Return: 0; -EPROBE_DEFER if no IOMMU driver registered @iommu_fwnode yet,
- * so the device waits for it; -EINVAL if @dev is already behind another
- * IOMMU; or -ENOMEM.
+ * The caller has found @iommu_fwnode's driver registered (of_iommu.c
+ * defers the device's probe until it is).
+ *
+ * Return: 0; -EINVAL if @dev is already behind another IOMMU; or -ENOMEM.
  */
 int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode)
 {
 	struct iommu_fwspec *fwspec;
 
-	if (!iommu_ops_from_fwnode(iommu_fwnode))
-		return -EPROBE_DEFER;
 	if (!dev_iommu_get(dev))
 		return -ENOMEM;
 	fwspec = dev->iommu->fwspec;
@@ -883,6 +882,13 @@ static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
 	return 0;
 }
 
+/*
+ * Page-table memory is reached through the linear map, one page at a time:
+ * callers may not ask for compound, highmem or zone-restricted pages.
+ */
+#define IOMMU_MAP_GFP_REFUSED \
+	(__GFP_COMP | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32)
+
 static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
 			    phys_addr_t paddr, size_t size, int prot,
 			    gfp_t gfp)
@@ -892,6 +898,9 @@ static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
 	size_t done = 0;
 	int ret;
 
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (WARN_ON_ONCE(gfp & IOMMU_MAP_GFP_REFUSED))
+		return -EINVAL;
 	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
 	ret = iommu_check_range(domain, iova, paddr, size);
@@ -981,12 +990,6 @@ int iommu_map(struct iommu_domain *domain, unsigned long iova,
 	      phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
 {
 	int ret;
-
-	might_sleep_if(gfpflags_allow_blocking(gfp));
-	/* Page tables are reached through the kernel's linear map. */
-	if (WARN_ON_ONCE(gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 |
-				__GFP_HIGHMEM)))
-		return -EINVAL;
 
 	ret = iommu_map_nosync(domain, iova, paddr, size, prot, gfp);
 	if (!ret && domain->ops->iotlb_sync_map) {
@@ -1078,7 +1081,6 @@ ssize_t iommu_map_sg(struct iommu_domain *domain, unsigned long iova,
 	unsigned int i;
 	int ret;
 
-	might_sleep_if(gfpflags_allow_blocking(gfp));
 	for_each_sg(sg, s, nents, i) {
 		phys_addr_t pa = sg_phys(s);
 
@@ -1192,29 +1194,26 @@ EXPORT_SYMBOL_GPL(iommu_put_resv_regions);
  */
 void iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev)
 {
+	bool paging = (domain->type & __IOMMU_DOMAIN_PAGING) &&
+		      domain->pgsize_bitmap;
+	size_t pg = paging ? BIT(__ffs(domain->pgsize_bitmap)) : 0;
 	struct iommu_resv_region *region;
 	LIST_HEAD(regions);
 
 	iommu_get_resv_regions(dev, &regions);
 	list_for_each_entry(region, &regions, list) {
-		phys_addr_t start, end, addr;
+		phys_addr_t addr, end;
 
 		if (region->type == IOMMU_RESV_DIRECT)
 			dev->iommu->require_direct = 1;
-		if (region->type != IOMMU_RESV_DIRECT &&
-		    region->type != IOMMU_RESV_DIRECT_RELAXABLE)
-			continue;
-		if (!(domain->type & __IOMMU_DOMAIN_PAGING) ||
-		    !domain->pgsize_bitmap)
+		if (!paging || (region->type != IOMMU_RESV_DIRECT &&
+				region->type != IOMMU_RESV_DIRECT_RELAXABLE))
 			continue;
 
-		start = ALIGN_DOWN(region->start, BIT(__ffs(domain->pgsize_bitmap)));
-		end = ALIGN(region->start + region->length,
-			    BIT(__ffs(domain->pgsize_bitmap)));
-		for (addr = start; addr < end;
-		     addr += BIT(__ffs(domain->pgsize_bitmap))) {
-			size_t pg = BIT(__ffs(domain->pgsize_bitmap));
-
+		/* Page by page: another device of the group may share some. */
+		end = ALIGN(region->start + region->length, pg);
+		for (addr = ALIGN_DOWN(region->start, pg); addr < end;
+		     addr += pg) {
 			if (iommu_iova_to_phys(domain, addr))
 				continue;
 			if (iommu_map(domain, addr, addr, pg, region->prot,

@@ -157,7 +157,7 @@ static int of_iommu_add_ids(struct device *dev, struct device_node *master_np,
  * the next attempt.
  */
 static int of_iommu_setup(struct device *dev, struct device_node *master_np,
-			  const u32 *id, bool *core_probing)
+			  const u32 *id)
 {
 	int ret = 1;
 
@@ -165,17 +165,10 @@ static int of_iommu_setup(struct device *dev, struct device_node *master_np,
 		return -ENODEV;
 
 	mutex_lock(&iommu_probe_device_lock);
-	/*
-	 * dev->iommu already there (but no fwspec) means the IOMMU core is
-	 * probing the device right now and called us to learn its IDs; it
-	 * finishes the probe itself once we return.
-	 */
-	*core_probing = dev->iommu;
 	if (!dev_iommu_fwspec_get(dev)) {
 		ret = of_iommu_add_ids(dev, master_np, id);
-		if (ret && *core_probing)
-			iommu_fwspec_free(dev);
-		else if (ret && dev->iommu)
+		/* dev->iommu exists only for the fwspec made here. */
+		if (ret)
 			dev_iommu_free(dev);
 	}
 	mutex_unlock(&iommu_probe_device_lock);
@@ -203,13 +196,12 @@ static int of_iommu_setup(struct device *dev, struct device_node *master_np,
 int of_iommu_configure(struct device *dev, struct device_node *master_np,
 		       const u32 *id)
 {
-	bool core_probing = false;
 	int ret;
 
-	ret = of_iommu_setup(dev, master_np, id, &core_probing);
+	ret = of_iommu_setup(dev, master_np, id);
 	if (ret > 0)
 		return 0;
-	if (!ret && !core_probing && dev->bus)
+	if (!ret && dev->bus)
 		ret = iommu_probe_device(dev);
 
 	if (ret && ret != -ENODEV && ret != -EPROBE_DEFER)

@@ -366,6 +366,21 @@ TEST_F(nvme_type, long_value_refused)
 	EXPECT_STREQ(g->orig_type, got);
 }
 
+/* One write() of @len bytes to @path: what it returned, or -errno. */
+static ssize_t write_bytes(const char *path, const void *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
 /*
  * A type name followed by a NUL and more bytes is not that type: the core
  * must look at every byte written, not stop at the first NUL.
@@ -375,16 +390,9 @@ TEST_F(nvme_type, embedded_nul_refused)
 	static const char val[] = "identity\0junk";
 	struct nvme_group *g = &self->g;
 	char got[32];
-	ssize_t n;
-	int fd;
 
 	ASSERT_EQ(0, nvme_unbind(g));
-	fd = open(g->type_path, O_WRONLY);
-	ASSERT_LE(0, fd);
-	n = write(fd, val, sizeof(val) - 1);
-	EXPECT_EQ(-1, n);
-	EXPECT_EQ(EINVAL, errno);
-	close(fd);
+	EXPECT_EQ(-EINVAL, write_bytes(g->type_path, val, sizeof(val) - 1));
 	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 	EXPECT_STREQ(g->orig_type, got);
 }
@@ -397,15 +405,9 @@ TEST_F(nvme_type, empty_write_changes_nothing)
 {
 	struct nvme_group *g = &self->g;
 	char got[32];
-	ssize_t n;
-	int fd;
 
 	ASSERT_EQ(0, nvme_unbind(g));
-	fd = open(g->type_path, O_WRONLY);
-	ASSERT_LE(0, fd);
-	n = write(fd, "", 0);
-	close(fd);
-	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, write_bytes(g->type_path, "", 0));
 	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 	EXPECT_STREQ(g->orig_type, got);
 }

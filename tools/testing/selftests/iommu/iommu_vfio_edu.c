@@ -340,6 +340,19 @@ static int vfio_map(int container, const void *vaddr, __u64 iova, __u64 size,
 
 #define MAP_RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
+/*
+ * Map A at IOVA_A and a zeroed B at IOVA_B, both read-write, and copy
+ * EDU_XFER_MAX bytes from A to B through edu's buffer.  0 or an errno.
+ */
+static int vfio_copy_a_to_b(struct vfio_edu *e)
+{
+	memset(e->b, 0, IOMMU_PAGE);
+	return vfio_map(e->container, e->a, IOVA_A, IOMMU_PAGE, MAP_RW) ?:
+	       vfio_map(e->container, e->b, IOVA_B, IOMMU_PAGE, MAP_RW) ?:
+	       edu_dma_in(e, IOVA_A, 0, EDU_XFER_MAX) ?:
+	       edu_dma_out(e, 0, IOVA_B, EDU_XFER_MAX);
+}
+
 /* Unmap; what VFIO says it unmapped goes to @unmapped. */
 static int vfio_unmap(int container, __u64 iova, __u64 size, __u32 flags,
 		      __u64 *unmapped)
@@ -724,13 +737,7 @@ TEST_F(vfio_edu, copy_unmap_fault)
 	__u64 unmapped;
 	int faults;
 
-	memset(self->e.b, 0, IOMMU_PAGE);
-	ASSERT_EQ(0, vfio_map(self->e.container, self->e.a, IOVA_A,
-			      IOMMU_PAGE, MAP_RW));
-	ASSERT_EQ(0, vfio_map(self->e.container, self->e.b, IOVA_B,
-			      IOMMU_PAGE, MAP_RW));
-	ASSERT_EQ(0, edu_dma_in(&self->e, IOVA_A, 0, EDU_XFER_MAX));
-	ASSERT_EQ(0, edu_dma_out(&self->e, 0, IOVA_B, EDU_XFER_MAX));
+	ASSERT_EQ(0, vfio_copy_a_to_b(&self->e));
 	ASSERT_EQ(0, memcmp(self->e.a, self->e.b, EDU_XFER_MAX)) {
 		TH_LOG("B does not hold A's bytes after the copy through edu");
 	}
@@ -1163,13 +1170,7 @@ TEST_F(vfio_edu, close_and_reopen)
 	ASSERT_EQ(0, vfio_edu_attach(&self->e, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
-	memset(self->e.b, 0, IOMMU_PAGE);
-	ASSERT_EQ(0, vfio_map(self->e.container, self->e.a, IOVA_A,
-			      IOMMU_PAGE, MAP_RW));
-	ASSERT_EQ(0, vfio_map(self->e.container, self->e.b, IOVA_B,
-			      IOMMU_PAGE, MAP_RW));
-	ASSERT_EQ(0, edu_dma_in(&self->e, IOVA_A, 0, EDU_XFER_MAX));
-	ASSERT_EQ(0, edu_dma_out(&self->e, 0, IOVA_B, EDU_XFER_MAX));
+	ASSERT_EQ(0, vfio_copy_a_to_b(&self->e));
 	EXPECT_EQ(0, memcmp(self->e.a, self->e.b, EDU_XFER_MAX));
 }
 
