@@ -187,6 +187,7 @@ class Results:
 TAP_RESULT = re.compile(r'^(\s*)(ok|not ok) (\d+) (.*?)(?:\s+#\s*(SKIP|TODO)\b.*)?$')
 KTAP_SUBTEST = re.compile(r'^(\s*)# Subtest: (\S+)')
 TAP_PLAN = re.compile(r'^\s*1\.\.(\d+)')
+KUNIT_FAILED_AT = re.compile(r'^\s*# \S+: (?:EXPECTATION|ASSERTION) FAILED at (\S+)')
 
 
 def parse_kunit(lines, results):
@@ -195,13 +196,19 @@ def parse_kunit(lines, results):
     A suite's header "# Subtest: NAME" and its cases' results are indented
     one level (four spaces); the suite's own result is at the top level.
     Parameterised cases nest one level deeper and are counted through their
-    case's result.  A suite that started but never reported fails.
+    case's result.  A suite that started but never reported fails.  A failed
+    case names the first check that failed in it, so that a failure seen
+    only in a CI summary still says where to look.
     """
-    suite, cases_failed, suites = None, 0, 0
+    suite, cases_failed, suites, failed_at = None, 0, 0, ''
     for line in lines:
         m = KTAP_SUBTEST.match(line)
         if m and len(m.group(1)) == 4:
-            suite, cases_failed = m.group(2), 0
+            suite, cases_failed, failed_at = m.group(2), 0, ''
+            continue
+        m = KUNIT_FAILED_AT.match(line)
+        if m:
+            failed_at = failed_at or m.group(1)
             continue
         m = TAP_RESULT.match(line)
         if not m:
@@ -209,8 +216,10 @@ def parse_kunit(lines, results):
         depth, ok, name = len(m.group(1)), m.group(2) == 'ok', m.group(4)
         if depth == 4 and suite:
             results.add(ok, f'kunit.{suite}.{name}',
+                        '' if ok else failed_at,
                         skipped=m.group(5) == 'SKIP')
             cases_failed += not ok
+            failed_at = ''
         elif depth == 0 and suite:
             suites += 1
             if not ok and not cases_failed:
