@@ -15,8 +15,10 @@
  *  - a map touching anything already mapped fails with -EEXIST and changes
  *    nothing, and bad arguments fail with -EINVAL or -ERANGE;
  *  - unmap removes whole leaves only, never splits a block, reports every
- *    leaf it removed to tlb_add_page once (not at all when the gather is
- *    queued) and never waits on a synchronous invalidation;
+ *    leaf it removed once (not at all when the gather is queued), each run
+ *    of leaves in one tlb_add_pages call or, for a driver without it, one
+ *    tlb_add_page call a leaf, and never waits on a synchronous
+ *    invalidation;
  *  - permissions, memory types and quirks land in the descriptor bits;
  *  - an empty table is freed only after a walk invalidation of its whole
  *    span, and a table still in use is kept;
@@ -154,7 +156,7 @@ struct lpae_test_fake {
 	struct iommu_iotlb_gather *gather;	/* what unmap must pass on */
 	size_t granule;
 
-	unsigned int nr_adds, nr_bad_gather;
+	unsigned int nr_adds, nr_bad_gather, nr_runs;
 	size_t add_bytes;
 	struct lpae_test_span *adds;
 	unsigned int adds_cap;
@@ -172,6 +174,7 @@ struct lpae_test_fake {
 static void lpae_test_fake_reset(struct lpae_test_fake *fake)
 {
 	fake->nr_adds = 0;
+	fake->nr_runs = 0;
 	fake->nr_bad_gather = 0;
 	fake->add_bytes = 0;
 	fake->nr_walks = 0;
@@ -193,6 +196,18 @@ static void lpae_test_add_page(struct iommu_iotlb_gather *gather,
 	}
 	fake->nr_adds++;
 	fake->add_bytes += granule;
+}
+
+/* A run counts once, and each of its leaves as tlb_add_page would count it */
+static void lpae_test_add_pages(struct iommu_iotlb_gather *gather,
+				unsigned long iova, size_t granule, size_t count,
+				void *cookie)
+{
+	struct lpae_test_fake *fake = cookie;
+
+	fake->nr_runs++;
+	for (; count; count--, iova += granule)
+		lpae_test_add_page(gather, iova, granule, cookie);
 }
 
 static void lpae_test_flush_walk(unsigned long iova, size_t size,
@@ -232,6 +247,14 @@ static void lpae_test_flush_all(void *cookie)
 }
 
 static const struct iommu_flush_ops lpae_test_flush_ops = {
+	.tlb_add_page = lpae_test_add_page,
+	.tlb_add_pages = lpae_test_add_pages,
+	.tlb_flush_walk = lpae_test_flush_walk,
+	.tlb_flush_all = lpae_test_flush_all,
+};
+
+/* A driver that only takes leaves one at a time */
+static const struct iommu_flush_ops lpae_test_page_flush_ops = {
 	.tlb_add_page = lpae_test_add_page,
 	.tlb_flush_walk = lpae_test_flush_walk,
 	.tlb_flush_all = lpae_test_flush_all,
@@ -333,7 +356,8 @@ static void lpae_test_destroy(void *data)
 static struct lpae_test_pt *lpae_test_new(struct kunit *test,
 					  const struct lpae_test_param *p,
 					  unsigned int ias, unsigned int oas,
-					  unsigned long quirks)
+					  unsigned long quirks,
+					  const struct iommu_flush_ops *tlb)
 {
 	struct lpae_test_pt *pt;
 
@@ -350,6 +374,7 @@ static struct lpae_test_pt *lpae_test_new(struct kunit *test,
 	iommu_iotlb_gather_init(&pt->gather);
 
 	lpae_test_cfg(test, &pt->cfg, p, ias, oas, p->coherent, quirks);
+	pt->cfg.tlb = tlb;
 	pt->ops = alloc_io_pgtable_ops(ARM_64_LPAE_S1, &pt->cfg, &pt->fake);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, pt->ops, "%s ias %u quirks %#lx",
 				  p->name, ias, quirks);
@@ -365,7 +390,7 @@ static struct lpae_test_pt *lpae_test_create(struct kunit *test,
 					     const struct lpae_test_param *p,
 					     unsigned long quirks)
 {
-	return lpae_test_new(test, p, 48, 48, quirks);
+	return lpae_test_new(test, p, 48, 48, quirks, &lpae_test_flush_ops);
 }
 
 static int lpae_test_map(struct kunit *test, struct lpae_test_pt *pt,
@@ -1102,7 +1127,8 @@ static void lpae_test_unmap_partial_block(struct kunit *test)
 static void lpae_test_invalid_args(struct kunit *test)
 {
 	const struct lpae_test_param *p = test->param_value;
-	struct lpae_test_pt *pt = lpae_test_new(test, p, 40, 40, 0);
+	struct lpae_test_pt *pt = lpae_test_new(test, p, 40, 40, 0,
+						&lpae_test_flush_ops);
 	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
 	const unsigned long top = 1UL << 40, x = 3UL * SZ_1G;
 	const phys_addr_t pa = LPAE_TEST_PBASE;
@@ -1534,6 +1560,8 @@ static void lpae_test_tlb_gather(struct kunit *test)
 			size);
 	lpae_test_expect_spans(test, "mixed leaves", fake->adds, fake->nr_adds,
 			       want, nr);
+	/* one call for each table's run: pages, the block, pages */
+	KUNIT_EXPECT_EQ(test, fake->nr_runs, 3U);
 	lpae_test_expect_range(test, pt, start, size, 0);
 
 	/* a block-sized unmap of pages: each page is a leaf of its own */
@@ -1547,6 +1575,7 @@ static void lpae_test_tlb_gather(struct kunit *test)
 			blk);
 	lpae_test_expect_spans(test, "pages of a block", fake->adds,
 			       fake->nr_adds, want, nr);
+	KUNIT_EXPECT_EQ(test, fake->nr_runs, 1U);
 	lpae_test_expect_range(test, pt, base + 4 * blk, blk, 0);
 
 	/* a queued gather is flushed whole later: nothing to add */
@@ -1574,6 +1603,30 @@ static void lpae_test_tlb_gather(struct kunit *test)
 	lpae_test_fake_reset(fake);
 	kunit_release_action(test, lpae_test_destroy, pt);
 	KUNIT_EXPECT_EQ(test, fake->nr_flush_all, 1U);
+}
+
+/* A driver without tlb_add_pages hears of each leaf on its own. */
+static void lpae_test_tlb_gather_by_page(struct kunit *test)
+{
+	const struct lpae_test_param *p = test->param_value;
+	struct lpae_test_pt *pt = lpae_test_new(test, p, 48, 48, 0,
+						&lpae_test_page_flush_ops);
+	struct lpae_test_fake *fake = &pt->fake;
+	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
+	unsigned long base = SZ_4G, start = base + blk - 2 * g;
+	struct lpae_test_span want[5];
+	unsigned int i;
+
+	/* two tables' runs, with a hole after them that stops the unmap */
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, start, LPAE_TEST_PBASE,
+					    g, 5, LPAE_TEST_RW), 0);
+	for (i = 0; i < 5; i++)
+		want[i] = (struct lpae_test_span){ start + i * g, g };
+	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, start, g, 7), 5 * g);
+	lpae_test_expect_spans(test, "page by page", fake->adds, fake->nr_adds,
+			       want, ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, fake->nr_runs, 0U);
+	lpae_test_expect_range(test, pt, start, 5 * g, 0);
 }
 
 /*
@@ -2047,6 +2100,8 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_prot_bits, lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_quirk_bits, lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_tlb_gather, lpae_test_granules_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_tlb_gather_by_page,
+			 lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_reclaim_tables, lpae_test_walks_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_deferred_reclaim,
 			 lpae_test_granules_gen_params),

@@ -544,7 +544,8 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 		/*
 		 * A leaf wholly inside the range: clear it and the leaves that
 		 * follow it in this table in one tight pass, which is most of
-		 * the cost of a large unmap.  A table or a hole ends the pass.
+		 * the cost of a large unmap, and hand the run to the driver in
+		 * one call.  A table or a hole ends the pass.
 		 */
 		n = min_t(unsigned long, entries - idx,
 			  ((last - iova) >> shift) + 1);
@@ -553,14 +554,13 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 			if (!desc || lpae_is_table(desc, level))
 				break;
 			WRITE_ONCE(ptep[i], 0);
-			if (add)
-				io_pgtable_tlb_add_page(&pgt->iop, gather,
-							iova + i * size, size);
 		}
 		if (WARN_ON_ONCE(!i)) {	/* changed under us: not ours to unmap */
 			*stop = true;
 			break;
 		}
+		if (add)
+			io_pgtable_tlb_add_pages(&pgt->iop, gather, iova, size, i);
 		cleared += i;
 		iova += (unsigned long)i * size;
 	}

@@ -8,11 +8,12 @@
  * that bypass or abort.  Since a domain's TLB entries carry its own ASID
  * whoever is attached, invalidation needs to know nothing of devices.
  *
- * Unmapping gathers the leaves that went (io-pgtable calls tlb_add_page for
- * each, which only widens the gather) and iotlb_sync then invalidates the
- * whole range in one batch: with range invalidation usually one TLBI_NH_VA,
- * without it one per leaf, and one CMD_SYNC either way.  A range that would
- * take more commands than a batch holds invalidates the ASID instead.
+ * Unmapping gathers the leaves that went (io-pgtable calls tlb_add_pages
+ * for each run of them, which only widens the gather) and iotlb_sync then
+ * invalidates the whole range in one batch: with range invalidation
+ * usually one TLBI_NH_VA, without it one per leaf, and one CMD_SYNC either
+ * way.  A range that would take more commands than a batch holds
+ * invalidates the ASID instead.
  */
 
 #include <linux/dma-mapping.h>
@@ -72,6 +73,17 @@ static void smmu_tlb_add_page(struct iommu_iotlb_gather *gather,
 	iommu_iotlb_gather_add_page(&d->domain, gather, iova, granule);
 }
 
+static void smmu_tlb_add_pages(struct iommu_iotlb_gather *gather,
+			       unsigned long iova, size_t granule, size_t count,
+			       void *cookie)
+{
+	struct smmu_domain *d = cookie;
+
+	/* The first leaf decides whether what is gathered goes first. */
+	iommu_iotlb_gather_add_page(&d->domain, gather, iova, granule);
+	iommu_iotlb_gather_add_range(gather, iova, granule * count);
+}
+
 /* Tables were freed: their walks may be cached too, at every level. */
 static void smmu_tlb_flush_walk(unsigned long iova, size_t size,
 				size_t granule, void *cookie)
@@ -86,6 +98,7 @@ static void smmu_tlb_flush_all(void *cookie)
 
 static const struct iommu_flush_ops smmu_flush_ops = {
 	.tlb_add_page	= smmu_tlb_add_page,
+	.tlb_add_pages	= smmu_tlb_add_pages,
 	.tlb_flush_walk	= smmu_tlb_flush_walk,
 	.tlb_flush_all	= smmu_tlb_flush_all,
 };
