@@ -579,6 +579,9 @@ static size_t lpae_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 			       struct iommu_iotlb_gather *gather)
 {
 	struct lpae_pgtable *pgt = to_lpae(ops);
+	int level = pgt->start_level;
+	u64 *table = pgt->root, desc;
+	unsigned long last;
 	bool stop = false;
 	size_t size, done;
 
@@ -590,10 +593,25 @@ static size_t lpae_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 				    pgcount, pgsize, iova);
 		return 0;
 	}
+	last = iova + size - 1;
 
+	/*
+	 * Start from the lowest table that spans the whole range, found
+	 * without recursion: a DMA unmap nearly always lies in one
+	 * last-level table, and the levels above it would only pass it down.
+	 */
 	rcu_read_lock();
-	done = lpae_unmap_level(pgt, pgt->root, pgt->start_level, iova,
-				iova + size - 1, gather, &stop);
+	for (; level < LPAE_LAST_LEVEL; level++) {
+		unsigned int shift = lpae_shift(pgt, level);
+
+		if (iova >> shift != last >> shift)
+			break;
+		desc = READ_ONCE(table[lpae_index(pgt, level, iova)]);
+		if (!lpae_is_table(desc, level))
+			break;
+		table = lpae_desc_table(desc);
+	}
+	done = lpae_unmap_level(pgt, table, level, iova, last, gather, &stop);
 	rcu_read_unlock();
 	return done;
 }
