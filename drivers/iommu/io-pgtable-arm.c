@@ -588,12 +588,11 @@ static size_t lpae_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	if (!is_power_of_2(pgsize) || !(pgsize & pgt->iop.cfg.pgsize_bitmap) ||
 	    !pgcount || iova & (pgsize - 1) ||
 	    check_mul_overflow(pgsize, pgcount, &size) ||
-	    (iova + size - 1) >> pgt->ias || iova + size - 1 < iova) {
+	    check_add_overflow(iova, size - 1, &last) || last >> pgt->ias) {
 		pr_warn_ratelimited("unmap of %zu x %#zx at %#lx out of bounds\n",
 				    pgcount, pgsize, iova);
 		return 0;
 	}
-	last = iova + size - 1;
 
 	/*
 	 * Start from the lowest table that spans the whole range, found
