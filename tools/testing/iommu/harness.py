@@ -554,23 +554,36 @@ def bench_boot(args, image, words, log_path, timeout, trace_log=None):
                 trace_log=trace_log)
 
 
-def bench_latency(args, image, kind, mode, words):
-    log_path = os.path.join(args.build, 'bench', f'{kind}-{mode}.log')
-    log('BENCH', f'{kind} kernel, {mode} mode: dma_map_benchmark, '
-        f'{args.seconds} s a run')
-    result = bench_boot(args, image, ['harness=bench-lat',
-                                      f'seconds={args.seconds}'] + words,
-                        log_path, 60 + 6 * args.seconds * 2)
+def parse_latency(lines, kind, mode):
+    """Every run's figures of one bench-lat boot, and any errors.
+
+    Returns {(threads, granule): {'map_us': [...], 'unmap_us': [...]}},
+    one value per run in the order the guest printed them.
+    """
     rows, errors = {}, []
-    for line in result.console():
+    for line in lines:
         m = LAT_LINE.match(line)
         if m:
             kv = dict(item.split('=') for item in m.group(1).split())
-            key = (int(kv['threads']), int(kv['granule']))
-            rows[key] = {'map_us': int(kv['map_100ns']) / 10,
-                         'unmap_us': int(kv['unmap_100ns']) / 10}
+            row = rows.setdefault((int(kv['threads']), int(kv['granule'])),
+                                  {'map_us': [], 'unmap_us': []})
+            row['map_us'].append(int(kv['map_100ns']) / 10)
+            row['unmap_us'].append(int(kv['unmap_100ns']) / 10)
         elif line.startswith('@@bench error'):
             errors.append(f'{kind} {mode}: {line[len("@@bench error "):]}')
+    return rows, errors
+
+
+def bench_latency(args, image, kind, mode, words):
+    log_path = os.path.join(args.build, 'bench', f'{kind}-{mode}.log')
+    log('BENCH', f'{kind} kernel, {mode} mode: dma_map_benchmark, '
+        f'{args.repeats} x {args.seconds} s a figure')
+    runs = 6 * args.repeats
+    result = bench_boot(args, image, ['harness=bench-lat',
+                                      f'seconds={args.seconds}',
+                                      f'repeats={args.repeats}'] + words,
+                        log_path, 60 + 3 * runs * args.seconds)
+    rows, errors = parse_latency(result.console(), kind, mode)
     if not result.ok:
         errors.append(f'{kind} {mode}: boot failed, see {log_path}')
     return rows, errors
@@ -648,6 +661,15 @@ def parse_iova(lines, kind):
     if missing:
         errors.append(f'{kind} iova: no figure {", ".join(missing)}')
     return figures, errors
+
+
+def iova_figure(name, values):
+    """One IOVA figure from its value in each boot: the fastest boot for
+    the fast-path figures (a) and (b), which are already the fastest of many
+    rounds; the median boot for (c), whose figures are medians and worsts."""
+    if name in ('fast_pair_ns', 'big_pair_ns'):
+        return min(values)
+    return sorted(values)[len(values) // 2]
 
 
 def bench_iova(args, image, kind):
@@ -764,8 +786,11 @@ def cmd_bench(args):
     kernels = (('ours', args.image), ('base', args.base_image))
     # Ours and base alternate, so that a change in the host's load while the
     # benchmark runs weighs on both alike.  QEMU runs the same loop at one of
-    # two speeds about 2x apart, for seconds to minutes at a time, so each
-    # figure is the fastest of --rounds boots.
+    # two speeds about 2x apart, for seconds to minutes at a time, and the
+    # host now and then stalls a vCPU for milliseconds, which a run's mean
+    # takes in whole; so each figure is the fastest of --rounds boots times
+    # --repeats runs, and results.json keeps every run.
+    samples = {}
     for mode, words in MODES:
         for _ in range(args.rounds):
             for kind, image in kernels:
@@ -776,19 +801,27 @@ def cmd_bench(args):
                         key = f'{mode}, {threads} thread' \
                               f'{"s" if threads > 1 else ""}, {granule} page' \
                               f'{"s" if granule > 1 else ""}: {op[:-3]} (us)'
-                        cell = data['latency'].setdefault(key, {})
-                        cell[kind] = min(cell.get(kind, val[op]), val[op])
+                        runs = samples.setdefault(key, {})
+                        runs.setdefault(kind, []).extend(val[op])
+                        data['latency'].setdefault(key, {})[kind] = \
+                            min(runs[kind])
     for kind, image in kernels:
         figures, errs = bench_commands(args, image, kind)
         errors += errs
         for key, val in figures.items():
             data['commands'].setdefault(key, {})[kind] = val
-    for kind, image in kernels:
-        figures, errs = bench_iova(args, image, kind)
-        errors += errs
-        for name, label in IOVA_FIGURES:
-            if name in figures:
-                data['iova'].setdefault(label, {})[kind] = figures[name]
+    iova_runs = {}
+    for _ in range(args.rounds):
+        for kind, image in kernels:
+            figures, errs = bench_iova(args, image, kind)
+            errors += errs
+            for name, value in figures.items():
+                iova_runs.setdefault(name, {}).setdefault(kind, []).append(
+                    value)
+    for name, label in IOVA_FIGURES:
+        for kind, values in iova_runs.get(name, {}).items():
+            data['iova'].setdefault(label, {})[kind] = \
+                iova_figure(name, values)
 
     table = ['| figure | ours | base | ours/base |', '|---|---:|---:|---:|']
     rows = []
@@ -796,8 +829,11 @@ def cmd_bench(args):
         for key, val in data[section].items():
             ours, base = val.get('ours'), val.get('base')
             ratio = ours / base if ours is not None and base else None
-            rows.append({'figure': key, 'group': section, 'ours': ours,
-                         'base': base, 'ratio': ratio})
+            row = {'figure': key, 'group': section, 'ours': ours,
+                   'base': base, 'ratio': ratio}
+            if key in samples:
+                row['runs'] = samples[key]
+            rows.append(row)
             table.append(f'| {key} | {bench_fmt(ours)} | {bench_fmt(base)} '
                          f'| {bench_fmt(ratio)} |')
     targets = iova_targets(data['iova'])
@@ -816,20 +852,24 @@ def cmd_bench(args):
     out_dir = os.path.join(args.build, 'bench')
     header = [f'# IOMMU benchmarks, {time.strftime("%Y-%m-%d %H:%M")}', '',
               'dma_map_benchmark on edu, '
-              f'{args.seconds} s a run, the fastest of {args.rounds} boots, '
+              f'the fastest of {args.rounds} boots x {args.repeats} runs '
+              f'of {args.seconds} s (every run in results.json), '
               'latency in microseconds (the '
               'kernel reports 0.1 us steps); SMMU commands counted in '
               "QEMU's trace, boot-only counts subtracted.  Two identical "
               'kernels differ by up to about 10% between runs; at 0.1-0.3 us '
               '(identity mode) one 0.1 us step is a third.  The IOVA '
-              'figures come from the iova_bench module, in nanoseconds: '
-              '(a) and (b) the fastest of 51 short rounds, (c) the median '
-              'of five rounds (or the worst of all).', '']
+              'figures come from the iova_bench module, in nanoseconds, '
+              f'one boot a kernel in each of {args.rounds} rounds: (a) and '
+              '(b) the fastest of 51 short rounds in the fastest boot, (c) '
+              'the median of five rounds (or the worst of all) in the '
+              'median boot.', '']
     with open(os.path.join(out_dir, 'results.md'), 'w') as f:
         f.write('\n'.join(header + table + [''] + target_lines) + '\n')
         f.writelines(f'\nError: {err}\n' for err in errors)
     with open(os.path.join(out_dir, 'results.json'), 'w') as f:
-        json.dump({'seconds': args.seconds, 'rows': rows, 'targets': targets,
+        json.dump({'seconds': args.seconds, 'rounds': args.rounds,
+                   'repeats': args.repeats, 'rows': rows, 'targets': targets,
                    'errors': errors}, f, indent=1)
     print('\n'.join(table))
     for t in targets:
@@ -871,9 +911,13 @@ def main():
     p = sub.add_parser('bench', help='ours against the base kernel')
     p.add_argument('--image', required=True)
     p.add_argument('--base-image', required=True)
-    p.add_argument('--seconds', type=int, default=3)
-    p.add_argument('--rounds', type=int, default=4,
-                   help='latency boots per kernel and mode; the fastest counts')
+    p.add_argument('--seconds', type=int, default=2,
+                   help='length of one dma_map_benchmark run')
+    p.add_argument('--rounds', type=int, default=3,
+                   help='latency boots per kernel and mode')
+    p.add_argument('--repeats', type=int, default=3,
+                   help='runs of every latency figure per boot; the fastest '
+                   'run of all boots counts')
     args = ap.parse_args()
     handler = {'run': cmd_run, 'check': cmd_check, 'summary': cmd_summary,
                'unit': cmd_unit, 'bench': cmd_bench}[args.cmd]

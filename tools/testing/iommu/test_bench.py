@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Unit tests of how harness.py reads and judges the IOVA benchmark.
+"""Unit tests of how harness.py reads and judges the benchmarks.
 
 Run directly (python3 test_bench.py) or through make check, which reports
 each case as harness.bench.<case>.
@@ -41,6 +41,42 @@ class ParseIovaTest(unittest.TestCase):
         _, errors = harness.parse_iova(
             ['[    9.1] iova_bench: fast_pair_ns=5'], 'ours')
         self.assertEqual(len(errors), 1)
+
+
+class IovaFigureTest(unittest.TestCase):
+    def test_fast_paths_take_the_fastest_boot(self):
+        self.assertEqual(harness.iova_figure('fast_pair_ns', [310, 290, 400]),
+                         290)
+        self.assertEqual(harness.iova_figure('big_pair_ns', [900]), 900)
+
+    def test_fragmented_space_takes_the_median_boot(self):
+        self.assertEqual(harness.iova_figure('frag_worst_alloc_ns',
+                                             [50, 9000, 70]), 70)
+        self.assertEqual(harness.iova_figure('frag_pair_ns', [5, 3]), 5)
+
+
+class ParseLatencyTest(unittest.TestCase):
+    LINE = ('@@bench lat threads={} granule={} map_100ns={} map_sd=3 '
+            'unmap_100ns={} unmap_sd=4')
+
+    def test_every_run_kept_in_order(self):
+        lines = [self.LINE.format(1, 1, 15, 22), 'noise',
+                 self.LINE.format(2, 256, 120, 80),
+                 self.LINE.format(1, 1, 31, 20)]
+        rows, errors = harness.parse_latency(lines, 'ours', 'lazy')
+        self.assertEqual(errors, [])
+        self.assertEqual(rows[(1, 1)], {'map_us': [1.5, 3.1],
+                                        'unmap_us': [2.2, 2.0]})
+        self.assertEqual(rows[(2, 256)], {'map_us': [12.0],
+                                          'unmap_us': [8.0]})
+
+    def test_guest_error(self):
+        rows, errors = harness.parse_latency(
+            ['@@bench error threads=1 granule=16: No space left on device'],
+            'base', 'strict')
+        self.assertEqual(rows, {})
+        self.assertEqual(errors, ['base strict: threads=1 granule=16: '
+                                  'No space left on device'])
 
 
 class TargetTest(unittest.TestCase):
