@@ -440,8 +440,8 @@ static size_t lpae_test_unmap(struct kunit *test, struct lpae_test_pt *pt,
  * deferred reclaim racing with this one would make the counts meaningless,
  * so they are only checked when the kworker stayed out of the way.
  */
-static unsigned int lpae_test_reclaim(struct kunit *test,
-				      struct lpae_test_pt *pt)
+static unsigned int lpae_test_reclaim_pass(struct kunit *test,
+					   struct lpae_test_pt *pt, bool all)
 {
 	struct lpae_test_fake *fake = &pt->fake;
 	int others = atomic_read(&fake->other_walks);
@@ -452,7 +452,7 @@ static unsigned int lpae_test_reclaim(struct kunit *test,
 	before = io_pgtable_arm_nr_tables(pt->ops);
 	fake->nr_tables_before = before;
 	fake->in_reclaim = true;
-	freed = io_pgtable_arm_reclaim(pt->ops);
+	freed = io_pgtable_arm_reclaim(pt->ops, all);
 	fake->in_reclaim = false;
 
 	KUNIT_EXPECT_EQ(test, fake->nr_bad_granule, 0U);
@@ -467,6 +467,13 @@ static unsigned int lpae_test_reclaim(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops),
 			before - freed);
 	return freed;
+}
+
+/* Reclaim every empty table, recently used or not */
+static unsigned int lpae_test_reclaim(struct kunit *test,
+				      struct lpae_test_pt *pt)
+{
+	return lpae_test_reclaim_pass(test, pt, true);
 }
 
 static phys_addr_t lpae_test_phys(struct lpae_test_pt *pt, unsigned long iova)
@@ -1510,8 +1517,10 @@ static void lpae_test_concurrent(struct kunit *test)
 				"lpae-stress/%u", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	}
+	/* every other pass spares what the threads used since the last */
+	i = 0;
 	while (!completion_done(&st[0].done) || !completion_done(&st[1].done)) {
-		reclaimed += io_pgtable_arm_reclaim(ops);
+		reclaimed += io_pgtable_arm_reclaim(ops, i++ & 1);
 		cond_resched();
 	}
 	wait_for_completion(&st[0].done);
@@ -1521,7 +1530,7 @@ static void lpae_test_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&errors), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&adds),
 			2 * LPAE_TEST_STRESS_ROUNDS);
-	io_pgtable_arm_reclaim(ops);
+	io_pgtable_arm_reclaim(ops, true);
 	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(ops), 1UL);
 	free_io_pgtable_ops(ops);
 }
@@ -1742,7 +1751,63 @@ static void lpae_test_reclaim_tables(struct kunit *test)
 	lpae_test_expect_range(test, pt, base, 6 * blk, 0);
 }
 
-/* Without being asked, empty tables go about a second after an unmap */
+/*
+ * The deferred reclaim's passes take out only the empty tables nobody
+ * mapped into since the previous pass: a table emptied and refilled in
+ * every period stays, and one left idle goes a pass later.
+ */
+static void lpae_test_reclaim_idle(struct kunit *test)
+{
+	const struct lpae_test_param *p = test->param_value;
+	struct lpae_test_pt *pt = lpae_test_create(test, p, 0);
+	struct lpae_test_fake *fake = &pt->fake;
+	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
+	/* both last-level tables under one level-2 table */
+	unsigned long base = 3 * lpae_test_lvl_size(p, 1);
+	unsigned int inter = lpae_test_inter(p, 48), nr;
+	const phys_addr_t pa = LPAE_TEST_PBASE;
+	struct lpae_test_span want[8];
+	unsigned int round;
+
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + g, pa, g, 1,
+					    LPAE_TEST_RW), 0);
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + blk + g, pa, g, 1,
+					    LPAE_TEST_RW), 0);
+	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + g, g, 1), g);
+	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + blk + g, g, 1),
+			g);
+
+	/* both were used in this period: they stay, and nothing is flushed */
+	KUNIT_EXPECT_EQ(test, lpae_test_reclaim_pass(test, pt, false), 0U);
+	KUNIT_EXPECT_EQ(test, fake->nr_walks, 0U);
+	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops),
+			1UL + inter + 2);
+
+	/* a table refilled in every period never goes; the idle one does */
+	for (round = 0; round < 3; round++) {
+		KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + 2 * g, pa,
+						    g, 1, LPAE_TEST_RW), 0);
+		KUNIT_EXPECT_EQ(test,
+				lpae_test_unmap(test, pt, base + 2 * g, g, 1),
+				g);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    lpae_test_reclaim_pass(test, pt, false),
+				    round ? 0U : 1U, "round %u", round);
+	}
+	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops),
+			1UL + inter + 1);
+
+	/* left alone for a period, it goes, and the tables above with it */
+	KUNIT_EXPECT_EQ(test, lpae_test_reclaim_pass(test, pt, false),
+			inter + 1);
+	want[0] = (struct lpae_test_span){ base, blk };
+	nr = lpae_test_want_inter(p, base, inter, want, 1);
+	lpae_test_expect_spans(test, "walks", fake->walks, fake->nr_walks,
+			       want, nr);
+	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops), 1UL);
+}
+
+/* Without being asked, empty tables go a second or two after an unmap */
 static void lpae_test_deferred_reclaim(struct kunit *test)
 {
 	const struct lpae_test_param *p = test->param_value;
@@ -1777,7 +1842,7 @@ static void lpae_test_deferred_reclaim(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&fake->other_walks) - walks,
 			(int)(2 + inter));
 	KUNIT_EXPECT_EQ(test, fake->nr_walks, 0U);
-	KUNIT_EXPECT_EQ(test, io_pgtable_arm_reclaim(pt->ops), 0U);
+	KUNIT_EXPECT_EQ(test, io_pgtable_arm_reclaim(pt->ops, true), 0U);
 
 	/* a pending reclaim dies with the table: no callback after free */
 	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + g,
@@ -2103,6 +2168,7 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_tlb_gather_by_page,
 			 lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_reclaim_tables, lpae_test_walks_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_reclaim_idle, lpae_test_walks_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_deferred_reclaim,
 			 lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_differential, lpae_test_walks_gen_params),

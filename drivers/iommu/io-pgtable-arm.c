@@ -18,9 +18,17 @@
  * under that lock it unlinks the tables that are empty, drops the flag,
  * invalidates the walk cache over their spans, waits for a second grace
  * period (for unmappers and lookups still inside) and frees them.  Freeing
- * late, and not from unmap, keeps unmap free of synchronous invalidations,
- * and keeps a table that empties and refills with every DMA (the common
- * single-page case) from being freed and reallocated each time.
+ * late, and not from unmap, keeps unmap free of synchronous invalidations.
+ *
+ * Only idle tables go.  A mapper sets LPAE_TABLE_SW_USED in the descriptor
+ * of the table it writes leaves into, once per reclaim pass, and each pass
+ * clears the bit again; a pass takes out only the empty tables whose bit
+ * was clear, that is, tables nobody mapped into for a whole period.  A
+ * table that empties and refills with every DMA (the single-page case, or
+ * any steady load, where a flush queue holds unmapped ranges back) is then
+ * never freed and reallocated, and, since a pass that finds nothing to take
+ * out skips the grace periods, mappers do not queue on map_lock for the
+ * tens of milliseconds a grace period lasts on a busy machine.
  *
  * Blocks are never split: an unmap stops at a block that reaches outside
  * its range, and returns how much it unmapped up to there.
@@ -73,6 +81,7 @@ struct lpae_pgtable {
 	bool			reclaiming;
 	spinlock_t		map_lock;	/* mappers against reclaim */
 	struct mutex		reclaim_lock;	/* one reclaim at a time */
+	unsigned long		reclaim_pass;	/* passes so far, under it */
 	struct delayed_work	reclaim_work;
 	/* Tables a mapper unlinked, waiting for reclaim to flush and free */
 	spinlock_t		graveyard_lock;	/* protects graveyard */
@@ -220,13 +229,21 @@ static void lpae_sync(const struct lpae_pgtable *pgt, u64 *ptep, unsigned int n)
  * A new table pointer is cleaned by the mapper that installed it, but
  * another mapper may reach the table first and return to its caller before
  * that; so whoever follows a pointer not yet marked clean cleans it too.
+ * @mark holds software bits the caller wants set as well.
  */
-static void lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc)
+static void lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
+			u64 mark)
 {
-	if (pgt->coherent || (desc & LPAE_PTE_SW_SYNCED))
-		return;
-	lpae_sync(pgt, ptep, 1);
-	cmpxchg64(ptep, desc, desc | LPAE_PTE_SW_SYNCED);
+	if (!pgt->coherent && !(desc & LPAE_PTE_SW_SYNCED)) {
+		lpae_sync(pgt, ptep, 1);
+		mark |= LPAE_PTE_SW_SYNCED;
+	}
+	/*
+	 * Software bits only, set once each, so a cmpxchg costs nothing
+	 * here; one lost to a racing change is set by the next walk.
+	 */
+	if ((desc | mark) != desc)
+		cmpxchg64(ptep, desc, desc | mark);
 }
 
 /* ------------------------------------------------------------------------
@@ -277,6 +294,7 @@ static void lpae_free_table(struct lpae_pgtable *pgt, u64 *table)
 	if (!pgt->coherent)
 		dma_unmap_single(pgt->dev, virt_to_phys(table),
 				 lpae_granule(pgt), DMA_TO_DEVICE);
+	set_page_private(virt_to_page(table), 0);	/* reclaim's note */
 	iommu_free_pages(table, lpae_table_order(pgt));
 	atomic_long_dec(&pgt->nr_tables);
 }
@@ -349,10 +367,16 @@ static bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
 	u64 *child = lpae_desc_table(desc);
 	unsigned long flags;
 	LIST_HEAD(dead);
+	u64 old;
 
-	if (!lpae_subtree_empty(pgt, child, level) ||
-	    cmpxchg64(ptep, desc, 0) != desc)
+	if (!lpae_subtree_empty(pgt, child, level))
 		return false;
+	/* Reclaim may clear our software bits meanwhile; nothing else. */
+	while ((old = cmpxchg64(ptep, desc, 0)) != desc) {
+		if ((old ^ desc) & ~(LPAE_TABLE_SW_USED | LPAE_PTE_SW_SYNCED))
+			return false;
+		desc = old;
+	}
 	lpae_sync(pgt, ptep, 1);
 
 	lpae_collect(pgt, child, level, base, &dead);
@@ -384,7 +408,8 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 		if (!desc) {
 			if (!*spare)
 				return -EAGAIN;
-			old = cmpxchg64(ptep, 0, lpae_table_desc(pgt, *spare));
+			old = cmpxchg64(ptep, 0, lpae_table_desc(pgt, *spare) |
+					LPAE_TABLE_SW_USED);
 			if (!old) {
 				lpae_sync(pgt, ptep, 1);
 				table = *spare;
@@ -395,7 +420,9 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 		}
 		if (!lpae_is_table(desc, lvl))
 			return -EEXIST;		/* a block covers the range */
-		lpae_follow(pgt, ptep, desc);
+		/* The table the leaves go into is used in this period. */
+		lpae_follow(pgt, ptep, desc,
+			    lvl == level - 1 ? LPAE_TABLE_SW_USED : 0);
 		table = lpae_desc_table(desc);
 	}
 
@@ -704,14 +731,45 @@ static int lpae_read_and_clear_dirty(struct io_pgtable_ops *ops,
  * ------------------------------------------------------------------------
  */
 
+/**
+ * struct lpae_reap - one pass of reclaim over the tables
+ * @dead: where unlinked tables go; NULL for the first look, which clears
+ *	the marks of use and notes the idle empty tables as candidates
+ * @pass: number of this pass, what a candidate's page_private() holds
+ * @all: take out every empty table, used lately or not
+ * @found: a table is a candidate (first look), or went
+ * @spared: an empty table stayed for being used lately
+ */
+struct lpae_reap {
+	struct list_head	*dead;
+	unsigned long		pass;
+	bool			all;
+	bool			found;
+	bool			spared;
+};
+
 /*
- * Unlink the empty tables under @table, children before parents so that a
- * table emptied by the loss of its children goes in the same pass.  @base
- * is the first IOVA @table translates.  Returns true if @table is empty
- * now.  With @dead NULL, only tells whether anything would go.
+ * May the empty @child, which @desc points to, go?  Under map_lock only a
+ * candidate of the first look may, and only if no mapper has marked it
+ * since: the look cleared the marks it judged by.
+ */
+static bool lpae_reap_idle(const struct lpae_reap *r, u64 *child, u64 desc)
+{
+	if (r->all)
+		return true;
+	if (desc & LPAE_TABLE_SW_USED)
+		return false;
+	return !r->dead || page_private(virt_to_page(child)) == r->pass;
+}
+
+/*
+ * Unlink the idle empty tables under @table, children before parents so
+ * that a table emptied by the loss of its children goes in the same pass.
+ * @base is the first IOVA @table translates.  Returns true if @table is
+ * empty now, or would be once the candidates under it are gone.
  */
 static bool lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
-		      unsigned long base, struct list_head *dead, bool *found)
+		      unsigned long base, struct lpae_reap *r)
 {
 	unsigned int i, entries = lpae_entries(pgt, level);
 	size_t size = lpae_entry_size(pgt, level);
@@ -728,38 +786,48 @@ static bool lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
 			empty = false;
 			continue;
 		}
+		/* A new period starts: mappers mark the table again. */
+		if (!r->dead && (desc & LPAE_TABLE_SW_USED))
+			cmpxchg64(&table[i], desc, desc & ~LPAE_TABLE_SW_USED);
 		child = lpae_desc_table(desc);
-		if (!lpae_reap(pgt, child, level + 1, child_base, dead, found)) {
+		if (!lpae_reap(pgt, child, level + 1, child_base, r)) {
 			empty = false;
 			continue;
 		}
-		*found = true;
-		if (!dead) {
+		if (!lpae_reap_idle(r, child, desc)) {
+			r->spared = true;
 			empty = false;
+			continue;
+		}
+		r->found = true;
+		if (!r->dead) {
+			set_page_private(virt_to_page(child), r->pass);
 			continue;
 		}
 		WRITE_ONCE(table[i], 0);
 		lpae_sync(pgt, &table[i], 1);
-		lpae_mark_dead(child, child_base, level + 1, dead);
+		lpae_mark_dead(child, child_base, level + 1, r->dead);
 	}
 	return empty;
 }
 
-static unsigned int lpae_reclaim(struct lpae_pgtable *pgt)
+static unsigned int lpae_reclaim(struct lpae_pgtable *pgt, bool all)
 {
+	struct lpae_reap r = { .all = all };
 	struct page *page, *next;
 	unsigned int freed = 0;
-	bool found = false;
 	LIST_HEAD(dead);
 
 	mutex_lock(&pgt->reclaim_lock);
-	/* A look without stopping mappers first: usually nothing is empty. */
-	lpae_reap(pgt, pgt->root, pgt->start_level, 0, NULL, &found);
-	if (found) {
+	r.pass = ++pgt->reclaim_pass;
+	/* A look without stopping mappers first: usually nothing is idle. */
+	lpae_reap(pgt, pgt->root, pgt->start_level, 0, &r);
+	if (r.found) {
 		WRITE_ONCE(pgt->reclaiming, true);
 		synchronize_rcu();
 		spin_lock_irq(&pgt->map_lock);
-		lpae_reap(pgt, pgt->root, pgt->start_level, 0, &dead, &found);
+		r.dead = &dead;
+		lpae_reap(pgt, pgt->root, pgt->start_level, 0, &r);
 		spin_unlock_irq(&pgt->map_lock);
 		WRITE_ONCE(pgt->reclaiming, false);
 	}
@@ -786,6 +854,9 @@ static unsigned int lpae_reclaim(struct lpae_pgtable *pgt)
 		}
 	}
 	mutex_unlock(&pgt->reclaim_lock);
+	/* An empty table kept for its last use goes next time if idle. */
+	if (r.spared)
+		lpae_want_reclaim(pgt);
 	return freed;
 }
 
@@ -795,7 +866,7 @@ static void lpae_reclaim_work(struct work_struct *work)
 						struct lpae_pgtable,
 						reclaim_work);
 
-	lpae_reclaim(pgt);
+	lpae_reclaim(pgt, false);
 }
 
 /* ------------------------------------------------------------------------
@@ -959,9 +1030,9 @@ unsigned long io_pgtable_arm_nr_tables(struct io_pgtable_ops *ops)
 }
 EXPORT_SYMBOL_IF_KUNIT(io_pgtable_arm_nr_tables);
 
-unsigned int io_pgtable_arm_reclaim(struct io_pgtable_ops *ops)
+unsigned int io_pgtable_arm_reclaim(struct io_pgtable_ops *ops, bool all)
 {
-	return lpae_reclaim(to_lpae(ops));
+	return lpae_reclaim(to_lpae(ops), all);
 }
 EXPORT_SYMBOL_IF_KUNIT(io_pgtable_arm_reclaim);
 

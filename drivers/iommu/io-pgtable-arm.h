@@ -50,8 +50,10 @@ enum {
 #define LPAE_PTE_DBM		BIT_ULL(51)
 #define LPAE_PTE_PXN		BIT_ULL(53)
 #define LPAE_PTE_UXN		BIT_ULL(54)
-/* Bits 58:55 are ignored by the walker; one of them is ours. */
+/* Bits 58:55 are ignored by the walker; two of them are ours. */
 #define LPAE_PTE_SW_SYNCED	BIT_ULL(55)
+/* In a table descriptor: mapped into since reclaim last looked at it */
+#define LPAE_TABLE_SW_USED	BIT_ULL(56)
 #define LPAE_TABLE_NS		BIT_ULL(63)
 /* Output address of a descriptor, for up to 48 bits */
 #define LPAE_DESC_ADDR_48	GENMASK_ULL(47, 12)
@@ -72,8 +74,12 @@ struct io_pgtable_ops;
 
 /* Table pages held by @ops, root included. */
 unsigned long io_pgtable_arm_nr_tables(struct io_pgtable_ops *ops);
-/* Free every table that is empty now, as the deferred reclaim would. */
-unsigned int io_pgtable_arm_reclaim(struct io_pgtable_ops *ops);
+/*
+ * One pass of reclaim, which frees the tables that are empty; with @all
+ * false only those nobody has mapped into since the previous pass, as the
+ * deferred reclaim does.
+ */
+unsigned int io_pgtable_arm_reclaim(struct io_pgtable_ops *ops, bool all);
 /* The descriptor that translates @iova and its level, or 0 if none. */
 u64 io_pgtable_arm_leaf(struct io_pgtable_ops *ops, unsigned long iova,
 			int *level);
