@@ -478,6 +478,7 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	struct lpae_pgtable *pgt = to_lpae(ops);
 	unsigned long per_table, done = 0;
 	u64 *spare = NULL, attrs;
+	unsigned int shift;
 	size_t size;
 	int level, ret;
 
@@ -485,8 +486,12 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	if (level < 0 || !(pgsize & pgt->iop.cfg.pgsize_bitmap) || !pgcount ||
 	    (iova | paddr) & (pgsize - 1))
 		return -EINVAL;
-	if (check_mul_overflow(pgsize, pgcount, &size) ||
-	    (iova + size - 1) >> pgt->ias || iova + size - 1 < iova ||
+	/* pgsize is 1 << shift: shifts, not a multiply and a divide */
+	shift = lpae_shift(pgt, level);
+	if (pgcount > SIZE_MAX >> shift)
+		return -ERANGE;
+	size = pgcount << shift;
+	if ((iova + size - 1) >> pgt->ias || iova + size - 1 < iova ||
 	    (paddr + size - 1) >> pgt->oas || paddr + size - 1 < paddr)
 		return -ERANGE;
 	ret = lpae_prot_attrs(pgt, prot, &attrs);
@@ -500,7 +505,7 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 
 		/* As many slots as the rest of this table holds */
 		n = min(per_table - lpae_index(pgt, level, at),
-			(size - done) / pgsize);
+			(size - done) >> shift);
 		ret = lpae_map_locked(pgt, at, paddr + done, level, n, attrs,
 				      &spare);
 		if (ret == -EAGAIN) {
@@ -511,7 +516,7 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 		}
 		if (ret)
 			break;
-		done += (unsigned long)n * pgsize;
+		done += (unsigned long)n << shift;
 	}
 	if (spare)
 		lpae_free_table(pgt, spare);

@@ -117,6 +117,8 @@ static u64 smmu_tlbi_ttl(const struct smmu_tlbi_range *r)
 
 	if (!r->leaf_shift || r->leaf_shift < r->granule_shift)
 		return 0;
+	if (r->leaf_shift == r->granule_shift)
+		return 3;	/* pages: nearly every unmap, and no divide */
 	above = r->leaf_shift - r->granule_shift;
 	if (above % per_level || above / per_level > 2)
 		return 0;
