@@ -2169,8 +2169,10 @@ static struct kunit_case lpae_test_cases[] = {
 			 lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_reclaim_tables, lpae_test_walks_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_reclaim_idle, lpae_test_walks_gen_params),
-	KUNIT_CASE_PARAM(lpae_test_deferred_reclaim,
-			 lpae_test_granules_gen_params),
+	/* waits out two reclaim periods per granule */
+	KUNIT_CASE_PARAM_ATTR(lpae_test_deferred_reclaim,
+			      lpae_test_granules_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(lpae_test_differential, lpae_test_walks_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_dirty, lpae_test_granules_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_concurrent, lpae_test_walks_gen_params),
