@@ -8,6 +8,8 @@
 #   make run      boot our kernel, show the IOMMU groups and verified disk I/O
 #   make check    lint, KUnit and kselftests; prints "N passed, N failed"
 #   make bench    our kernel against the unmodified base, side by side
+#   make insn-count  guest instructions of a 1-page map and unmap, ours and
+#                 base, strict and lazy (single-stepped, needs gdb-multiarch)
 #   make kernel   just build build/Image (BENCH=1: build/Image-bench,
 #                 BASE=1: build/Image-base)
 #   make lint     checkpatch, kernel-doc, sparse and W=1 over our files
@@ -88,7 +90,7 @@ PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: deps base-src overlay kernel guest initramfs run check bench \
-	iova-bench lint selftests clean distclean help
+	insn-count iova-bench lint selftests clean distclean help
 .DEFAULT_GOAL := help
 
 help:
@@ -220,6 +222,28 @@ bench: deps
 	@$(MAKE) --no-print-directory initramfs
 	@$(PY) bench --image $(BUILD)/Image-bench \
 		--base-image $(BUILD)/Image-base
+
+# Deterministic where make bench's wall-clock figures are not: the guest
+# instructions of one map and one unmap, in both kernels and both modes.
+insn-count: deps
+	@$(MAKE) --no-print-directory kernel BENCH=1
+	@$(MAKE) --no-print-directory kernel BASE=1
+	@$(MAKE) --no-print-directory initramfs
+	@command -v gdb-multiarch > /dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdb-multiarch
+	@mkdir -p $(BUILD)/insn-count
+	@for mode in strict lazy; do \
+		words=; [ $$mode = lazy ] && words=iommu.strict=0; \
+		for kind in ours base; do \
+			if [ $$kind = ours ]; then img=Image-bench obj=obj-bench; \
+			else img=Image-base obj=obj-base; fi; \
+			echo "  INSN    $$kind kernel, $$mode mode"; \
+			$(HARNESS)/insn-count/insn-count.sh $(BUILD) \
+				$(BUILD)/$$img $(BUILD)/$$obj/vmlinux \
+				$(BUILD)/insn-count/$$kind-$$mode.txt $$words \
+				| sed 's/^/        /' || exit 1; \
+		done; \
+	done
 
 # Lint writes one result per tool into build/check/; make lint prints them
 # and fails on any finding, make check counts them with the other tests.
