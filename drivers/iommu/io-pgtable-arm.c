@@ -229,21 +229,18 @@ static void lpae_sync(const struct lpae_pgtable *pgt, u64 *ptep, unsigned int n)
  * A new table pointer is cleaned by the mapper that installed it, but
  * another mapper may reach the table first and return to its caller before
  * that; so whoever follows a pointer not yet marked clean cleans it too.
- * @mark holds software bits the caller wants set as well.
+ * Returns the descriptor as it is now, for a caller that sets another
+ * software bit with cmpxchg.
  */
-static void lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
-			u64 mark)
+static u64 lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc)
 {
-	if (!pgt->coherent && !(desc & LPAE_PTE_SW_SYNCED)) {
-		lpae_sync(pgt, ptep, 1);
-		mark |= LPAE_PTE_SW_SYNCED;
-	}
-	/*
-	 * Software bits only, set once each, so a cmpxchg costs nothing
-	 * here; one lost to a racing change is set by the next walk.
-	 */
-	if ((desc | mark) != desc)
-		cmpxchg64(ptep, desc, desc | mark);
+	u64 old;
+
+	if (pgt->coherent || (desc & LPAE_PTE_SW_SYNCED))
+		return desc;
+	lpae_sync(pgt, ptep, 1);
+	old = cmpxchg64(ptep, desc, desc | LPAE_PTE_SW_SYNCED);
+	return old == desc ? desc | LPAE_PTE_SW_SYNCED : old;
 }
 
 /* ------------------------------------------------------------------------
@@ -397,7 +394,7 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 			u64 **spare)
 {
 	size_t size = lpae_entry_size(pgt, level);
-	u64 *table, *ptep, desc, old;
+	u64 *table, *ptep, *parent = NULL, desc, old;
 	unsigned int i;
 	int lvl;
 
@@ -414,17 +411,24 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 				lpae_sync(pgt, ptep, 1);
 				table = *spare;
 				*spare = NULL;
+				parent = NULL;	/* went in marked */
 				continue;
 			}
 			desc = old;	/* another mapper was first */
 		}
 		if (!lpae_is_table(desc, lvl))
 			return -EEXIST;		/* a block covers the range */
-		/* The table the leaves go into is used in this period. */
-		lpae_follow(pgt, ptep, desc,
-			    lvl == level - 1 ? LPAE_TABLE_SW_USED : 0);
+		desc = lpae_follow(pgt, ptep, desc);
+		parent = ptep;
 		table = lpae_desc_table(desc);
 	}
+	/*
+	 * The table the leaves go into is used in this period.  Set once a
+	 * period, so a cmpxchg costs nothing here; one lost to a racing
+	 * change of another software bit is set by the next map.
+	 */
+	if (parent && !(desc & LPAE_TABLE_SW_USED))
+		cmpxchg64(parent, desc, desc | LPAE_TABLE_SW_USED);
 
 	ptep = table + lpae_index(pgt, level, iova);
 	for (i = 0; i < n; i++) {
