@@ -1752,6 +1752,40 @@ static void lpae_test_reclaim_tables(struct kunit *test)
 }
 
 /*
+ * One page in each of two neighbouring last-level tables under one level-2
+ * table, at @base plus a granule and a block further: map both, and the
+ * tables they need.
+ */
+static void lpae_test_map_two_tables(struct kunit *test,
+				     struct lpae_test_pt *pt, unsigned long base)
+{
+	const struct lpae_test_param *p = test->param_value;
+	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
+
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + g,
+					    LPAE_TEST_PBASE, g, 1,
+					    LPAE_TEST_RW), 0);
+	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + blk + g,
+					    LPAE_TEST_PBASE, g, 1,
+					    LPAE_TEST_RW), 0);
+	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops),
+			1UL + lpae_test_inter(p, 48) + 2);
+}
+
+/* Unmap the two pages lpae_test_map_two_tables() mapped; the tables stay */
+static void lpae_test_unmap_two_tables(struct kunit *test,
+				       struct lpae_test_pt *pt,
+				       unsigned long base)
+{
+	const struct lpae_test_param *p = test->param_value;
+	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
+
+	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + g, g, 1), g);
+	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + blk + g, g, 1),
+			g);
+}
+
+/*
  * The deferred reclaim's passes take out only the empty tables nobody
  * mapped into since the previous pass: a table emptied and refilled in
  * every period stays, and one left idle goes a pass later.
@@ -1769,13 +1803,8 @@ static void lpae_test_reclaim_idle(struct kunit *test)
 	struct lpae_test_span want[8];
 	unsigned int round;
 
-	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + g, pa, g, 1,
-					    LPAE_TEST_RW), 0);
-	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + blk + g, pa, g, 1,
-					    LPAE_TEST_RW), 0);
-	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + g, g, 1), g);
-	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + blk + g, g, 1),
-			g);
+	lpae_test_map_two_tables(test, pt, base);
+	lpae_test_unmap_two_tables(test, pt, base);
 
 	/* both were used in this period: they stay, and nothing is flushed */
 	KUNIT_EXPECT_EQ(test, lpae_test_reclaim_pass(test, pt, false), 0U);
@@ -1813,23 +1842,14 @@ static void lpae_test_deferred_reclaim(struct kunit *test)
 	const struct lpae_test_param *p = test->param_value;
 	struct lpae_test_pt *pt = lpae_test_create(test, p, 0);
 	struct lpae_test_fake *fake = &pt->fake;
-	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
+	unsigned long g = lpae_test_gran(p);
 	unsigned long base = 3 * lpae_test_lvl_size(p, 1);
 	unsigned int inter = lpae_test_inter(p, 48), waited;
 	int walks, flushes;
 
-	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + g,
-					    LPAE_TEST_PBASE, g, 1,
-					    LPAE_TEST_RW), 0);
-	KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + blk + g,
-					    LPAE_TEST_PBASE, g, 1,
-					    LPAE_TEST_RW), 0);
-	KUNIT_EXPECT_EQ(test, io_pgtable_arm_nr_tables(pt->ops),
-			1UL + inter + 2);
+	lpae_test_map_two_tables(test, pt, base);
 	walks = atomic_read(&fake->other_walks);
-	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + g, g, 1), g);
-	KUNIT_EXPECT_EQ(test, lpae_test_unmap(test, pt, base + blk + g, g, 1),
-			g);
+	lpae_test_unmap_two_tables(test, pt, base);
 
 	for (waited = 0; waited < 10000; waited += 50) {
 		if (io_pgtable_arm_nr_tables(pt->ops) == 1)

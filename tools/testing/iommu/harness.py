@@ -87,11 +87,12 @@ def make_disks(build):
     return disks
 
 
-def qemu_command(build, image, append, trace_log=None):
+def qemu_command(build, image, append, trace_log=None, smp=2,
+                 gdb_port=None):
     disks = make_disks(build)
     cmd = ['qemu-system-aarch64',
            '-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
-           '-smp', '2', '-m', '1G', '-nic', 'none',
+           '-smp', str(smp), '-m', '1G', '-nic', 'none',
            '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
            '-no-reboot',
            '-kernel', image,
@@ -106,7 +107,13 @@ def qemu_command(build, image, append, trace_log=None):
     if trace_log:
         cmd += ['-trace', 'smmuv3_cmdq_opcode',
                 '-trace', 'smmuv3_s1_range_inval', '-D', trace_log]
+    if gdb_port:
+        cmd += ['-gdb', f'tcp::{gdb_port}']
     return cmd
+
+
+def kernel_append(words):
+    return ' '.join(['console=ttyAMA0', 'rdinit=/init', 'panic=-1'] + words)
 
 
 def boot(build, image, words, log_path, timeout, on_line=None,
@@ -116,8 +123,7 @@ def boot(build, image, words, log_path, timeout, on_line=None,
     on_line is called for each console line as it arrives.  The guest is
     killed when it has not powered off after timeout seconds.
     """
-    append = ' '.join(['console=ttyAMA0', 'rdinit=/init', 'panic=-1'] + words)
-    cmd = qemu_command(build, image, append, trace_log)
+    cmd = qemu_command(build, image, kernel_append(words), trace_log)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -484,6 +490,15 @@ def cmd_unit(args):
             module, _, case = test_id.rpartition('.')
             name = module.split('.')[0].removeprefix('test_') + '.' + case
             f.write(f'{status} harness.{name} {detail}'.rstrip() + '\n')
+    return 0
+
+
+def cmd_qemu_command(args):
+    """The QEMU command line of a boot, for tools that run QEMU themselves
+    (insn-count): one argument after another, each ended by a NUL."""
+    cmd = qemu_command(args.build, args.image, kernel_append(args.words),
+                       smp=args.smp, gdb_port=args.gdb)
+    sys.stdout.write(''.join(arg + '\0' for arg in cmd))
     return 0
 
 
@@ -918,9 +933,17 @@ def main():
     p.add_argument('--repeats', type=int, default=3,
                    help='runs of every latency figure per boot; the fastest '
                    'run of all boots counts')
+    p = sub.add_parser('qemu-command',
+                       help='print the QEMU command line of a boot, '
+                       'NUL-separated')
+    p.add_argument('--image', required=True)
+    p.add_argument('--smp', type=int, default=2)
+    p.add_argument('--gdb', type=int, help="port for QEMU's gdbstub")
+    p.add_argument('words', nargs='*', help='extra kernel parameters')
     args = ap.parse_args()
     handler = {'run': cmd_run, 'check': cmd_check, 'summary': cmd_summary,
-               'unit': cmd_unit, 'bench': cmd_bench}[args.cmd]
+               'unit': cmd_unit, 'bench': cmd_bench,
+               'qemu-command': cmd_qemu_command}[args.cmd]
     try:
         return handler(args)
     except (OSError, RuntimeError) as err:

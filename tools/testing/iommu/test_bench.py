@@ -8,6 +8,7 @@ each case as harness.bench.<case>.
 
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -166,6 +167,20 @@ class SmmuTargetTest(unittest.TestCase):
         for t in harness.exact_targets({'commands': {}}):
             self.assertIsNone(t['met'])
             self.assertIn('not measured', harness.target_line(t))
+
+
+class QemuCommandTest(unittest.TestCase):
+    def test_one_cpu_and_gdbstub_on_request(self):
+        with tempfile.TemporaryDirectory() as build:
+            cmd = harness.qemu_command(build, 'Image',
+                                       harness.kernel_append(['lat=1x1']),
+                                       smp=1, gdb_port=1234)
+            plain = harness.qemu_command(build, 'Image', 'x')
+        self.assertEqual(cmd[cmd.index('-smp') + 1], '1')
+        self.assertEqual(cmd[cmd.index('-gdb') + 1], 'tcp::1234')
+        self.assertTrue(cmd[cmd.index('-append') + 1].endswith(' lat=1x1'))
+        self.assertEqual(plain[plain.index('-smp') + 1], '2')
+        self.assertNotIn('-gdb', plain)
 
 
 if __name__ == '__main__':

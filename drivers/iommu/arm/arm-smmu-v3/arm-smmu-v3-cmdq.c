@@ -108,21 +108,18 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_cmd_tlbi_all);
 /*
  * TTL, the level of the leaves that went: leaves of the granule's own size
  * sit at level 3, each level up covers granule_shift - 3 more bits.  0 means
- * "any level".
+ * "any level".  Stepping up the levels, rather than dividing, keeps a
+ * divide off every unmap.
  */
 static u64 smmu_tlbi_ttl(const struct smmu_tlbi_range *r)
 {
-	unsigned int per_level = r->granule_shift - 3;
-	unsigned int above;
+	unsigned int shift = r->granule_shift;
+	u64 ttl;
 
-	if (!r->leaf_shift || r->leaf_shift < r->granule_shift)
-		return 0;
-	if (r->leaf_shift == r->granule_shift)
-		return 3;	/* pages: nearly every unmap, and no divide */
-	above = r->leaf_shift - r->granule_shift;
-	if (above % per_level || above / per_level > 2)
-		return 0;
-	return 3 - above / per_level;
+	for (ttl = 3; ttl >= 1; ttl--, shift += r->granule_shift - 3)
+		if (r->leaf_shift == shift)
+			return ttl;
+	return 0;
 }
 
 /* TG: 4 KiB -> 1, 16 KiB -> 2, 64 KiB -> 3. */

@@ -17,29 +17,19 @@ shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 port=${INSN_PORT:-1234}
 console=$(mktemp)
-trap 'kill "$qemu" 2>/dev/null || true; rm -f "$console"' EXIT
+qemu=
+trap '[ -z "$qemu" ] || kill "$qemu" 2>/dev/null || true; rm -f "$console"' EXIT
 
 command -v gdb-multiarch > /dev/null || {
 	echo "insn-count: needs gdb-multiarch (apt-get install gdb-multiarch)" >&2
 	exit 1
 }
-for disk in nvme virtio; do
-	[ -f "$build/disks/$disk.img" ] || {
-		mkdir -p "$build/disks"
-		truncate -s 64M "$build/disks/$disk.img"
-	}
-done
 
-qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version=3 -cpu cortex-a57 \
-	-smp 1 -m 1G -nic none -display none -monitor none \
-	-serial "file:$console" -no-reboot -gdb "tcp::$port" \
-	-kernel "$image" -initrd "$build/initramfs.cpio.gz" \
-	-append "console=ttyAMA0 rdinit=/init panic=-1 nokaslr harness=bench-lat lat=1x1 seconds=300 $*" \
-	-drive "file=$build/disks/nvme.img,if=none,id=nvme,format=raw" \
-	-device nvme,drive=nvme,serial=iommu-nvme \
-	-drive "file=$build/disks/virtio.img,if=none,id=vblk,format=raw" \
-	-device virtio-blk-pci,drive=vblk,iommu_platform=on,disable-legacy=on \
-	-device edu 2> "$out.qemu" &
+# The harness's own QEMU setup, on one CPU and with the gdbstub on.
+mapfile -d '' qemu_cmd < <(python3 "$here/../harness.py" --build "$build" \
+	qemu-command --image "$image" --smp 1 --gdb "$port" -- \
+	nokaslr harness=bench-lat lat=1x1 seconds=300 "$@")
+"${qemu_cmd[@]}" < /dev/null > "$console" 2> "$out.qemu" &
 qemu=$!
 
 # The benchmark thread is mapping once its start line is out.
