@@ -36,6 +36,7 @@
 #include "dma-iommu.h"
 #include "dma-iommu-internal.h"
 #include "iommu-pages.h"
+#include "iommu-priv.h"
 
 /* iommu.forcedac=1: no first try below 4 GiB for PCI devices. */
 bool iommu_dma_forcedac __read_mostly;
@@ -381,23 +382,10 @@ static void iommu_dma_report_full(struct device *dev, size_t size, u64 limit)
 			    size, limit);
 }
 
-/**
- * iommu_dma_alloc_iova() - allocate a range of a DMA domain's IOVA space
- * @dev: the device that will use it
- * @domain: @dev's DMA domain
- * @size: bytes, a multiple of the IOVA granule
- * @dma_limit: highest address @dev can reach
- *
- * PCI devices are first offered addresses below 4 GiB, which a PCI
- * transaction carries in one address cycle, until that part of the space
- * has run out once.  When the whole space is taken, the flush queue gives
- * back what it holds and the allocation is tried again.
- *
- * Context: any; does not sleep.
- * Return: the first address of the range, or 0.
- */
-dma_addr_t iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
-				size_t size, u64 dma_limit)
+/* iommu_dma_alloc_iova(), inlined into map_page. */
+static __always_inline dma_addr_t
+__iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
+		       size_t size, u64 dma_limit)
 {
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	struct iova_domain *iovad = &cookie->iovad;
@@ -432,6 +420,27 @@ dma_addr_t iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
 	if (!pfn)
 		iommu_dma_report_full(dev, size, dma_limit);
 	return (dma_addr_t)pfn << shift;
+}
+
+/**
+ * iommu_dma_alloc_iova() - allocate a range of a DMA domain's IOVA space
+ * @dev: the device that will use it
+ * @domain: @dev's DMA domain
+ * @size: bytes, a multiple of the IOVA granule
+ * @dma_limit: highest address @dev can reach
+ *
+ * PCI devices are first offered addresses below 4 GiB, which a PCI
+ * transaction carries in one address cycle, until that part of the space
+ * has run out once.  When the whole space is taken, the flush queue gives
+ * back what it holds and the allocation is tried again.
+ *
+ * Context: any; does not sleep.
+ * Return: the first address of the range, or 0.
+ */
+dma_addr_t iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
+				size_t size, u64 dma_limit)
+{
+	return __iommu_dma_alloc_iova(dev, domain, size, dma_limit);
 }
 
 /**
@@ -481,16 +490,18 @@ EXPORT_SYMBOL_IF_KUNIT(iommu_dma_sweep);
 
 static DEFINE_RATELIMIT_STATE(iommu_dma_mismatch_rs, 5 * HZ, 4);
 
-/* Clear a range that must be fully mapped, and say so loudly if it is not. */
-static void iommu_dma_clear(struct device *dev, struct iommu_domain *domain,
-			    dma_addr_t iova, size_t size,
-			    struct iommu_iotlb_gather *gather)
+/*
+ * The page tables held only @cleared bytes of a range that must be fully
+ * mapped: clear whatever else is there and say so loudly.
+ */
+static noinline void iommu_dma_mismatch(struct device *dev,
+					struct iommu_domain *domain,
+					dma_addr_t iova, size_t size,
+					size_t cleared,
+					struct iommu_iotlb_gather *gather)
 {
 	unsigned long granule = 1UL << __ffs(domain->pgsize_bitmap);
-	size_t cleared = iommu_unmap_fast(domain, iova, size, gather);
 
-	if (likely(cleared == size))
-		return;
 	cleared += iommu_dma_sweep(domain, granule, iova + cleared,
 				   size - cleared, gather);
 	WARN(__ratelimit(&iommu_dma_mismatch_rs),
@@ -498,11 +509,24 @@ static void iommu_dma_clear(struct device *dev, struct iommu_domain *domain,
 	     dev_driver_string(dev), dev_name(dev), &iova, size, cleared);
 }
 
+/* Clear a range that must be fully mapped. */
+static inline void iommu_dma_clear(struct device *dev,
+				   struct iommu_domain *domain,
+				   dma_addr_t iova, size_t size,
+				   struct iommu_iotlb_gather *gather)
+{
+	size_t cleared = iommu_unmap_fast(domain, iova, size, gather);
+
+	if (unlikely(cleared != size))
+		iommu_dma_mismatch(dev, domain, iova, size, cleared, gather);
+}
+
 /* After clearing: sync now and free, or let the flush queue do both. */
-static void iommu_dma_retire(struct iommu_domain *domain,
-			     struct iommu_dma_cookie *cookie,
-			     struct iommu_dma_fq *fq, dma_addr_t iova,
-			     size_t size, struct iommu_iotlb_gather *gather)
+static __always_inline void iommu_dma_retire(struct iommu_domain *domain,
+					     struct iommu_dma_cookie *cookie,
+					     struct iommu_dma_fq *fq,
+					     dma_addr_t iova, size_t size,
+					     struct iommu_iotlb_gather *gather)
 {
 	if (fq) {
 		iommu_dma_fq_queue(fq, iova, size, &gather->freelist);
@@ -513,9 +537,14 @@ static void iommu_dma_retire(struct iommu_domain *domain,
 	iommu_dma_free_iova(cookie, iova, size);
 }
 
-/* iommu_dma_unmap_iova() for a caller that has looked the domain up. */
-static void iommu_dma_unmap_in(struct device *dev, struct iommu_domain *domain,
-			       dma_addr_t iova, size_t size, size_t mapped)
+/*
+ * iommu_dma_unmap_iova() for a caller that has looked the domain up.
+ * Inlined into its two callers, one of which is every unmap_page.
+ */
+static __always_inline void iommu_dma_unmap_in(struct device *dev,
+					       struct iommu_domain *domain,
+					       dma_addr_t iova, size_t size,
+					       size_t mapped)
 {
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	struct iommu_dma_fq *fq = READ_ONCE(cookie->fq);
@@ -542,7 +571,36 @@ static void iommu_dma_unmap_in(struct device *dev, struct iommu_domain *domain,
 void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
 			  size_t mapped)
 {
-	iommu_dma_unmap_in(dev, iommu_get_dma_domain(dev), iova, size, mapped);
+	iommu_dma_unmap_in(dev, dev_iommu_dma_domain(dev), iova, size, mapped);
+}
+
+/* iommu_dma_map_phys(), inlined into map_page: one call fewer per map. */
+static __always_inline dma_addr_t __iommu_dma_map_phys(struct device *dev,
+						       phys_addr_t phys,
+						       size_t size, int prot,
+						       u64 dma_limit)
+{
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
+	struct iova_domain *iovad = &domain->iova_cookie->iovad;
+	size_t offset, len;
+	dma_addr_t iova;
+
+	offset = iova_offset(iovad, phys);
+	if (!prot || !size || check_add_overflow(size, offset, &len) ||
+	    len > SIZE_MAX - iovad->granule)
+		return DMA_MAPPING_ERROR;
+	if (iommu_dma_attach_if_late(dev, domain))
+		return DMA_MAPPING_ERROR;
+
+	len = iova_align(iovad, len);
+	iova = __iommu_dma_alloc_iova(dev, domain, len, dma_limit);
+	if (!iova)
+		return DMA_MAPPING_ERROR;
+	if (iommu_map(domain, iova, phys - offset, len, prot, GFP_ATOMIC)) {
+		iommu_dma_free_iova(domain->iova_cookie, iova, len);
+		return DMA_MAPPING_ERROR;
+	}
+	return iova + offset;
 }
 
 /**
@@ -559,34 +617,15 @@ void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
 dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 			      size_t size, int prot, u64 dma_limit)
 {
-	struct iommu_domain *domain = iommu_get_dma_domain(dev);
-	struct iova_domain *iovad = &domain->iova_cookie->iovad;
-	size_t offset, len;
-	dma_addr_t iova;
-
-	offset = iova_offset(iovad, phys);
-	if (!prot || !size || check_add_overflow(size, offset, &len) ||
-	    len > SIZE_MAX - iovad->granule)
-		return DMA_MAPPING_ERROR;
-	if (iommu_dma_attach_if_late(dev, domain))
-		return DMA_MAPPING_ERROR;
-
-	len = iova_align(iovad, len);
-	iova = iommu_dma_alloc_iova(dev, domain, len, dma_limit);
-	if (!iova)
-		return DMA_MAPPING_ERROR;
-	if (iommu_map(domain, iova, phys - offset, len, prot, GFP_ATOMIC)) {
-		iommu_dma_free_iova(domain->iova_cookie, iova, len);
-		return DMA_MAPPING_ERROR;
-	}
-	return iova + offset;
+	return __iommu_dma_map_phys(dev, phys, size, prot, dma_limit);
 }
 
 /* Unmap what iommu_dma_map_phys() mapped: @dma_addr and @size as returned. */
-static void iommu_dma_unmap_phys(struct device *dev, dma_addr_t dma_addr,
-				 size_t size)
+static __always_inline void iommu_dma_unmap_phys(struct device *dev,
+						 dma_addr_t dma_addr,
+						 size_t size)
 {
-	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct iova_domain *iovad = &domain->iova_cookie->iovad;
 	size_t offset = iova_offset(iovad, dma_addr);
 	size_t len = iova_align(iovad, size + offset);
@@ -613,9 +652,9 @@ dma_addr_t iommu_dma_map_page(struct device *dev, struct page *page,
 
 	if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		arch_sync_dma_for_device(phys, size, dir);
-	return iommu_dma_map_phys(dev, phys, size,
-				  iommu_dma_prot(dir, coherent, attrs),
-				  dma_get_mask(dev));
+	return __iommu_dma_map_phys(dev, phys, size,
+				    iommu_dma_prot(dir, coherent, attrs),
+				    dma_get_mask(dev));
 }
 
 void iommu_dma_unmap_page(struct device *dev, dma_addr_t dma_handle,
@@ -803,7 +842,7 @@ static int iommu_dma_sg_map(struct iommu_domain *domain, dma_addr_t iova,
 int iommu_dma_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 		     enum dma_data_direction dir, unsigned long attrs)
 {
-	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	bool coherent = dev_is_dma_coherent(dev);
 	int prot = iommu_dma_prot(dir, coherent, attrs);
@@ -829,7 +868,7 @@ int iommu_dma_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 
 	ret = iommu_dma_sg_map(domain, iova, sg, nents, prot, &walked);
 	if (ret) {
-		iommu_dma_unmap_in(dev, domain, iova, len, walked);
+		iommu_dma_unmap_iova(dev, iova, len, walked);
 		return ret == -ENOMEM ? -ENOMEM : -EIO;
 	}
 	iommu_dma_sg_place(sg, nents, count, iova);
@@ -839,7 +878,7 @@ int iommu_dma_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 void iommu_dma_unmap_sg(struct device *dev, struct scatterlist *sg, int nents,
 			enum dma_data_direction dir, unsigned long attrs)
 {
-	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	struct iova_domain *iovad = &cookie->iovad;
 	struct iommu_dma_fq *fq = READ_ONCE(cookie->fq);
@@ -907,7 +946,7 @@ static void iommu_dma_sync_single(struct device *dev, dma_addr_t dma_handle,
 
 	if (dev_is_dma_coherent(dev))
 		return;
-	phys = iommu_iova_to_phys(iommu_get_dma_domain(dev), dma_handle);
+	phys = iommu_iova_to_phys(dev_iommu_dma_domain(dev), dma_handle);
 	if (!WARN_ON_ONCE(!phys))
 		iommu_dma_sync_one(phys, size, dir, for_cpu);
 }
@@ -956,7 +995,7 @@ void iommu_dma_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
 
 unsigned long iommu_dma_get_merge_boundary(struct device *dev)
 {
-	return (1UL << __ffs(iommu_get_dma_domain(dev)->pgsize_bitmap)) - 1;
+	return (1UL << __ffs(dev_iommu_dma_domain(dev)->pgsize_bitmap)) - 1;
 }
 
 /*

@@ -902,7 +902,7 @@ EXPORT_SYMBOL_GPL(iommu_get_domain_for_dev);
  */
 struct iommu_domain *iommu_get_dma_domain(struct device *dev)
 {
-	return dev->iommu_group->default_domain;
+	return dev_iommu_dma_domain(dev);
 }
 EXPORT_SYMBOL_GPL(iommu_get_dma_domain);
 

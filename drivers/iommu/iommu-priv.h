@@ -2,12 +2,14 @@
 /*
  * What the files of the IOMMU core share among themselves and with
  * of_iommu.c: the group structure, probe and release, and the few helpers
- * that turn a device into its IOMMU driver.
+ * that turn a device into its IOMMU driver.  The DMA layer uses only
+ * dev_iommu_dma_domain(), on its hot path.
  */
 #ifndef __IOMMU_PRIV_H
 #define __IOMMU_PRIV_H
 
 #include <linux/cache.h>
+#include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
@@ -46,6 +48,20 @@ struct iommu_group {
 	void *iommu_data;
 	void (*iommu_data_release)(void *iommu_data);
 };
+
+/**
+ * dev_iommu_dma_domain() - iommu_get_dma_domain(), inline for the DMA layer
+ * @dev: a device whose DMA goes through the IOMMU
+ *
+ * One plain read, see @default_domain above; the DMA layer calls it for
+ * every mapping and unmapping.
+ *
+ * Return: the default domain of @dev's group.
+ */
+static inline struct iommu_domain *dev_iommu_dma_domain(struct device *dev)
+{
+	return dev->iommu_group->default_domain;
+}
 
 /**
  * struct group_device - a device's membership of a group

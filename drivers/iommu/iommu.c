@@ -820,6 +820,11 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
 
 /* ---------------------------------------------------------------------
  * Mappings
+ *
+ * iommu_map() and iommu_unmap_fast() run once per DMA mapping, so the
+ * helpers below are inlined into them: a call level costs a stack frame,
+ * and under QEMU's TCG, where make bench runs, a branch-target lookup for
+ * each return and for each call into another 4 KiB page.
  * ---------------------------------------------------------------------
  */
 
@@ -829,9 +834,10 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
  * that fit, unless the addresses reach a boundary of a larger page size
  * on the way, where the next call can switch to it.
  */
-static size_t iommu_pick_pgsize(struct iommu_domain *domain,
-				unsigned long iova, phys_addr_t paddr,
-				size_t size, size_t *count)
+static __always_inline size_t iommu_pick_pgsize(struct iommu_domain *domain,
+						unsigned long iova,
+						phys_addr_t paddr, size_t size,
+						size_t *count)
 {
 	unsigned long sizes = domain->pgsize_bitmap;
 	unsigned long fits, larger, align = iova | paddr;
@@ -863,8 +869,9 @@ static size_t iommu_pick_pgsize(struct iommu_domain *domain,
 }
 
 /* Whether a range can be mapped in @domain: aligned, not wrapping. */
-static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
-			     phys_addr_t paddr, size_t size)
+static __always_inline int iommu_check_range(struct iommu_domain *domain,
+					     unsigned long iova,
+					     phys_addr_t paddr, size_t size)
 {
 	unsigned long min_pgsize;
 	unsigned long last;
@@ -889,9 +896,10 @@ static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
 #define IOMMU_MAP_GFP_REFUSED \
 	(__GFP_COMP | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32)
 
-static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
-			    phys_addr_t paddr, size_t size, int prot,
-			    gfp_t gfp)
+static __always_inline int iommu_map_nosync(struct iommu_domain *domain,
+					    unsigned long iova,
+					    phys_addr_t paddr, size_t size,
+					    int prot, gfp_t gfp)
 {
 	const struct iommu_domain_ops *ops = domain->ops;
 	unsigned long start = iova;
@@ -939,9 +947,9 @@ static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
 	return 0;
 }
 
-static size_t iommu_unmap_gather(struct iommu_domain *domain,
-				 unsigned long iova, size_t size,
-				 struct iommu_iotlb_gather *gather)
+static __always_inline size_t
+iommu_unmap_gather(struct iommu_domain *domain, unsigned long iova,
+		   size_t size, struct iommu_iotlb_gather *gather)
 {
 	const struct iommu_domain_ops *ops = domain->ops;
 	unsigned long start = iova;
