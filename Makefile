@@ -8,8 +8,9 @@
 #   make run      boot our kernel, show the IOMMU groups and verified disk I/O
 #   make check    lint, KUnit and kselftests; prints "N passed, N failed"
 #   make bench    our kernel against the unmodified base, side by side
-#   make insn-count  guest instructions of a 1-page map and unmap, ours and
-#                 base, strict and lazy (single-stepped, needs gdb-multiarch)
+#   make insn-count  guest instructions of a map and an unmap of 1 and of
+#                 256 pages, ours and base, strict and lazy (single-stepped,
+#                 needs gdb-multiarch; INSN_PAGES="1 16" for other sizes)
 #   make kernel   just build build/Image (BENCH=1: build/Image-bench,
 #                 BASE=1: build/Image-base)
 #   make lint     checkpatch, kernel-doc, sparse and W=1 over our files
@@ -225,6 +226,7 @@ bench: deps
 
 # Deterministic where make bench's wall-clock figures are not: the guest
 # instructions of one map and one unmap, in both kernels and both modes.
+INSN_PAGES	?= 1 256
 insn-count: deps
 	@$(MAKE) --no-print-directory kernel BENCH=1
 	@$(MAKE) --no-print-directory kernel BASE=1
@@ -232,17 +234,19 @@ insn-count: deps
 	@command -v gdb-multiarch > /dev/null || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdb-multiarch
 	@mkdir -p $(BUILD)/insn-count
-	@for mode in strict lazy; do \
+	@for pages in $(INSN_PAGES); do \
+	for mode in strict lazy; do \
 		words=; [ $$mode = lazy ] && words=iommu.strict=0; \
 		for kind in ours base; do \
 			if [ $$kind = ours ]; then img=Image-bench obj=obj-bench; \
 			else img=Image-base obj=obj-base; fi; \
-			echo "  INSN    $$kind kernel, $$mode mode"; \
+			echo "  INSN    $$kind kernel, $$mode mode, $$pages-page mappings"; \
 			$(HARNESS)/insn-count/insn-count.sh $(BUILD) \
-				$(BUILD)/$$img $(BUILD)/$$obj/vmlinux \
-				$(BUILD)/insn-count/$$kind-$$mode.txt $$words \
-				| sed 's/^/        /' || exit 1; \
+				$(BUILD)/$$img $(BUILD)/$$obj/vmlinux $$pages \
+				$(BUILD)/insn-count/$$kind-$$mode-$$pages.txt \
+				$$words | sed 's/^/        /' || exit 1; \
 		done; \
+	done; \
 	done
 
 # Lint writes one result per tool into build/check/; make lint prints them

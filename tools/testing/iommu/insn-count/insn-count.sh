@@ -1,19 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# insn-count.sh BUILD IMAGE VMLINUX OUT [WORDS...]
+# insn-count.sh BUILD IMAGE VMLINUX PAGES OUT [WORDS...]
 #
 # Guest instructions of one dma_map_page and one dma_unmap_page, counted
 # deterministically: boot IMAGE on one CPU with QEMU's gdbstub, run
-# dma_map_benchmark at 1 thread and 1 page (the initramfs of BUILD), and
-# single-step the calls with step.py.  WORDS go on the kernel command line
+# dma_map_benchmark at 1 thread and PAGES pages per mapping (the initramfs
+# of BUILD), and single-step the calls with step.py.  WORDS go on the kernel command line
 # ("iommu.strict=0" for lazy mode).  OUT gets step.py's report; its
 # summary lines are printed.  Wall-clock figures under TCG move with host
 # load and with where the linker put the code; these do not.
 set -euo pipefail
 
-build=$1 image=$2 vmlinux=$3 out=$4
-shift 4
+build=$1 image=$2 vmlinux=$3 pages=$4 out=$5
+shift 5
 here=$(cd "$(dirname "$0")" && pwd)
 port=${INSN_PORT:-1234}
 console=$(mktemp)
@@ -28,7 +28,7 @@ command -v gdb-multiarch > /dev/null || {
 # The harness's own QEMU setup, on one CPU and with the gdbstub on.
 mapfile -d '' qemu_cmd < <(python3 "$here/../harness.py" --build "$build" \
 	qemu-command --image "$image" --smp 1 --gdb "$port" -- \
-	nokaslr harness=bench-lat lat=1x1 seconds=300 "$@")
+	nokaslr harness=bench-lat "lat=1x$pages" seconds=300 "$@")
 "${qemu_cmd[@]}" < /dev/null > "$console" 2> "$out.qemu" &
 qemu=$!
 

@@ -9,9 +9,13 @@ stack pointer back where it was), with QEMU's interrupts and timers held
 off while stepping.  The last call counts: the first ones may still fill
 caches and magazines.  Writes to INSN_OUT one line per function:
 
-    FUNC insns=N ret=N bl=N blr=N daif=N excl=N barrier=N div=N funcs=A:n,B:n
+    FUNC insns=N ret=N bl=N blr=N daif=N excl=N barrier=N div=N lookups=N
+        funcs=A:n,B:n
 
-and below it, indented, every instruction of that call as gdb shows it.
+(on one line) and below it, indented, every instruction of that call as gdb
+shows it.  A last line lists the jump-cache slots that two different
+lookup targets of the traced calls share (see jump_cache_slot()), or says
+there are none.
 """
 
 import collections
@@ -28,6 +32,49 @@ KINDS = (('ret', r'\tret\b'), ('bl', r'\tbl\b'), ('blr', r'\tblr\b'),
          ('daif', r'\tmsr\s+daif'), ('excl', r'\t(ldx|stx|ldax|stlx)'),
          ('barrier', r'\t(dmb|dsb|isb)\b'), ('div', r'\t[su]div\b'))
 MASK = (1 << 64) - 1
+BRANCH = re.compile(r'\t(b|bl|b\.\w+|cbn?z|tbn?z)\s')
+INDIRECT = re.compile(r'\t(ret|blr|br)\b')
+PC = re.compile(r'0x([0-9a-f]+)')
+
+
+def jump_cache_slot(pc):
+    """The slot of QEMU 7.2's per-vCPU jump cache that caches @pc.
+
+    tb_jmp_cache_hash_func() with 4096 slots and 4 KiB target pages: the
+    page's bits 12-23 pick one of 64 groups, and the offset's bits 0-11,
+    folded onto 6 bits, the slot in it.  Two targets of one page share a
+    slot whenever their folded offsets are equal, 1 pair in 64.
+    """
+    mixed = pc ^ (pc >> 6)
+    return ((mixed >> 6) & 0xfc0) | (mixed & 0x3f)
+
+
+def lookups(steps):
+    """The instructions TCG reaches by looking their address up.
+
+    The call's entry (from kernel/dma/mapping.c, another page), the target
+    of every return and indirect branch, of every direct branch that leaves
+    its 4 KiB page (TCG chains only branches within a page), and the
+    instruction after a DAIF write, which ends the translation block.
+    """
+    found = [steps[0]]
+    for prev, step in zip(steps, steps[1:]):
+        before, now = int(PC.search(prev)[1], 16), int(PC.search(step)[1], 16)
+        if (INDIRECT.search(prev) or re.search(KINDS[3][1], prev) or
+                (BRANCH.search(prev) and now != before + 4 and
+                 before >> 12 != now >> 12)):
+            found.append(step)
+    return found
+
+
+def shared_slots(targets):
+    """'slot: A | B' for each slot that two different targets share."""
+    slots = collections.defaultdict(dict)
+    for step in targets:
+        pc = int(PC.search(step)[1], 16)
+        slots[jump_cache_slot(pc)][pc] = step.split(':\t')[0].lstrip('=> ')
+    return [f'{slot:#05x}: ' + ' | '.join(by_pc.values())
+            for slot, by_pc in sorted(slots.items()) if len(by_pc) > 1]
 
 
 def reg(name):
@@ -37,9 +84,12 @@ def reg(name):
 def trace_call():
     """Single-step one call from its first instruction; its instructions."""
     ret, sp = reg('$x30'), reg('$sp')
-    steps = []
+    steps, last = [], None
     while reg('$pc') != ret or reg('$sp') != sp:
-        steps.append(gdb.execute('x/i $pc', to_string=True).strip())
+        # A stepi off a breakpoint can leave the pc where it was.
+        if reg('$pc') != last:
+            last = reg('$pc')
+            steps.append(gdb.execute('x/i $pc', to_string=True).strip())
         if len(steps) > 100000:
             raise gdb.GdbError('no return after 100000 instructions')
         gdb.execute('stepi', to_string=True)
@@ -56,6 +106,7 @@ def summary(func, steps):
             funcs[m.group(1)] += 1
     return (f'{func} insns={len(steps)} '
             + ' '.join(f'{k}={v}' for k, v in counts.items())
+            + f' lookups={len(lookups(steps))}'
             + ' funcs=' + ','.join(f'{f}:{n}' for f, n in
                                    funcs.most_common()))
 
@@ -68,6 +119,7 @@ def main():
     gdb.execute('target remote ' + os.environ.get('INSN_GDBSTUB', ':1234'))
     # Hold off interrupts and timers while single-stepping (QEMU's gdbstub).
     gdb.execute('maint packet Qqemu.sstep=0x7', to_string=True)
+    targets = []
     with open(out, 'w') as f:
         for func in os.environ['INSN_FUNCS'].split(','):
             gdb.execute(f'hbreak *{func}', to_string=True)
@@ -75,8 +127,12 @@ def main():
                 gdb.execute('continue', to_string=True)
                 steps = trace_call()
             gdb.execute('delete', to_string=True)
+            targets += lookups(steps)
             f.write(summary(func, steps) + '\n')
             f.writelines(f'    {s}\n' for s in steps)
+        shared = shared_slots(targets)
+        f.write('shared jump-cache slots: ' + ('; '.join(shared) or 'none')
+                + '\n')
     gdb.execute('detach', to_string=True)
 
 
