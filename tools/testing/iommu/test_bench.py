@@ -9,7 +9,9 @@ each case as harness.bench.<case>.
 import os
 import sys
 import tempfile
+import types
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -181,6 +183,43 @@ class QemuCommandTest(unittest.TestCase):
         self.assertTrue(cmd[cmd.index('-append') + 1].endswith(' lat=1x1'))
         self.assertEqual(plain[plain.index('-smp') + 1], '2')
         self.assertNotIn('-gdb', plain)
+
+
+class BenchBootTest(unittest.TestCase):
+    """bench_boot() with boot() replaced by a recorder."""
+
+    def run_boots(self, outcomes):
+        calls = []
+
+        def fake_boot(build, image, words, log_path, timeout,
+                      trace_log=None):
+            calls.append(words)
+            with open(log_path, 'w') as f:
+                f.write('log\n')
+            return types.SimpleNamespace(ok=outcomes[len(calls) - 1])
+
+        with tempfile.TemporaryDirectory() as build, \
+                mock.patch.object(harness, 'boot', fake_boot), \
+                mock.patch.object(harness, 'log'):
+            args = types.SimpleNamespace(build=build)
+            log_path = os.path.join(build, 'ours-lazy.log')
+            result = harness.bench_boot(args, 'Image', ['iommu.strict=0'],
+                                        log_path, 60)
+            failed = os.path.exists(log_path + '.failed')
+        return calls, result, failed
+
+    def test_kunit_off_and_words_kept(self):
+        calls, result, failed = self.run_boots([True])
+        self.assertTrue(result.ok)
+        self.assertEqual(calls, [['kunit.enable=0', 'iommu.strict=0']])
+        self.assertFalse(failed)
+
+    def test_one_retry_keeps_the_failed_log(self):
+        calls, result, failed = self.run_boots([False, True])
+        self.assertTrue(result.ok)
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[0], calls[1])
+        self.assertTrue(failed)
 
 
 if __name__ == '__main__':
