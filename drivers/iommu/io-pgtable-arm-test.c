@@ -134,6 +134,15 @@ static unsigned long lpae_test_blk(const struct lpae_test_param *p)
 	return lpae_test_lvl_size(p, 2);
 }
 
+/*
+ * An IOVA away from 0 that starts a level-1 slot, so that the blocks after
+ * it sit under one level-2 table: where the reclaim tests build theirs.
+ */
+static unsigned long lpae_test_l2_base(const struct lpae_test_param *p)
+{
+	return 3 * lpae_test_lvl_size(p, 1);
+}
+
 /* Tables between the root and the last level, on one path down */
 static unsigned int lpae_test_inter(const struct lpae_test_param *p,
 				    unsigned int ias)
@@ -1669,8 +1678,7 @@ static void lpae_test_reclaim_tables(struct kunit *test)
 	struct lpae_test_pt *pt = lpae_test_create(test, p, 0);
 	struct lpae_test_fake *fake = &pt->fake;
 	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
-	/* all of it under one level-2 table */
-	unsigned long base = 3 * lpae_test_lvl_size(p, 1);
+	unsigned long base = lpae_test_l2_base(p);
 	unsigned int inter = lpae_test_inter(p, 48), nr, i;
 	const phys_addr_t pa = LPAE_TEST_PBASE;
 	struct lpae_test_span want[8];
@@ -1796,12 +1804,9 @@ static void lpae_test_reclaim_idle(struct kunit *test)
 	struct lpae_test_pt *pt = lpae_test_create(test, p, 0);
 	struct lpae_test_fake *fake = &pt->fake;
 	unsigned long g = lpae_test_gran(p), blk = lpae_test_blk(p);
-	/* both last-level tables under one level-2 table */
-	unsigned long base = 3 * lpae_test_lvl_size(p, 1);
-	unsigned int inter = lpae_test_inter(p, 48), nr;
-	const phys_addr_t pa = LPAE_TEST_PBASE;
+	unsigned long base = lpae_test_l2_base(p);
+	unsigned int inter = lpae_test_inter(p, 48), nr, round;
 	struct lpae_test_span want[8];
-	unsigned int round;
 
 	lpae_test_map_two_tables(test, pt, base);
 	lpae_test_unmap_two_tables(test, pt, base);
@@ -1814,8 +1819,9 @@ static void lpae_test_reclaim_idle(struct kunit *test)
 
 	/* a table refilled in every period never goes; the idle one does */
 	for (round = 0; round < 3; round++) {
-		KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + 2 * g, pa,
-						    g, 1, LPAE_TEST_RW), 0);
+		KUNIT_ASSERT_EQ(test, lpae_test_map(test, pt, base + 2 * g,
+						    LPAE_TEST_PBASE, g, 1,
+						    LPAE_TEST_RW), 0);
 		KUNIT_EXPECT_EQ(test,
 				lpae_test_unmap(test, pt, base + 2 * g, g, 1),
 				g);
@@ -1843,7 +1849,7 @@ static void lpae_test_deferred_reclaim(struct kunit *test)
 	struct lpae_test_pt *pt = lpae_test_create(test, p, 0);
 	struct lpae_test_fake *fake = &pt->fake;
 	unsigned long g = lpae_test_gran(p);
-	unsigned long base = 3 * lpae_test_lvl_size(p, 1);
+	unsigned long base = lpae_test_l2_base(p);
 	unsigned int inter = lpae_test_inter(p, 48), waited;
 	int walks, flushes;
 
@@ -2111,8 +2117,7 @@ static void lpae_test_differential(struct kunit *test)
 	m->spb = m->blk / m->g;
 	m->shift = p->shift;
 	m->inter = lpae_test_inter(p, 48);
-	/* away from 0, and under a single level-2 table */
-	m->base = 3 * lpae_test_lvl_size(p, 1) + m->blk;
+	m->base = lpae_test_l2_base(p) + m->blk;
 	m->end = m->base + LPAE_TEST_WINDOW * m->blk;
 	m->slot = lpae_test_kvcalloc(test, LPAE_TEST_WINDOW * m->spb,
 				     sizeof(*m->slot));
