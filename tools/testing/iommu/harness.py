@@ -496,8 +496,10 @@ def cmd_unit(args):
 
 def cmd_qemu_command(args):
     """The QEMU command line of a boot, for tools that run QEMU themselves
-    (insn-count): one argument after another, each ended by a NUL."""
-    cmd = qemu_command(args.build, args.image, kernel_append(args.words),
+    (insn-count): one argument after another, each ended by a NUL.  With
+    --bench, the kernel boots as make bench's do (BENCH_WORDS)."""
+    words = (BENCH_WORDS if args.bench else []) + args.words
+    cmd = qemu_command(args.build, args.image, kernel_append(words),
                        smp=args.smp, gdb_port=args.gdb)
     sys.stdout.write(''.join(arg + '\0' for arg in cmd))
     return 0
@@ -950,6 +952,8 @@ def main():
     p.add_argument('--image', required=True)
     p.add_argument('--smp', type=int, default=2)
     p.add_argument('--gdb', type=int, help="port for QEMU's gdbstub")
+    p.add_argument('--bench', action='store_true',
+                   help="boot as make bench's boots do")
     p.add_argument('words', nargs='*', help='extra kernel parameters')
     args = ap.parse_args()
     handler = {'run': cmd_run, 'check': cmd_check, 'summary': cmd_summary,

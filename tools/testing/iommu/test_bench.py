@@ -6,6 +6,7 @@ Run directly (python3 test_bench.py) or through make check, which reports
 each case as harness.bench.<case>.
 """
 
+import io
 import os
 import sys
 import tempfile
@@ -183,6 +184,22 @@ class QemuCommandTest(unittest.TestCase):
         self.assertTrue(cmd[cmd.index('-append') + 1].endswith(' lat=1x1'))
         self.assertEqual(plain[plain.index('-smp') + 1], '2')
         self.assertNotIn('-gdb', plain)
+
+    def printed(self, bench):
+        args = types.SimpleNamespace(image='Image', words=['lat=1x1'],
+                                     smp=1, gdb=None, bench=bench)
+        with tempfile.TemporaryDirectory() as build, \
+                mock.patch('sys.stdout', new_callable=io.StringIO) as out:
+            args.build = build
+            self.assertEqual(harness.cmd_qemu_command(args), 0)
+        cmd = out.getvalue().split('\0')
+        self.assertEqual(cmd[-1], '')
+        return cmd[cmd.index('-append') + 1]
+
+    def test_bench_boots_as_make_bench(self):
+        self.assertEqual(self.printed(True).split()[-2:],
+                         harness.BENCH_WORDS + ['lat=1x1'])
+        self.assertNotIn('kunit.enable=0', self.printed(False))
 
 
 class BenchBootTest(unittest.TestCase):

@@ -25,9 +25,10 @@ command -v gdb-multiarch > /dev/null || {
 	exit 1
 }
 
-# The harness's own QEMU setup, on one CPU and with the gdbstub on.
+# The harness's own QEMU setup for make bench's boots, on one CPU and with
+# the gdbstub on.
 mapfile -d '' qemu_cmd < <(python3 "$here/../harness.py" --build "$build" \
-	qemu-command --image "$image" --smp 1 --gdb "$port" -- \
+	qemu-command --image "$image" --smp 1 --gdb "$port" --bench -- \
 	nokaslr harness=bench-lat "lat=1x$pages" seconds=300 "$@")
 "${qemu_cmd[@]}" < /dev/null > "$console" 2> "$out.qemu" &
 qemu=$!

@@ -28,8 +28,9 @@ import gdb
 # indirect calls look their target up, DAIF writes end the translation
 # block, exclusives and barriers become host atomics and fences, and a
 # divide is the host's slow divide.
+DAIF_WRITE = r'\tmsr\s+daif'
 KINDS = (('ret', r'\tret\b'), ('bl', r'\tbl\b'), ('blr', r'\tblr\b'),
-         ('daif', r'\tmsr\s+daif'), ('excl', r'\t(ldx|stx|ldax|stlx)'),
+         ('daif', DAIF_WRITE), ('excl', r'\t(ldx|stx|ldax|stlx)'),
          ('barrier', r'\t(dmb|dsb|isb)\b'), ('div', r'\t[su]div\b'))
 MASK = (1 << 64) - 1
 BRANCH = re.compile(r'\t(b|bl|b\.\w+|cbn?z|tbn?z)\s')
@@ -60,7 +61,7 @@ def lookups(steps):
     found = [steps[0]]
     for prev, step in zip(steps, steps[1:]):
         before, now = int(PC.search(prev)[1], 16), int(PC.search(step)[1], 16)
-        if (INDIRECT.search(prev) or re.search(KINDS[3][1], prev) or
+        if (INDIRECT.search(prev) or re.search(DAIF_WRITE, prev) or
                 (BRANCH.search(prev) and now != before + 4 and
                  before >> 12 != now >> 12)):
             found.append(step)
@@ -85,10 +86,10 @@ def trace_call():
     """Single-step one call from its first instruction; its instructions."""
     ret, sp = reg('$x30'), reg('$sp')
     steps, last = [], None
-    while reg('$pc') != ret or reg('$sp') != sp:
+    while (pc := reg('$pc')) != ret or reg('$sp') != sp:
         # A stepi off a breakpoint can leave the pc where it was.
-        if reg('$pc') != last:
-            last = reg('$pc')
+        if pc != last:
+            last = pc
             steps.append(gdb.execute('x/i $pc', to_string=True).strip())
         if len(steps) > 100000:
             raise gdb.GdbError('no return after 100000 instructions')
