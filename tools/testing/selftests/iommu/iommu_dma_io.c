@@ -12,6 +12,12 @@
  * $IOMMU_TEST_SEED replays it.  After the individual transfers the whole
  * region is read once more in large chunks and its checksum compared with
  * the checksum of what was written.
+ *
+ * The disks signal completions with MSIs through the GICv3 ITS.  In a DMA
+ * domain an MSI is a write the IOMMU translates like any DMA, so it arrives
+ * only because the DMA layer mapped the ITS doorbell into the domain
+ * (iommu_dma_prepare_msi()); msi_through_its checks that they do arrive.
+ * (In the passthrough boot they pass untranslated.)
  */
 #include "../kselftest_harness.h"
 #include "iommu_test_util.h"
@@ -33,6 +39,7 @@ FIXTURE(disk_io) {
 	char *shadow;		/* what the region should hold */
 	size_t region;
 	__u64 seed;
+	char devdir[PATH_MAX];	/* the disk's device, in its IOMMU group */
 };
 
 FIXTURE_VARIANT(disk_io) {
@@ -60,9 +67,49 @@ FIXTURE_VARIANT_ADD(disk_io, virtio_odd_offset) {
 	.buf_offset = 7 * IOMMU_SECTOR,
 };
 
+/*
+ * The interrupts @devdir's device raised through its MSI vectors that the
+ * GICv3 ITS delivers, summed over CPUs; -1 if it has no such vector.
+ */
+static long its_msi_count(const char *devdir)
+{
+	char path[PATH_MAX], buf[256];
+	struct dirent *de;
+	long total = -1;
+	char *p;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/msi_irqs", devdir);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/irq/%s/chip_name",
+			 de->d_name);
+		if (sysfs_read(path, buf, sizeof(buf)) || !strstr(buf, "ITS"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/irq/%s/per_cpu_count",
+			 de->d_name);
+		if (sysfs_read(path, buf, sizeof(buf)))
+			continue;
+		if (total < 0)
+			total = 0;
+		/* "n0,n1,...", one count per CPU */
+		for (p = buf; *p; p++) {
+			total += strtol(p, &p, 10);
+			if (*p != ',')
+				break;
+		}
+	}
+	closedir(dir);
+	return total;
+}
+
 FIXTURE_SETUP(disk_io)
 {
-	char dev[PATH_MAX], devdir[PATH_MAX];
+	char dev[PATH_MAX], *devdir = self->devdir;
 	int group;
 
 	self->wbase = NULL;
@@ -70,7 +117,7 @@ FIXTURE_SETUP(disk_io)
 	self->shadow = NULL;
 	self->fd = -1;
 
-	group = disk_iommu_group(variant->disk, devdir, sizeof(devdir));
+	group = disk_iommu_group(variant->disk, devdir, sizeof(self->devdir));
 	ASSERT_LE(0, group) {
 		TH_LOG("%s is missing or not behind an IOMMU", variant->disk);
 	}
@@ -170,6 +217,24 @@ TEST_F(disk_io, every_sector_offset)
 		}
 		disk_off += len + sector * IOMMU_SECTOR;
 	}
+}
+
+/* A transfer's completions arrive as MSIs through the ITS doorbell. */
+TEST_F(disk_io, msi_through_its)
+{
+	__u64 state = self->seed ^ 0x9e3779b9;
+	long before, after;
+
+	before = its_msi_count(self->devdir);
+	ASSERT_LE(0, before) {
+		TH_LOG("%s: no MSI vector delivered by the ITS", self->devdir);
+	}
+	prng_fill(&state, self->wbuf, 65536);
+	ASSERT_EQ(0, transfer_verify(self->fd, self->wbuf, self->rbuf, 65536,
+				     0));
+	after = its_msi_count(self->devdir);
+	TH_LOG("%ld ITS MSIs for one write and one read", after - before);
+	EXPECT_LT(before, after);
 }
 
 TEST_HARNESS_MAIN
