@@ -274,6 +274,64 @@ static void iova_test_reserve(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iova_test_check_tree(test, iovad), 3UL);
 }
 
+/* reserve_iova_range() says why it failed; reserve_iova() only that. */
+static void iova_test_reserve_errors(struct kunit *test)
+{
+	struct iova_domain *iovad = iova_test_domain(test);
+	struct iova *live, *r;
+
+	live = alloc_iova(iovad, 10, 1000, false);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(reserve_iova_range(iovad, live->pfn_lo - 5,
+							 live->pfn_lo)), -EBUSY);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(reserve_iova_range(iovad, 20, 10)),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, reserve_iova(iovad, 20, 10));
+
+	r = reserve_iova_range(iovad, 10, 20);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_TRUE(test, r->reserved);
+	KUNIT_EXPECT_PTR_EQ(test, reserve_iova_range(iovad, 15, 30), r);
+	KUNIT_EXPECT_EQ(test, r->pfn_hi, 30UL);
+	KUNIT_EXPECT_EQ(test, iova_test_check_tree(test, iovad), 2UL);
+}
+
+/* iova_domain_usage() tells reserved, cached and allocated ranges apart. */
+static void iova_test_usage(struct kunit *test)
+{
+	struct iova_domain *iovad = iova_test_domain(test);
+	struct iova_usage usage;
+	unsigned long pfn[3];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, iova_domain_init_rcaches(iovad), 0);
+	iova_domain_usage(iovad, &usage);
+	KUNIT_EXPECT_EQ(test, usage.ranges, 0UL);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(reserve_iova_range(iovad, 5000, 5999)));
+	for (i = 0; i < ARRAY_SIZE(pfn); i++) {
+		pfn[i] = alloc_iova_fast(iovad, 1, 0xffff, false);
+		KUNIT_ASSERT_NE(test, pfn[i], 0UL);
+	}
+	iova_domain_usage(iovad, &usage);
+	KUNIT_EXPECT_EQ(test, usage.ranges, 4UL);
+	KUNIT_EXPECT_EQ(test, usage.reserved, 1UL);
+	KUNIT_EXPECT_EQ(test, usage.cached, 0UL);
+
+	/* freed into the cache: still a range, now a cached one */
+	free_iova_fast(iovad, pfn[0], 1);
+	free_iova_fast(iovad, pfn[1], 1);
+	iova_domain_usage(iovad, &usage);
+	KUNIT_EXPECT_EQ(test, usage.ranges, 4UL);
+	KUNIT_EXPECT_EQ(test, usage.cached, 2UL);
+
+	iova_domain_flush_rcaches(iovad);
+	iova_domain_usage(iovad, &usage);
+	KUNIT_EXPECT_EQ(test, usage.ranges, 2UL);
+	KUNIT_EXPECT_EQ(test, usage.reserved, 1UL);
+	KUNIT_EXPECT_EQ(test, usage.cached, 0UL);
+}
+
 static void iova_test_exhaustion(struct kunit *test)
 {
 	struct iova_domain *iovad = iova_test_domain(test);
@@ -783,6 +841,8 @@ static struct kunit_case iova_test_cases[] = {
 	KUNIT_CASE(iova_test_alignment),
 	KUNIT_CASE(iova_test_limit),
 	KUNIT_CASE(iova_test_reserve),
+	KUNIT_CASE(iova_test_reserve_errors),
+	KUNIT_CASE(iova_test_usage),
 	KUNIT_CASE(iova_test_exhaustion),
 	KUNIT_CASE(iova_test_reuse_and_find),
 	KUNIT_CASE(iova_test_fragmentation),

@@ -475,30 +475,30 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 EXPORT_SYMBOL_GPL(alloc_iova);
 
 /**
- * reserve_iova() - keep a range of page frames from being allocated
+ * reserve_iova_range() - keep a range of page frames from being allocated
  * @iovad: the domain
  * @pfn_lo: first page frame
  * @pfn_hi: last page frame
  *
- * Reservations that overlap merge into one range; the struct iova returned
- * for the first of them grows and the others are freed.  A reservation may
- * not overlap an allocated range.
+ * Reservations that overlap merge into one range; the first of them grows
+ * and the others are freed.  A reservation may not overlap an allocated
+ * range.
  *
  * Context: any; does not sleep.
- * Return: the reserved range, or NULL if @pfn_lo > @pfn_hi, the range
- * overlaps an allocation, or memory ran out.
+ * Return: the reserved range, ERR_PTR(-EINVAL) if @pfn_lo > @pfn_hi,
+ * ERR_PTR(-EBUSY) if the range overlaps an allocation, or ERR_PTR(-ENOMEM).
  */
-struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
-			  unsigned long pfn_hi)
+struct iova *reserve_iova_range(struct iova_domain *iovad, unsigned long pfn_lo,
+				unsigned long pfn_hi)
 {
 	struct iova *new, *first, *iova, *next;
 	unsigned long flags;
 
 	if (pfn_lo > pfn_hi)
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	new = iova_node_alloc();
 	if (!new)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	new->pfn_lo = pfn_lo;
 	new->pfn_hi = pfn_hi;
 	new->reserved = true;
@@ -510,7 +510,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		if (!iova->reserved) {
 			spin_unlock_irqrestore(&iovad->lock, flags);
 			iova_node_free(new);
-			return NULL;
+			return ERR_PTR(-EBUSY);
 		}
 	}
 	if (!first || first->pfn_lo > pfn_hi) {
@@ -537,6 +537,24 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 
 	iova_node_free(new);
 	return first;
+}
+EXPORT_SYMBOL_GPL(reserve_iova_range);
+
+/**
+ * reserve_iova() - reserve_iova_range(), for callers that need no reason
+ * @iovad: the domain
+ * @pfn_lo: first page frame
+ * @pfn_hi: last page frame
+ *
+ * Context: any; does not sleep.
+ * Return: the reserved range, or NULL.
+ */
+struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
+			  unsigned long pfn_hi)
+{
+	struct iova *iova = reserve_iova_range(iovad, pfn_lo, pfn_hi);
+
+	return IS_ERR(iova) ? NULL : iova;
 }
 EXPORT_SYMBOL_GPL(reserve_iova);
 
@@ -1122,6 +1140,67 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 	free_iova(iovad, pfn);
 }
 EXPORT_SYMBOL_GPL(free_iova_fast);
+
+/* Ranges in a magazine chain or a single magazine (@next unused). */
+static unsigned long iova_mags_count(struct iova_magazine *mag, bool chain)
+{
+	unsigned long count = 0;
+
+	for (; mag; mag = chain ? mag->next : NULL)
+		count += mag->count;
+	return count;
+}
+
+static unsigned long iova_caches_count(struct iova_caches *caches)
+{
+	unsigned long count = 0, flags;
+	unsigned int cpu, order;
+
+	for_each_possible_cpu(cpu) {
+		for (order = 0; order < IOVA_CACHE_ORDERS; order++) {
+			struct iova_cpu_mags *cm =
+				&per_cpu_ptr(caches->cpu, cpu)->mags[order];
+
+			spin_lock_irqsave(&cm->lock, flags);
+			count += iova_mags_count(cm->loaded, false) +
+				 iova_mags_count(cm->spare, false);
+			spin_unlock_irqrestore(&cm->lock, flags);
+		}
+	}
+	for (order = 0; order < IOVA_CACHE_ORDERS; order++) {
+		spin_lock_irqsave(&caches->depot[order].lock, flags);
+		count += iova_mags_count(caches->depot[order].full, true);
+		spin_unlock_irqrestore(&caches->depot[order].lock, flags);
+	}
+	return count;
+}
+
+/**
+ * iova_domain_usage() - count what a domain's ranges are used for
+ * @iovad: the domain
+ * @usage: where the counts go
+ *
+ * Walks the whole tree and every cache, each under its own lock, so the
+ * counts are exact only while nobody allocates or frees: for debugging.
+ *
+ * Context: any; takes the domain's spinlocks with interrupts off.
+ */
+void iova_domain_usage(struct iova_domain *iovad, struct iova_usage *usage)
+{
+	struct rb_node *node;
+	unsigned long flags;
+
+	memset(usage, 0, sizeof(*usage));
+	if (iovad->caches)
+		usage->cached = iova_caches_count(iovad->caches);
+	spin_lock_irqsave(&iovad->lock, flags);
+	for (node = rb_first(&iovad->rbroot); node; node = rb_next(node)) {
+		usage->ranges++;
+		usage->reserved += rb_entry(node, struct iova, node)->reserved;
+	}
+	spin_unlock_irqrestore(&iovad->lock, flags);
+}
+EXPORT_SYMBOL_GPL(iova_domain_usage);
 
 /* ---------------------------------------------------------------------
  * Module-wide state: the node cache and CPU hotplug

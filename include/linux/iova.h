@@ -20,6 +20,7 @@
 
 #include <linux/bitops.h>
 #include <linux/dma-mapping.h>
+#include <linux/err.h>
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
@@ -52,6 +53,18 @@ struct iova {
 };
 
 struct iova_caches;
+
+/**
+ * struct iova_usage - what a domain's ranges are, for debugging
+ * @ranges: ranges in the tree
+ * @reserved: those of them that reserve_iova() made
+ * @cached: those of them in the range caches, free for the next allocation
+ */
+struct iova_usage {
+	unsigned long	ranges;
+	unsigned long	reserved;
+	unsigned long	cached;
+};
 
 /**
  * struct iova_domain - an I/O virtual address space
@@ -131,11 +144,14 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 int iova_domain_init_rcaches(struct iova_domain *iovad);
 void iova_domain_flush_rcaches(struct iova_domain *iovad);
 void put_iova_domain(struct iova_domain *iovad);
+void iova_domain_usage(struct iova_domain *iovad, struct iova_usage *usage);
 
 struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			unsigned long limit_pfn, bool size_aligned);
 struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi);
+struct iova *reserve_iova_range(struct iova_domain *iovad, unsigned long pfn_lo,
+				unsigned long pfn_hi);
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
 void __free_iova(struct iova_domain *iovad, struct iova *iova);
 void free_iova(struct iova_domain *iovad, unsigned long pfn);
@@ -161,6 +177,8 @@ static inline int iova_domain_init_rcaches(struct iova_domain *iovad)
 
 static inline void iova_domain_flush_rcaches(struct iova_domain *iovad) { }
 static inline void put_iova_domain(struct iova_domain *iovad) { }
+static inline void iova_domain_usage(struct iova_domain *iovad,
+				     struct iova_usage *usage) { }
 
 static inline struct iova *alloc_iova(struct iova_domain *iovad,
 				      unsigned long size,
@@ -175,6 +193,13 @@ static inline struct iova *reserve_iova(struct iova_domain *iovad,
 					unsigned long pfn_hi)
 {
 	return NULL;
+}
+
+static inline struct iova *reserve_iova_range(struct iova_domain *iovad,
+					      unsigned long pfn_lo,
+					      unsigned long pfn_hi)
+{
+	return ERR_PTR(-ENODEV);
 }
 
 static inline struct iova *find_iova(struct iova_domain *iovad,
