@@ -30,8 +30,10 @@ enum iommu_dma_cookie_kind {
 /**
  * struct iommu_dma_cookie - the DMA layer's state of one domain
  * @kind: IOVA (DMA API domains) or MSI (domains user space owns)
- * @lock: serialises domain set-up and the MSI doorbell list
- * @iovad: the IOVA space of an IOVA cookie, set up by the first device
+ * @lock: publishes @ready; serialises flush queue creation and the MSI
+ *	doorbell list
+ * @iovad: the IOVA space of an IOVA cookie, set up for the first device
+ *	under its group's mutex
  * @ready: @iovad is set up
  * @sac_exhausted: the space below 4 GiB ran out once; PCI devices no longer
  *	try it first

@@ -93,8 +93,8 @@ static struct iommu_dma_cookie *iommu_dma_cookie_alloc(struct iommu_domain *doma
  * iommu_get_dma_cookie() - give a DMA domain its DMA-layer state
  * @domain: a domain of type DMA or DMA-FQ, just allocated
  *
- * The IOVA space is set up later, by the first device attached
- * (iommu_setup_dma_ops()), when its constraints are known.
+ * The IOVA space is set up later, by iommu_dma_prepare_domain() for the
+ * domain's first device.
  *
  * Return: 0, -EEXIST if @domain already has a cookie, or -ENOMEM.
  */
@@ -188,16 +188,16 @@ void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list)
 }
 EXPORT_SYMBOL(iommu_dma_get_resv_regions);
 
+/* 0, -EBUSY if [@first, @last] overlaps an allocated range, or -ENOMEM. */
 static int iommu_dma_reserve(struct iova_domain *iovad, u64 first, u64 last)
 {
 	unsigned long shift = iova_shift(iovad);
 
 	if (last < first || (last >> shift) < iovad->start_pfn)
 		return 0;
-	if (!reserve_iova(iovad, max(first >> shift, iovad->start_pfn),
-			  last >> shift))
-		return -EBUSY;
-	return 0;
+	return PTR_ERR_OR_ZERO(reserve_iova_range(iovad,
+						  max(first >> shift, iovad->start_pfn),
+						  last >> shift));
 }
 
 /*
@@ -210,17 +210,19 @@ static int iommu_dma_reserve_pci(struct pci_dev *pdev, struct iova_domain *iovad
 	struct pci_host_bridge *bridge = pci_find_host_bridge(pdev->bus);
 	struct resource_entry *entry;
 	u64 next = 0;
-	int ret = 0;
+	int ret;
 
 	resource_list_for_each_entry(entry, &bridge->windows) {
 		if (resource_type(entry->res) != IORESOURCE_MEM)
 			continue;
-		ret |= iommu_dma_reserve(iovad, entry->res->start - entry->offset,
-					 entry->res->end - entry->offset);
+		ret = iommu_dma_reserve(iovad, entry->res->start - entry->offset,
+					entry->res->end - entry->offset);
+		if (ret)
+			return ret;
 	}
 
 	if (list_empty(&bridge->dma_ranges))
-		return ret;
+		return 0;
 	resource_list_for_each_entry(entry, &bridge->dma_ranges) {
 		u64 start = entry->res->start - entry->offset;
 
@@ -228,13 +230,16 @@ static int iommu_dma_reserve_pci(struct pci_dev *pdev, struct iova_domain *iovad
 			pci_warn(pdev, "host bridge dma-ranges overlap or are unsorted\n");
 			return -EINVAL;
 		}
-		if (start > next)
-			ret |= iommu_dma_reserve(iovad, next, start - 1);
+		if (start > next) {
+			ret = iommu_dma_reserve(iovad, next, start - 1);
+			if (ret)
+				return ret;
+		}
 		next = entry->res->end - entry->offset + 1;
 		if (!next)	/* the last range reaches the top */
-			return ret;
+			return 0;
 	}
-	return ret | iommu_dma_reserve(iovad, next, U64_MAX);
+	return iommu_dma_reserve(iovad, next, U64_MAX);
 }
 
 static int iommu_dma_reserve_regions(struct device *dev,
@@ -249,14 +254,16 @@ static int iommu_dma_reserve_regions(struct device *dev,
 		/* Doorbells get ordinary IOVAs in a DMA domain. */
 		if (region->type == IOMMU_RESV_SW_MSI || !region->length)
 			continue;
-		ret |= iommu_dma_reserve(iovad, region->start,
-					 region->start + region->length - 1);
+		ret = iommu_dma_reserve(iovad, region->start,
+					region->start + region->length - 1);
+		if (ret)
+			break;
 	}
 	iommu_put_resv_regions(dev, &regions);
 
-	if (dev_is_pci(dev))
-		ret |= iommu_dma_reserve_pci(to_pci_dev(dev), iovad);
-	return ret ? -EBUSY : 0;
+	if (!ret && dev_is_pci(dev))
+		ret = iommu_dma_reserve_pci(to_pci_dev(dev), iovad);
+	return ret;
 }
 
 /**
@@ -280,16 +287,59 @@ int iommu_dma_init_fq(struct iommu_domain *domain)
 	return iommu_dma_fq_create(cookie);
 }
 
-/* Set up the IOVA space on the first device, and reserve @dev's regions. */
-static int iommu_dma_init_domain(struct iommu_domain *domain, struct device *dev)
+/*
+ * The domain's IOVA space, made once, by its first device.  The caller's
+ * group mutex serialises this with every other set-up of the domain, so
+ * the cookie's lock is taken only to publish @ready: registering the
+ * per-CPU caches takes the CPU hotplug lock, which must not nest inside the
+ * cookie's lock, since iommu_dma_prepare_msi() takes that lock under the
+ * MSI domain's mutex and the MSI code takes its mutex under the hotplug
+ * lock.
+ */
+static int iommu_dma_init_iovad(struct iommu_dma_cookie *cookie,
+				unsigned long order, unsigned long start_pfn)
+{
+	struct iova_domain *iovad = &cookie->iovad;
+	int ret;
+
+	init_iova_domain(iovad, 1UL << order, start_pfn);
+	ret = iova_domain_init_rcaches(iovad);
+	if (ret) {
+		put_iova_domain(iovad);
+		return ret;
+	}
+	scoped_guard(mutex, &cookie->lock)
+		cookie->ready = true;
+	return 0;
+}
+
+/**
+ * iommu_dma_prepare_domain() - make a DMA domain ready for a device
+ * @domain: a domain of type DMA or DMA-FQ, with an IOVA cookie
+ * @dev: a device that is about to have @domain as its default domain
+ *
+ * Sets up the IOVA space on the domain's first device, reserves the
+ * addresses @dev cannot use (its reserved regions, its host bridge's
+ * windows), and gives a DMA-FQ domain its flush queue.  Everything that
+ * can fail happens here, before the core attaches @domain, so that a
+ * device never ends up attached to a DMA domain it cannot use; once this
+ * has succeeded, iommu_setup_dma_ops() cannot fail.
+ *
+ * Context: process; the caller holds the mutex of @dev's group.
+ * Return: 0; -EINVAL if @domain is not a DMA domain, its granule or
+ * aperture differs from the one its IOVA space was made for, or it is of
+ * type DMA-FQ and @dev's IOMMU cannot defer flushes; -EBUSY if a reserved
+ * region overlaps addresses in use; or -ENOMEM.
+ */
+int iommu_dma_prepare_domain(struct iommu_domain *domain, struct device *dev)
 {
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
-	struct iova_domain *iovad = &cookie->iovad;
 	unsigned long order, start_pfn;
 	int ret;
 
-	if (!cookie || cookie->kind != IOMMU_DMA_COOKIE_IOVA ||
-	    !domain->pgsize_bitmap)
+	iommu_group_mutex_assert(dev);
+	if (!iommu_is_dma_domain(domain) || !cookie ||
+	    cookie->kind != IOMMU_DMA_COOKIE_IOVA || !domain->pgsize_bitmap)
 		return -EINVAL;
 	order = __ffs(domain->pgsize_bitmap);
 	/* IOVA 0 is never handed out: too many drivers take it for "none". */
@@ -298,50 +348,51 @@ static int iommu_dma_init_domain(struct iommu_domain *domain, struct device *dev
 	    domain->geometry.aperture_end >> order < start_pfn)
 		return -EINVAL;
 
-	guard(mutex)(&cookie->lock);
 	if (!cookie->ready) {
-		init_iova_domain(iovad, 1UL << order, start_pfn);
-		ret = iova_domain_init_rcaches(iovad);
-		if (ret) {
-			put_iova_domain(iovad);
+		ret = iommu_dma_init_iovad(cookie, order, start_pfn);
+		if (ret)
 			return ret;
-		}
-		cookie->ready = true;
-	} else if (iova_shift(iovad) != order || iovad->start_pfn != start_pfn) {
+	} else if (iova_shift(&cookie->iovad) != order ||
+		   cookie->iovad.start_pfn != start_pfn) {
 		dev_warn(dev, "IOMMU page size or aperture differs from its group's\n");
 		return -EINVAL;
 	}
 
-	ret = iommu_dma_reserve_regions(dev, iovad);
-	if (ret)
+	ret = iommu_dma_reserve_regions(dev, &cookie->iovad);
+	if (ret == -EBUSY)
 		dev_warn(dev, "a reserved region overlaps DMA addresses in use\n");
+	if (ret)
+		return ret;
 
-	if (domain->type == IOMMU_DOMAIN_DMA_FQ && !cookie->fq &&
-	    (!device_iommu_capable(dev, IOMMU_CAP_DEFERRED_FLUSH) ||
-	     iommu_dma_fq_create(cookie))) {
-		dev_notice(dev, "no flush queue, unmapping in strict mode\n");
-		domain->type = IOMMU_DOMAIN_DMA;
-	}
-	return 0;
+	if (domain->type != IOMMU_DOMAIN_DMA_FQ)
+		return 0;
+	if (!device_iommu_capable(dev, IOMMU_CAP_DEFERRED_FLUSH))
+		return -EINVAL;
+	return iommu_dma_init_fq(domain);
 }
 
 /**
  * iommu_setup_dma_ops() - route a device's DMA API calls to its domain
- * @dev: a device whose group's domain just changed
+ * @dev: a device whose group's default domain was just chosen or changed
  *
- * Called by the IOMMU core with the group's mutex held.  A device on a DMA
- * or DMA-FQ domain gets IOVAs; any other device goes straight to memory.
+ * A device whose default domain is of type DMA or DMA-FQ gets IOVAs from
+ * it; any other device goes straight to memory.  The domain was prepared
+ * for @dev by iommu_dma_prepare_domain().
+ *
+ * Context: the caller holds the mutex of @dev's group.
  */
 void iommu_setup_dma_ops(struct device *dev)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-	bool translated = domain && iommu_is_dma_domain(domain);
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
+	struct iommu_dma_cookie *cookie;
 
-	if (translated && iommu_dma_init_domain(domain, dev)) {
-		dev_warn(dev, "cannot use the IOMMU for the DMA API; DMA goes to physical addresses\n");
-		translated = false;
+	iommu_group_mutex_assert(dev);
+	if (!domain || !iommu_is_dma_domain(domain)) {
+		dev->dma_iommu = false;
+		return;
 	}
-	dev->dma_iommu = translated;
+	cookie = domain->iova_cookie;
+	dev->dma_iommu = !WARN_ON(!cookie || !cookie->ready);
 }
 
 /* ---------------------------------------------------------------------

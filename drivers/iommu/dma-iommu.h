@@ -15,12 +15,14 @@ extern bool iommu_dma_forcedac;
 
 #if IS_ENABLED(CONFIG_IOMMU_DMA)
 /*
- * A domain's life: its cookie, then a flush queue if it becomes DMA-FQ;
- * after a device's group changed domain, under the group's mutex, the
- * device's set-up; and for IOMMU drivers' get_resv_regions(), the regions
- * firmware reserves.
+ * A domain's life: its cookie; before it becomes a device's default domain,
+ * under the group's mutex, the preparation that may fail; a flush queue if
+ * it becomes DMA-FQ; after the default domain was chosen or changed, the
+ * device's DMA ops, which cannot fail; and for IOMMU drivers'
+ * get_resv_regions(), the regions firmware reserves.
  */
 int iommu_get_dma_cookie(struct iommu_domain *domain);
+int iommu_dma_prepare_domain(struct iommu_domain *domain, struct device *dev);
 int iommu_dma_init_fq(struct iommu_domain *domain);
 void iommu_put_dma_cookie(struct iommu_domain *domain);
 void iommu_setup_dma_ops(struct device *dev);
@@ -28,6 +30,8 @@ void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
 #else
 /* Without the DMA layer no domain is a DMA domain: nothing to set up. */
 static inline int iommu_get_dma_cookie(struct iommu_domain *domain) { return -ENODEV; }
+static inline int iommu_dma_prepare_domain(struct iommu_domain *domain,
+					   struct device *dev) { return -ENODEV; }
 static inline int iommu_dma_init_fq(struct iommu_domain *domain) { return -EINVAL; }
 static inline void iommu_put_dma_cookie(struct iommu_domain *domain) { }
 static inline void iommu_setup_dma_ops(struct device *dev) { }

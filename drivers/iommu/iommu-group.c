@@ -964,18 +964,65 @@ static struct device *iommu_group_first_dev(struct iommu_group *group)
 				list)->dev;
 }
 
-/* A default domain of @type for @group, mapped for its devices' firmware. */
+/*
+ * Get @domain ready to be @dev's default domain: the firmware's direct
+ * regions mapped and, for a DMA domain, the DMA layer's state made.  This
+ * is all that can fail in giving a device a default domain, and comes
+ * before the domain is attached, so that a device's DMA ops always match
+ * the domain it has.
+ */
+static int iommu_prepare_default(struct iommu_domain *domain,
+				 struct device *dev)
+{
+	int ret;
+
+	ret = iommu_map_direct_regions(domain, dev);
+	if (ret || !iommu_is_dma_domain(domain))
+		return ret;
+	return iommu_dma_prepare_domain(domain, dev);
+}
+
+/* A default domain of @type for @group, ready for all of its devices. */
 static struct iommu_domain *iommu_group_new_default(struct iommu_group *group,
 						    unsigned int type)
 {
 	struct iommu_domain *domain;
 	struct group_device *gdev;
+	int ret;
 
 	domain = iommu_domain_alloc_for(iommu_group_first_dev(group), type);
 	if (IS_ERR(domain))
 		return domain;
-	for_each_group_device(group, gdev)
-		iommu_map_direct_regions(domain, gdev->dev);
+	for_each_group_device(group, gdev) {
+		ret = iommu_prepare_default(domain, gdev->dev);
+		if (ret) {
+			iommu_domain_free(domain);
+			return ERR_PTR(ret);
+		}
+	}
+	return domain;
+}
+
+/*
+ * The first default domain of a group: of the type the policy and the
+ * devices ask for, or failing that one that translates without a flush
+ * queue, which every IOMMU with paging domains can give.
+ */
+static struct iommu_domain *iommu_group_first_default(struct iommu_group *group,
+						      struct device *dev)
+{
+	struct iommu_domain *domain;
+	int type;
+
+	type = iommu_group_pick_type(group, 0);
+	if (type < 0)
+		type = iommu_def_domain_type;
+	domain = iommu_group_new_default(group, type);
+	if (IS_ERR(domain) && type != IOMMU_DOMAIN_DMA) {
+		dev_notice(dev, "no %s default domain (%pe), using DMA\n",
+			   iommu_type_name(type), domain);
+		domain = iommu_group_new_default(group, IOMMU_DOMAIN_DMA);
+	}
 	return domain;
 }
 
@@ -988,28 +1035,23 @@ int iommu_group_setup_device(struct device *dev)
 	const struct iommu_ops *ops = dev_iommu_ops(dev);
 	struct iommu_group *group = dev->iommu_group;
 	struct iommu_domain *domain;
-	int type, ret;
+	bool made = false;
+	int ret;
 
-	mutex_lock(&group->mutex);
+	guard(mutex)(&group->mutex);
 	if (ops->is_attach_deferred && ops->is_attach_deferred(dev))
 		dev->iommu->attach_deferred = 1;
 
 	if (!group->default_domain) {
-		type = iommu_group_pick_type(group, 0);
-		if (type < 0)
-			type = iommu_def_domain_type;
-		domain = iommu_group_new_default(group, type);
-		if (IS_ERR(domain) && type == IOMMU_DOMAIN_IDENTITY) {
-			dev_info(dev, "no identity domain, translating instead\n");
-			domain = iommu_group_new_default(group, IOMMU_DOMAIN_DMA);
-		}
-		if (IS_ERR(domain)) {
-			ret = PTR_ERR(domain);
-			goto out_unlock;
-		}
+		domain = iommu_group_first_default(group, dev);
+		if (IS_ERR(domain))
+			return PTR_ERR(domain);
 		WRITE_ONCE(group->default_domain, domain);
+		made = true;
 	} else {
-		iommu_map_direct_regions(group->default_domain, dev);
+		ret = iommu_prepare_default(group->default_domain, dev);
+		if (ret)
+			return ret;
 	}
 
 	if (!group->domain)
@@ -1017,17 +1059,15 @@ int iommu_group_setup_device(struct device *dev)
 	else
 		ret = iommu_attach_dev_locked(group->domain, dev);
 	if (ret) {
-		if (!group->domain) {
+		if (made) {
 			iommu_domain_free(group->default_domain);
 			WRITE_ONCE(group->default_domain, NULL);
 		}
-		goto out_unlock;
+		return ret;
 	}
-	if (group->domain == group->default_domain)
-		iommu_setup_dma_ops(dev);
-out_unlock:
-	mutex_unlock(&group->mutex);
-	return ret;
+	/* The DMA ops follow the default domain, wherever the group is now. */
+	iommu_setup_dma_ops(dev);
+	return 0;
 }
 
 /*
@@ -1067,6 +1107,7 @@ static int iommu_group_change_default(struct iommu_group *group,
 		return 0;
 	}
 
+	/* Whatever can fail comes before the switch; after it, nothing can. */
 	new = iommu_group_new_default(group, type);
 	if (IS_ERR(new))
 		return PTR_ERR(new) == -EOPNOTSUPP ? -EINVAL : PTR_ERR(new);

@@ -100,12 +100,15 @@ static inline const struct iommu_ops *iommu_fwspec_ops(struct iommu_fwspec *fwsp
 void dev_iommu_free(struct device *dev);
 void iommu_release_device(struct device *dev);
 
+/* iommu.c: /sys/kernel/debug/iommu, from subsys_initcall on */
+extern struct dentry *iommu_debugfs_dir;
+
 /* iommu.c, for the group code */
 extern unsigned int iommu_def_domain_type;
 int iommu_attach_dev_locked(struct iommu_domain *domain, struct device *dev);
 struct iommu_domain *iommu_domain_alloc_for(struct device *dev,
 					    unsigned int type);
-void iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev);
+int iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev);
 
 /* iommu-group.c, for probe and release */
 void iommu_group_leave(struct device *dev);

@@ -1198,15 +1198,18 @@ EXPORT_SYMBOL_GPL(iommu_put_resv_regions);
 
 /*
  * Identity-map the regions firmware keeps using into a paging domain, and
- * remember that @dev needs them so it is never left blocked.
+ * remember that @dev needs them so it is never left blocked.  Returns 0 or
+ * the error of the first page that could not be mapped; pages mapped
+ * before it stay, as they would for the next try.
  */
-void iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev)
+int iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev)
 {
 	bool paging = (domain->type & __IOMMU_DOMAIN_PAGING) &&
 		      domain->pgsize_bitmap;
 	size_t pg = paging ? BIT(__ffs(domain->pgsize_bitmap)) : 0;
 	struct iommu_resv_region *region;
 	LIST_HEAD(regions);
+	int ret = 0;
 
 	iommu_get_resv_regions(dev, &regions);
 	list_for_each_entry(region, &regions, list) {
@@ -1220,15 +1223,19 @@ void iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev)
 
 		/* Page by page: another device of the group may share some. */
 		end = ALIGN(region->start + region->length, pg);
-		for (addr = ALIGN_DOWN(region->start, pg); addr < end;
+		for (addr = ALIGN_DOWN(region->start, pg); addr < end && !ret;
 		     addr += pg) {
 			if (iommu_iova_to_phys(domain, addr))
 				continue;
-			if (iommu_map(domain, addr, addr, pg, region->prot,
-				      GFP_KERNEL))
-				dev_warn(dev, "cannot identity-map firmware region at %pa\n",
-					 &addr);
+			ret = iommu_map(domain, addr, addr, pg, region->prot,
+					GFP_KERNEL);
+			if (ret)
+				dev_warn(dev, "cannot identity-map firmware region at %pa: %d\n",
+					 &addr, ret);
 		}
+		if (ret)
+			break;
 	}
 	iommu_put_resv_regions(dev, &regions);
+	return ret;
 }
