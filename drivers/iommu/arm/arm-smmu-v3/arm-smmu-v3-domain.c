@@ -159,7 +159,7 @@ static int smmu_attach_paging(struct iommu_domain *domain, struct device *dev)
 		return -EINVAL;
 	}
 	smmu_ste_s1(ste, d->smmu, d->cd_dma);
-	smmu_master_write_ste(master, ste);
+	smmu_master_attach(master, domain, ste);
 	return 0;
 }
 
@@ -261,7 +261,7 @@ static int smmu_attach_identity(struct iommu_domain *domain,
 	u64 ste[SMMU_STE_WORDS];
 
 	smmu_ste_bypass(ste);
-	smmu_master_write_ste(dev_iommu_priv_get(dev), ste);
+	smmu_master_attach(dev_iommu_priv_get(dev), domain, ste);
 	return 0;
 }
 
@@ -270,7 +270,7 @@ static int smmu_attach_blocked(struct iommu_domain *domain, struct device *dev)
 	u64 ste[SMMU_STE_WORDS];
 
 	smmu_ste_abort(ste);
-	smmu_master_write_ste(dev_iommu_priv_get(dev), ste);
+	smmu_master_attach(dev_iommu_priv_get(dev), domain, ste);
 	return 0;
 }
 

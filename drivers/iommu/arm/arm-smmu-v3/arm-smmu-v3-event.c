@@ -110,17 +110,19 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_event_format);
 /*
  * Give the owner of the faulting device's domain (and the io_page_fault
  * tracepoint) a look at a fault with an address.  Returns true if the
- * owner's handler dealt with it, so it is not logged.
+ * owner's handler dealt with it, so it is not logged.  The caller holds
+ * the lock of the streams xarray, which keeps @master->domain from being
+ * detached, and so freed, under the handler (smmu_master_attach()).
  */
 static bool smmu_event_to_owner(struct smmu_master *master, const u64 *evt)
 {
+	struct iommu_domain *domain = master->domain;
 	u8 id = FIELD_GET(SMMU_EVT0_ID, evt[0]);
-	struct iommu_domain *domain;
 	int flags;
 
+	lockdep_assert_held(&master->smmu->streams.xa_lock);
 	if (!smmu_event_has_addr(id))
 		return false;
-	domain = iommu_get_domain_for_dev(master->dev);
 	if (!domain || !(domain->type & __IOMMU_DOMAIN_PAGING))
 		return false;
 	flags = evt[1] & SMMU_EVT1_RNW ? IOMMU_FAULT_READ : IOMMU_FAULT_WRITE;

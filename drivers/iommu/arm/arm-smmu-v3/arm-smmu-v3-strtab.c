@@ -471,3 +471,27 @@ void smmu_master_write_ste(struct smmu_master *master, const u64 *target)
 				 smmu_strtab_ste(master->smmu, w.sid), target);
 	}
 }
+
+/**
+ * smmu_master_attach() - put a device on a domain
+ * @master: the device.
+ * @domain: the domain.
+ * @ste: the STE that leads to @domain.
+ *
+ * Once the STEs are written, @domain takes over the device's fault
+ * reports.  The event queue reads @master->domain under the same lock and
+ * calls the owner's fault handler with it held, so when this returns no
+ * report can still be using the domain the device had before, and its
+ * owner may free it.
+ */
+void smmu_master_attach(struct smmu_master *master,
+			struct iommu_domain *domain, const u64 *ste)
+{
+	struct xarray *streams = &master->smmu->streams;
+
+	iommu_group_mutex_assert(master->dev);
+	smmu_master_write_ste(master, ste);
+	xa_lock(streams);
+	master->domain = domain;
+	xa_unlock(streams);
+}

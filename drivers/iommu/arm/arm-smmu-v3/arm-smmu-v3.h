@@ -407,12 +407,16 @@ struct smmu_device {
  * struct smmu_master - a device behind an SMMU
  * @smmu: the SMMU.
  * @dev: the device.
+ * @domain: the domain its STEs lead to, which its faults are reported to;
+ *	written under the lock of the SMMU's @streams, where the event queue
+ *	reads it.
  * @num_sids: how many StreamIDs it uses.
  * @sids: its StreamIDs.
  */
 struct smmu_master {
 	struct smmu_device	*smmu;
 	struct device		*dev;
+	struct iommu_domain	*domain;
 	unsigned int		num_sids;
 	u32			sids[] __counted_by(num_sids);
 };
@@ -567,6 +571,8 @@ int smmu_strtab_init(struct smmu_device *smmu);
 int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid);
 __le64 *smmu_strtab_ste(struct smmu_device *smmu, u32 sid);
 void smmu_master_write_ste(struct smmu_master *master, const u64 *target);
+void smmu_master_attach(struct smmu_master *master,
+			struct iommu_domain *domain, const u64 *ste);
 
 /* ---- Domains and TLB maintenance (arm-smmu-v3-domain.c) ---- */
 struct iommu_domain *smmu_domain_alloc_paging(struct device *dev);
