@@ -152,6 +152,30 @@ void iommu_dma_fq_drain(struct iommu_dma_fq *fq)
 	iommu_dma_fq_reap_all(fq, iommu_dma_fq_flush(fq));
 }
 
+/**
+ * iommu_dma_fq_count() - ranges waiting in a flush queue
+ * @fq: the domain's queue
+ *
+ * For debugging: the count is exact only while nobody unmaps.
+ *
+ * Context: any; does not sleep.
+ * Return: the number of ranges queued and not yet freed.
+ */
+unsigned long iommu_dma_fq_count(struct iommu_dma_fq *fq)
+{
+	unsigned long count = 0, flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct iommu_dma_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		spin_lock_irqsave(&ring->lock, flags);
+		count += ring->tail - ring->head;
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return count;
+}
+
 static void iommu_dma_fq_timeout(struct timer_list *t)
 {
 	struct iommu_dma_fq *fq = from_timer(fq, t, timer);

@@ -41,10 +41,11 @@ enum iommu_dma_cookie_kind {
  * @msi_pages: doorbells mapped in this domain (struct iommu_dma_msi_page)
  * @fq: the flush queue, or NULL while unmaps flush the IOTLB at once
  * @domain: the domain this cookie belongs to
+ * @all: link in the list of IOVA cookies that debugfs shows
  */
 struct iommu_dma_cookie {
 	enum iommu_dma_cookie_kind	kind;
-	struct mutex			lock;	/* set-up and msi_pages */
+	struct mutex			lock;	/* see above */
 	union {
 		struct iova_domain	iovad;
 		dma_addr_t		msi_next;
@@ -54,6 +55,7 @@ struct iommu_dma_cookie {
 	struct list_head		msi_pages;
 	struct iommu_dma_fq		*fq;
 	struct iommu_domain		*domain;
+	struct list_head		all;
 };
 
 /* dma-iommu.c: what the other files build on */
@@ -93,5 +95,6 @@ void iommu_dma_fq_destroy(struct iommu_dma_cookie *cookie);
 void iommu_dma_fq_queue(struct iommu_dma_fq *fq, dma_addr_t iova, size_t size,
 			struct list_head *freelist);
 void iommu_dma_fq_drain(struct iommu_dma_fq *fq);
+unsigned long iommu_dma_fq_count(struct iommu_dma_fq *fq);
 
 #endif /* __DMA_IOMMU_INTERNAL_H */

@@ -24,6 +24,7 @@
 #include <linux/bits.h>
 #include <linux/cleanup.h>
 #include <linux/crash_dump.h>
+#include <linux/debugfs.h>
 #include <linux/dma-map-ops.h>
 #include <linux/iommu-dma.h>
 #include <linux/msi.h>
@@ -31,6 +32,7 @@
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "dma-iommu.h"
@@ -71,6 +73,10 @@ static int iommu_dma_attach_if_late(struct device *dev,
  * ---------------------------------------------------------------------
  */
 
+/* Every IOVA cookie, for /sys/kernel/debug/iommu/dma_domains */
+static LIST_HEAD(iommu_dma_cookies);
+static DEFINE_MUTEX(iommu_dma_cookies_lock);
+
 static struct iommu_dma_cookie *iommu_dma_cookie_alloc(struct iommu_domain *domain,
 						       enum iommu_dma_cookie_kind kind)
 {
@@ -85,6 +91,11 @@ static struct iommu_dma_cookie *iommu_dma_cookie_alloc(struct iommu_domain *doma
 	cookie->domain = domain;
 	mutex_init(&cookie->lock);
 	INIT_LIST_HEAD(&cookie->msi_pages);
+	INIT_LIST_HEAD(&cookie->all);
+	if (kind == IOMMU_DMA_COOKIE_IOVA) {
+		guard(mutex)(&iommu_dma_cookies_lock);
+		list_add_tail(&cookie->all, &iommu_dma_cookies);
+	}
 	domain->iova_cookie = cookie;
 	return cookie;
 }
@@ -150,6 +161,8 @@ void iommu_put_dma_cookie(struct iommu_domain *domain)
 
 	if (!cookie)
 		return;
+	scoped_guard(mutex, &iommu_dma_cookies_lock)
+		list_del(&cookie->all);
 	if (cookie->kind == IOMMU_DMA_COOKIE_IOVA) {
 		if (cookie->fq)
 			iommu_dma_fq_destroy(cookie);
@@ -1168,6 +1181,68 @@ void iommu_dma_compose_msi_msg(struct msi_desc *desc, struct msi_msg *msg)
 	msg->address_hi = upper_32_bits(addr);
 	msg->address_lo = lower_32_bits(addr);
 }
+
+/* ---------------------------------------------------------------------
+ * debugfs
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * One line per DMA domain, then their sum: its type, and its IOVA ranges:
+ * all of them, the reserved ones, the ones in the range caches, the ones
+ * waiting in the flush queue, and the rest, which are mapped.
+ */
+struct iommu_dma_usage {
+	struct iova_usage	iova;
+	unsigned long		queued;
+};
+
+static void iommu_dma_usage_show(struct seq_file *m, const char *name,
+				 const char *type, struct iommu_dma_usage *u)
+{
+	seq_printf(m, "%s %s ranges %lu reserved %lu cached %lu queued %lu in_use %lu\n",
+		   name, type, u->iova.ranges, u->iova.reserved, u->iova.cached,
+		   u->queued, u->iova.ranges - u->iova.reserved -
+		   u->iova.cached - u->queued);
+}
+
+static int iommu_dma_domains_show(struct seq_file *m, void *unused)
+{
+	struct iommu_dma_usage sum = { }, u;
+	struct iommu_dma_cookie *cookie;
+	unsigned int n = 0;
+	char name[16];
+
+	guard(mutex)(&iommu_dma_cookies_lock);
+	list_for_each_entry(cookie, &iommu_dma_cookies, all) {
+		u = (struct iommu_dma_usage){ };
+		scoped_guard(mutex, &cookie->lock) {
+			if (cookie->ready)
+				iova_domain_usage(&cookie->iovad, &u.iova);
+			if (cookie->fq)
+				u.queued = iommu_dma_fq_count(cookie->fq);
+		}
+		snprintf(name, sizeof(name), "%u", n++);
+		iommu_dma_usage_show(m, name, cookie->domain->type ==
+				     IOMMU_DOMAIN_DMA_FQ ? "DMA-FQ" : "DMA", &u);
+		sum.iova.ranges += u.iova.ranges;
+		sum.iova.reserved += u.iova.reserved;
+		sum.iova.cached += u.iova.cached;
+		sum.queued += u.queued;
+	}
+	snprintf(name, sizeof(name), "%u", n);
+	iommu_dma_usage_show(m, "all", name, &sum);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iommu_dma_domains);
+
+static int __init iommu_dma_debugfs_init(void)
+{
+	debugfs_create_file("dma_domains", 0400, iommu_debugfs_dir, NULL,
+			    &iommu_dma_domains_fops);
+	return 0;
+}
+late_initcall(iommu_dma_debugfs_init);
 
 static int __init iommu_dma_init(void)
 {

@@ -20,6 +20,7 @@
 #include <linux/bitops.h>
 #include <linux/bug.h>
 #include <linux/cleanup.h>
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/iommu.h>
 #include <linux/list_sort.h>
@@ -485,6 +486,9 @@ static int iommu_bus_notifier(struct notifier_block *nb,
 
 static struct notifier_block iommu_bus_nb[ARRAY_SIZE(iommu_buses)];
 
+/* /sys/kernel/debug/iommu, for the subsystem's debugging files */
+struct dentry *iommu_debugfs_dir;
+
 static int __init iommu_subsys_init(void)
 {
 	if (iommu_def_domain_type == IOMMU_DOMAIN_IDENTITY) {
@@ -498,6 +502,7 @@ static int __init iommu_subsys_init(void)
 			iommu_type_source(iommu_strict_from_cmdline));
 	}
 
+	iommu_debugfs_dir = debugfs_create_dir("iommu", NULL);
 	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++) {
 		iommu_bus_nb[i].notifier_call = iommu_bus_notifier;
 		bus_register_notifier(iommu_buses[i], &iommu_bus_nb[i]);
