@@ -77,7 +77,19 @@ for f in "${code[@]}" $(printf '%s\n' "${ours[@]}" | grep -E '(^|/)Kconfig'); do
 		n=$((n + $(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK):')))
 	fi
 done
-result checkpatch "$log" $n "${#code[@]} C files and Kconfig"
+# The patches to base files, whole, commit messages too.
+patches=0
+for f in "${ours[@]}"; do
+	[[ $f == patches/*.patch ]] || continue
+	patches=$((patches + 1))
+	out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--show-types "$repo/$f" 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n%s\n' "$f:" "$out" >> "$log"
+		n=$((n + $(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK):')))
+	fi
+done
+result checkpatch "$log" $n "${#code[@]} C files and Kconfig, $patches patches"
 
 # kernel-doc
 log="$logs/lint-kernel-doc.log"
@@ -124,7 +136,8 @@ log="$logs/lint-maintainers.log"
 : > "$log"
 n=0
 for f in "${ours[@]}"; do
-	[ "$f" = MAINTAINERS ] && continue
+	# Patches to base files are not files of the tree; checkpatch reads them.
+	[ "$f" = MAINTAINERS ] || [[ $f == patches/* ]] && continue
 	who=$(cd "$src" && ./scripts/get_maintainer.pl --no-git --no-rolestats \
 		--no-git-fallback -f "$f" 2>&1)
 	# Not "printf | grep -q": grep quits at the first match, printf may

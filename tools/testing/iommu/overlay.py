@@ -9,7 +9,11 @@ the paths that the project touches are looked at:
   * a directory listed in OWNED (tools/testing/iommu/owned-dirs) is ours
     outright: base files in it that we do not ship are removed;
   * a file we shipped last time but no longer ship gets the base's version
-    back (or goes, if the base has none).
+    back (or goes, if the base has none);
+  * base files that code outside our subsystem needs changed (selftest
+    infrastructure, later the subsystem's consumers) are changed by the
+    patches in patches/, in git format-patch form, applied in name order
+    to the base's files; the patched file is laid over like one of ours.
 
 A file is rewritten only when its content differs, and a rewritten file gets
 the current time as its mtime, so Kbuild rebuilds exactly what depends on
@@ -22,12 +26,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 MANIFEST = '.iommu-overlay-manifest'
 
 # Project files at the root of the repository that are not kernel files.
 NOT_OVERLAID = ('Makefile', 'README.md', '.gitignore')
-NOT_OVERLAID_DIRS = ('.ci/', 'build/', '.git/')
+NOT_OVERLAID_DIRS = ('.ci/', 'build/', '.git/', 'patches/')
+PATCHES = 'patches'
+
 
 
 def our_files(repo):
@@ -81,6 +88,38 @@ def read_manifest(dest):
     return files, dirs
 
 
+def patched_files(base, repo, work):
+    """Apply the repository's patches to copies of the base's files in
+    @work; {path: patched copy} of every file they change.
+
+    Raises RuntimeError if a patch does not apply.
+    """
+    pdir = os.path.abspath(os.path.join(repo, PATCHES))
+    if not os.path.isdir(pdir):
+        return {}
+    names = set()
+    for patch in sorted(os.listdir(pdir)):
+        if not patch.endswith('.patch'):
+            continue
+        path = os.path.join(pdir, patch)
+        touched = subprocess.run(['git', 'apply', '--numstat', path],
+                                 cwd=work, capture_output=True, text=True)
+        for line in touched.stdout.splitlines():
+            name = line.split('\t')[-1]
+            names.add(name)
+            src, dst = os.path.join(base, name), os.path.join(work, name)
+            if os.path.isfile(src) and not os.path.exists(dst):
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(src, dst)
+        done = subprocess.run(['git', 'apply', path], cwd=work,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f'{patch} does not apply to the base: '
+                               f'{done.stderr.strip()}')
+    return {n: os.path.join(work, n) for n in names
+            if os.path.isfile(os.path.join(work, n))}
+
+
 def place(src, dest_path):
     """Copy src to dest_path unless it is already there; True if copied."""
     if os.path.isfile(dest_path) and filecmp.cmp(src, dest_path, shallow=False):
@@ -109,11 +148,22 @@ def main():
     ours = our_files(args.repo)
     owned = owned_dirs(args.repo)
     old_files, old_owned = read_manifest(args.dest)
+    work = tempfile.TemporaryDirectory(prefix='iommu-patches-')
+    try:
+        patched = patched_files(args.base, args.repo, work.name)
+    except RuntimeError as err:
+        print(f'overlay: {err}', file=sys.stderr)
+        return 1
+    clash = sorted(set(patched) & set(ours))
+    if clash:
+        print(f'overlay: patches change files of ours: {", ".join(clash)}',
+              file=sys.stderr)
+        return 1
 
     def is_owned(name):
         return any(name.startswith(d) for d in owned)
 
-    touched = set(ours) | old_files
+    touched = set(ours) | set(patched) | old_files
     for d in owned:
         touched |= files_under(args.dest, d)
     for d in old_owned - owned:
@@ -124,6 +174,8 @@ def main():
         dest_path = os.path.join(args.dest, name)
         if name in ours:
             src = os.path.join(args.repo, name)
+        elif name in patched:
+            src = patched[name]
         elif not is_owned(name) and os.path.isfile(os.path.join(args.base, name)):
             src = os.path.join(args.base, name)
         else:
@@ -146,10 +198,12 @@ def main():
     with open(os.path.join(args.dest, MANIFEST), 'w') as f:
         for d in sorted(owned):
             f.write(f'dir {d}\n')
-        for name in sorted(ours):
+        for name in sorted(set(ours) | set(patched)):
             f.write(f'file {name}\n')
-    print(f'  OVERLAY {len(ours)} files of ours, {changed} updated, '
-          f'{removed} removed, {len(owned)} owned directories')
+    work.cleanup()
+    print(f'  OVERLAY {len(ours)} files of ours, {len(patched)} patched, '
+          f'{changed} updated, {removed} removed, {len(owned)} owned '
+          'directories')
     return 0
 
 
