@@ -185,24 +185,30 @@ static int of_iommu_setup(struct device *dev, struct device_node *master_np,
  *	requester IDs of the device and its aliases)
  *
  * Called by the OF DMA set-up each time the device's driver is about to
- * probe.  A device that already has a fwspec was configured by an earlier
- * call and is left alone.
+ * probe.  A device that already has a fwspec keeps it, and is probed into
+ * the IOMMU core again if an earlier probe failed.
  *
  * Return: 0 if the device is behind an IOMMU and was probed into the IOMMU
- * core, -EPROBE_DEFER if its IOMMU has no driver yet but may get one, or
- * another negative errno (-ENODEV when the device tree gives it no IOMMU),
- * in which case the device does DMA without an IOMMU.
+ * core, -EPROBE_DEFER if its IOMMU has no driver yet but may get one,
+ * -ENODEV if the device tree gives it no IOMMU (it does DMA without one),
+ * or the error of a probe that failed: then its IOMMU blocks its DMA, and
+ * its driver must not bind.
  */
 int of_iommu_configure(struct device *dev, struct device_node *master_np,
 		       const u32 *id)
 {
 	int ret;
 
+	/*
+	 * A fwspec made by an earlier call stays, but the probe is tried
+	 * again: it may have failed then, and does nothing for a device it
+	 * took.
+	 */
 	ret = of_iommu_setup(dev, master_np, id);
-	if (ret > 0)
-		return 0;
-	if (!ret && dev->bus)
+	if (ret >= 0 && dev->bus)
 		ret = iommu_probe_device(dev);
+	else if (ret > 0)
+		ret = 0;
 
 	if (ret && ret != -ENODEV && ret != -EPROBE_DEFER)
 		dev_dbg(dev, "no IOMMU translation: %d\n", ret);
