@@ -64,6 +64,8 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "iommu-dma-edu.h"
+
 #define EDU_DRIVER_NAME		"iommu_dma_edu_test"
 
 /* edu's DMA engine, in BAR 0. */
@@ -74,12 +76,6 @@
 #define EDU_CMD_START		BIT(0)
 #define EDU_CMD_TO_RAM		BIT(1)	/* from edu's buffer to memory */
 #define EDU_BUF_ADDR		0x40000	/* edu's buffer, as edu addresses it */
-#define EDU_DMA_BITS		28
-/*
- * QEMU before 8.2.1 aborts on a transfer that ends exactly at the end of
- * edu's 4 KiB buffer, so one transfer is at most 4095 bytes.
- */
-#define EDU_XFER_MAX		(SZ_4K - 1)
 /* edu runs each transfer 100 ms after it is started. */
 #define EDU_POLL_US		1000
 #define EDU_TIMEOUT_US		(3 * USEC_PER_SEC)
@@ -87,26 +83,11 @@
 #define EDU_MMAP_SIZE		SZ_64K
 #define EDU_MMAP_COPY		SZ_4K
 #define EDU_MMAP_DEST		SZ_32K
-#define EDU_POISON		0xa5
-
-struct edu_test {
-	struct pci_dev		*pdev;
-	struct device		*dev;
-	void __iomem		*regs;
-	struct dentry		*dir;
-	/* One test at a time; also guards the mmap buffer's contents. */
-	struct mutex		lock;
-	/* The device can do DMA through a translating domain. */
-	bool			dma_ok;
-	const char		*test;	/* the test running, for messages */
-	void			*mmap_buf;
-	dma_addr_t		mmap_dma;
-};
 
 static struct dentry *edu_debugfs_root;
 
 /* What went wrong in the test that is running. */
-static __printf(2, 3) void edu_err(struct edu_test *edu, const char *fmt, ...)
+void edu_err(struct edu_test *edu, const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
@@ -160,20 +141,20 @@ static int edu_dma(struct edu_test *edu, dma_addr_t addr, size_t len,
 }
 
 /* Copy @len bytes at DMA address @dma into the start of edu's buffer. */
-static int edu_to_device(struct edu_test *edu, dma_addr_t dma, size_t len)
+int edu_to_device(struct edu_test *edu, dma_addr_t dma, size_t len)
 {
 	return edu_dma(edu, dma, len, false);
 }
 
 /* Copy @len bytes from the start of edu's buffer to DMA address @dma. */
-static int edu_from_device(struct edu_test *edu, dma_addr_t dma, size_t len)
+int edu_from_device(struct edu_test *edu, dma_addr_t dma, size_t len)
 {
 	return edu_dma(edu, dma, len, true);
 }
 
 /* Copy @len bytes from @src to @dst through edu's buffer, in pieces. */
-static int edu_copy(struct edu_test *edu, dma_addr_t src, dma_addr_t dst,
-		    size_t len)
+int edu_copy(struct edu_test *edu, dma_addr_t src, dma_addr_t dst,
+	     size_t len)
 {
 	size_t n;
 	int ret;
@@ -198,7 +179,7 @@ static int edu_copy(struct edu_test *edu, dma_addr_t src, dma_addr_t dst,
  */
 
 /* A fixed pseudo-random pattern: the same bytes for the same seed. */
-static void edu_fill(void *buf, size_t len, u64 seed)
+void edu_fill(void *buf, size_t len, u64 seed)
 {
 	struct rnd_state state;
 
@@ -207,8 +188,8 @@ static void edu_fill(void *buf, size_t len, u64 seed)
 }
 
 /* Report the first byte where @got differs from @want. */
-static int edu_compare(struct edu_test *edu, const char *what, size_t where,
-		       const void *want, const void *got, size_t len)
+int edu_compare(struct edu_test *edu, const char *what, size_t where,
+		const void *want, const void *got, size_t len)
 {
 	const u8 *w = want, *g = got;
 	size_t i;
@@ -223,7 +204,7 @@ static int edu_compare(struct edu_test *edu, const char *what, size_t where,
 }
 
 /* Whether @len bytes at @buf all hold @val. */
-static bool edu_all(const void *buf, u8 val, size_t len)
+bool edu_all(const void *buf, u8 val, size_t len)
 {
 	return !len || (*(const u8 *)buf == val && !memcmp(buf, buf + 1, len - 1));
 }
@@ -263,7 +244,7 @@ static int edu_check_mapping(struct edu_test *edu, const char *what,
  * ---------------------------------------------------------------------
  */
 
-static int edu_test_coherent_small(struct edu_test *edu)
+int edu_test_coherent_small(struct edu_test *edu)
 {
 	dma_addr_t dma;
 	u8 *buf;
@@ -1035,11 +1016,10 @@ free_handles:
  * 1024).  So a faulting DMA moves 4 bytes to an aligned IOVA, and each
  * test raises exactly one fault.
  */
-#define EDU_FAULT_LEN		4
 /* How many pages to try, downwards, for one that nothing maps. */
 #define EDU_FAULT_TRIES		16
 
-static void edu_log_fault_dma(struct edu_test *edu, dma_addr_t iova)
+void edu_log_fault_dma(struct edu_test *edu, dma_addr_t iova)
 {
 	dev_info(edu->dev, "%s: DMA to IOVA 0x%llx\n", edu->test, (u64)iova);
 }
@@ -1050,8 +1030,8 @@ static void edu_log_fault_dma(struct edu_test *edu, dma_addr_t iova)
  * mostly clear of the others; when that is too low, just below the middle
  * of edu's range.  A page that the domain translates is skipped.
  */
-static int edu_find_unmapped(struct edu_test *edu, dma_addr_t used,
-			     dma_addr_t *iova)
+int edu_find_unmapped(struct edu_test *edu, dma_addr_t used,
+		      dma_addr_t *iova)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
 	dma_addr_t try = round_down(used / 2, PAGE_SIZE);
@@ -1297,6 +1277,7 @@ static const struct edu_case edu_cases[] = {
 	{ "exhaustion",		edu_test_exhaustion,		true },
 	{ "fault_unmapped",	edu_test_fault_unmapped,	false },
 	{ "fault_after_unmap",	edu_test_fault_after_unmap,	false },
+	{ "fault_race",		edu_test_fault_race,		false },
 	{ "mmap_check",		edu_test_mmap_check,		false },
 	{ "all",		edu_test_all,			false },
 };
@@ -1425,6 +1406,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->dir = debugfs_create_dir(pci_name(pdev), edu_debugfs_root);
 	debugfs_create_file("run", 0200, edu->dir, edu, &edu_run_fops);
 	debugfs_create_file_unsafe("mmap", 0600, edu->dir, edu, &edu_mmap_fops);
+	edu_inject_debugfs_init(edu);
 	pci_set_drvdata(pdev, edu);
 	return 0;
 }
