@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * QEMU's edu device driven from user space through VFIO: binding edu to
+ * vfio-pci, the type1 container, edu's registers in BAR0 and its DMA
+ * engine, and mapping user memory at IOVAs edu can reach.  Shared by the
+ * kselftests that hand edu to user space (iommu_vfio_edu, iommu_fail_nth)
+ * and by the harness's stress tool.
+ *
+ * edu's DMA engine reaches only 28 bits of bus address, so every IOVA here
+ * sits below 256 MiB, and clear of the window that the SMMU driver reserves
+ * for MSIs at 128 MiB.  Its registers are reached through the device fd's
+ * BAR0 region with pread() and pwrite(); its buffer is 4 KiB at device
+ * address 0x40000, of which a transfer moves at most 4095 bytes.  A
+ * transfer runs about 100 ms after it is started.
+ *
+ * Functions return 0 or a negative errno, or -1 with the reason in a
+ * caller's buffer, and never assert, so that callers can use them with or
+ * without kselftest_harness.h.
+ */
+#ifndef __IOMMU_VFIO_EDU_H
+#define __IOMMU_VFIO_EDU_H
+
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include "dma_map_bench.h"
+
+#define VFIO_DRIVER		"vfio-pci"
+#define VFIO_CONTAINER_PATH	"/dev/vfio/vfio"
+#define EDU_TEST_DRIVER		"iommu_dma_edu_test"
+#define BIND_TIMEOUT_MS		5000
+
+/* edu's registers in BAR0. */
+#define EDU_REG_ID		0x00	/* 0x010000ed: edu, version 1.0 */
+#define EDU_ID			0x010000ed
+#define EDU_REG_LIVENESS	0x04	/* reads back the complement */
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define EDU_DMA_START		0x1	/* cleared when the transfer is done */
+#define EDU_DMA_TO_RAM		0x2	/* edu's buffer to RAM, else RAM to it */
+/* edu's buffer, at this device address; QEMU stops on a DMA outside it. */
+#define EDU_BUF			0x40000
+/*
+ * QEMU before 8.2.1 also stops on a transfer that ends exactly at the end
+ * of edu's 4 KiB buffer, so one transfer is at most 4095 bytes.
+ */
+#define EDU_XFER_MAX		4095
+#define EDU_DMA_TIMEOUT_MS	3000
+
+/* IOVAs, below 256 MiB and away from the SMMU's MSI window at 128 MiB. */
+#define IOVA_A			0x00100000ULL
+#define IOVA_B			0x00200000ULL
+#define IOVA_C			0x00300000ULL
+#define IOVA_BIG		0x00400000ULL	/* 2 MiB aligned */
+#define IOVA_NEVER		0x03000000ULL	/* never mapped */
+#define BIG_SIZE		(2 << 20)
+#define FAULT_BYTES		4
+
+/* Everything a test holds of edu and VFIO, and how to put edu back. */
+struct vfio_edu {
+	char devdir[PATH_MAX];
+	const char *bdf;
+	char old_driver[64];
+	char old_override[64];
+	bool rebound;		/* edu's binding changed: put it back */
+	int group_id;
+	int container, group, device;
+	__u64 pgsize;		/* the IOMMU's smallest page */
+	__u64 bar0, bar0_size;	/* BAR0's region in the device fd */
+	__u32 bar0_flags;
+	__u64 config;		/* config space's region */
+	unsigned char *a, *b;	/* a page each, for the tests to map */
+	__u64 seed;
+};
+
+static inline void vfio_edu_init(struct vfio_edu *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->container = -1;
+	e->group = -1;
+	e->device = -1;
+	e->a = MAP_FAILED;
+	e->b = MAP_FAILED;
+}
+
+static inline void *page_alloc(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+}
+
+/*
+ * Find edu, remember its driver and driver_override, and bind it to
+ * vfio-pci.  0, or -1 with what went wrong in @why.
+ */
+static inline int vfio_edu_bind(struct vfio_edu *e, char *why, size_t len)
+{
+	char path[PATH_MAX], cur[64];
+	int err;
+
+	if (find_pci_device(EDU_VENDOR, EDU_DEVICE, e->devdir,
+			    sizeof(e->devdir))) {
+		snprintf(why, len, "no edu device (1234:11e8); run QEMU with -device edu");
+		return -1;
+	}
+	e->bdf = strrchr(e->devdir, '/') + 1;
+	device_driver(e->devdir, e->old_driver, sizeof(e->old_driver));
+	snprintf(path, sizeof(path), "%s/driver_override", e->devdir);
+	if (sysfs_read(path, e->old_override, sizeof(e->old_override)))
+		e->old_override[0] = '\0';
+	if (!strcmp(e->old_override, "(null)"))
+		e->old_override[0] = '\0';
+
+	e->rebound = true;
+	err = pci_bind_override(e->devdir, VFIO_DRIVER);
+	if (err) {
+		snprintf(why, len, "binding %s to %s: %s (CONFIG_VFIO_PCI?)",
+			 e->bdf, VFIO_DRIVER, strerror(-err));
+		return -1;
+	}
+	device_driver(e->devdir, cur, sizeof(cur));
+	if (strcmp(cur, VFIO_DRIVER)) {
+		snprintf(why, len, "%s is bound to \"%s\", not %s", e->bdf, cur,
+			 VFIO_DRIVER);
+		return -1;
+	}
+	e->group_id = device_iommu_group(e->devdir);
+	if (e->group_id < 0) {
+		snprintf(why, len, "%s has no IOMMU group under %s", e->bdf,
+			 VFIO_DRIVER);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", e->group_id);
+	if (!wait_for_path(path, false, BIND_TIMEOUT_MS)) {
+		snprintf(why, len, "%s did not appear", path);
+		return -1;
+	}
+	return 0;
+}
+
+static inline void vfio_edu_close(struct vfio_edu *e)
+{
+	if (e->device >= 0)
+		close(e->device);
+	if (e->group >= 0)
+		close(e->group);
+	if (e->container >= 0)
+		close(e->container);
+	e->device = -1;
+	e->group = -1;
+	e->container = -1;
+}
+
+/*
+ * Close everything and put edu back as vfio_edu_bind() found it.  0, or
+ * the negative errno of the first step that failed.
+ */
+static inline int vfio_edu_restore(struct vfio_edu *e)
+{
+	char path[PATH_MAX];
+	int err, ret = 0;
+
+	vfio_edu_close(e);
+	if (e->a != MAP_FAILED)
+		munmap(e->a, IOMMU_PAGE);
+	if (e->b != MAP_FAILED)
+		munmap(e->b, IOMMU_PAGE);
+	e->a = MAP_FAILED;
+	e->b = MAP_FAILED;
+	if (!e->rebound)
+		return 0;
+	e->rebound = false;
+
+	ret = pci_unbind_override(e->devdir);
+	if (e->old_override[0]) {
+		snprintf(path, sizeof(path), "%s/driver_override", e->devdir);
+		err = sysfs_write(path, e->old_override);
+		ret = ret ?: err;
+	}
+	if (e->old_driver[0]) {
+		snprintf(path, sizeof(path), PCI_DRIVERS_DIR "/%s/bind",
+			 e->old_driver);
+		err = sysfs_write(path, e->bdf);
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+/* Open the container and the group; check the API and the group. */
+static inline int vfio_edu_open(struct vfio_edu *e, char *why, size_t len)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[PATH_MAX];
+	int ret;
+
+	e->container = open(VFIO_CONTAINER_PATH, O_RDWR);
+	if (e->container < 0) {
+		snprintf(why, len, "open %s: %s", VFIO_CONTAINER_PATH,
+			 strerror(errno));
+		return -1;
+	}
+	ret = ioctl(e->container, VFIO_GET_API_VERSION);
+	if (ret != VFIO_API_VERSION) {
+		snprintf(why, len, "VFIO API version %d, want %d", ret,
+			 VFIO_API_VERSION);
+		return -1;
+	}
+	ret = ioctl(e->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
+	if (ret != 1) {
+		snprintf(why, len, "no VFIO_TYPE1v2_IOMMU (%d; CONFIG_VFIO_IOMMU_TYPE1?)",
+			 ret);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", e->group_id);
+	e->group = open(path, O_RDWR);
+	if (e->group < 0) {
+		snprintf(why, len, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (ioctl(e->group, VFIO_GROUP_GET_STATUS, &status)) {
+		snprintf(why, len, "VFIO_GROUP_GET_STATUS: %s", strerror(errno));
+		return -1;
+	}
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		/* Another device in the group has a kernel driver. */
+		snprintf(why, len, "group %d is not viable (flags %#x)",
+			 e->group_id, status.flags);
+		return -1;
+	}
+	return 0;
+}
+
+/* The region @index of the device fd: its offset, size and flags. */
+static inline int region_info(int device, __u32 index, __u64 *offset, __u64 *size,
+			      __u32 *flags)
+{
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = index,
+	};
+
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info))
+		return -errno;
+	*offset = info.offset;
+	*size = info.size;
+	if (flags)
+		*flags = info.flags;
+	return 0;
+}
+
+/* pread() or pwrite() exactly @len bytes of a region; 0 or -errno. */
+static inline int region_rw(int fd, __u64 off, void *val, size_t len, bool write)
+{
+	ssize_t n = write ? pwrite(fd, val, len, off) : pread(fd, val, len, off);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static inline int edu_read32(struct vfio_edu *e, __u64 reg, __u32 *val)
+{
+	return region_rw(e->device, e->bar0 + reg, val, sizeof(*val), false);
+}
+
+static inline int edu_write32(struct vfio_edu *e, __u64 reg, __u32 val)
+{
+	return region_rw(e->device, e->bar0 + reg, &val, sizeof(val), true);
+}
+
+static inline int edu_write64(struct vfio_edu *e, __u64 reg, __u64 val)
+{
+	return region_rw(e->device, e->bar0 + reg, &val, sizeof(val), true);
+}
+
+/*
+ * One transfer of edu's DMA engine, waited for: @count bytes from device
+ * address @src to @dst.  The engine gives no status: a transfer that the
+ * IOMMU refused completes all the same.
+ */
+static inline int edu_dma(struct vfio_edu *e, __u64 src, __u64 dst, __u32 count,
+			  bool to_ram)
+{
+	__u32 cmd = EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0);
+	int err, waited;
+
+	err = edu_write64(e, EDU_REG_DMA_SRC, src) ?:
+	      edu_write64(e, EDU_REG_DMA_DST, dst) ?:
+	      edu_write64(e, EDU_REG_DMA_COUNT, count) ?:
+	      edu_write32(e, EDU_REG_DMA_CMD, cmd);
+	if (err)
+		return err;
+	for (waited = 0; waited < EDU_DMA_TIMEOUT_MS; waited += 10) {
+		usleep(10 * 1000);
+		err = edu_read32(e, EDU_REG_DMA_CMD, &cmd);
+		if (err)
+			return err;
+		if (!(cmd & EDU_DMA_START))
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+/* From RAM at @iova into edu's buffer at @off. */
+static inline int edu_dma_in(struct vfio_edu *e, __u64 iova, __u32 off, __u32 count)
+{
+	return edu_dma(e, iova, EDU_BUF + off, count, false);
+}
+
+/* From edu's buffer at @off to RAM at @iova. */
+static inline int edu_dma_out(struct vfio_edu *e, __u32 off, __u64 iova, __u32 count)
+{
+	return edu_dma(e, EDU_BUF + off, iova, count, true);
+}
+
+static inline int vfio_map(int container, const void *vaddr, __u64 iova, __u64 size,
+			   __u32 flags)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = flags,
+		.vaddr = (__u64)(uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+#define MAP_RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+/*
+ * Map A at IOVA_A and a zeroed B at IOVA_B, both read-write, and copy
+ * EDU_XFER_MAX bytes from A to B through edu's buffer.  0 or an errno.
+ */
+static inline int vfio_copy_a_to_b(struct vfio_edu *e)
+{
+	memset(e->b, 0, IOMMU_PAGE);
+	return vfio_map(e->container, e->a, IOVA_A, IOMMU_PAGE, MAP_RW) ?:
+	       vfio_map(e->container, e->b, IOVA_B, IOMMU_PAGE, MAP_RW) ?:
+	       edu_dma_in(e, IOVA_A, 0, EDU_XFER_MAX) ?:
+	       edu_dma_out(e, 0, IOVA_B, EDU_XFER_MAX);
+}
+
+/* Unmap; what VFIO says it unmapped goes to @unmapped. */
+static inline int vfio_unmap(int container, __u64 iova, __u64 size, __u32 flags,
+			     __u64 *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.flags = flags,
+		.iova = iova,
+		.size = size,
+	};
+	int ret;
+
+	ret = ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+	if (unmapped)
+		*unmapped = unmap.size;
+	return ret;
+}
+
+/*
+ * VFIO_IOMMU_GET_INFO into @buf: the IOMMU's page sizes and, as a
+ * capability, the IOVA ranges that may be mapped.
+ */
+static inline int iommu_info(int container, void *buf, size_t len)
+{
+	struct vfio_iommu_type1_info *info = buf;
+
+	memset(buf, 0, len);
+	info->argsz = len;
+	if (ioctl(container, VFIO_IOMMU_GET_INFO, info))
+		return -errno;
+	return info->argsz > len ? -ENOSPC : 0;
+}
+
+/* The IOVA range capability in what iommu_info() returned, or NULL. */
+static inline struct vfio_iommu_type1_info_cap_iova_range *
+iova_ranges(void *buf, size_t len)
+{
+	struct vfio_iommu_type1_info *info = buf;
+	struct vfio_info_cap_header *cap;
+	__u32 off;
+
+	if (!(info->flags & VFIO_IOMMU_INFO_CAPS))
+		return NULL;
+	for (off = info->cap_offset; off && off + sizeof(*cap) <= len;
+	     off = cap->next) {
+		cap = (struct vfio_info_cap_header *)((char *)buf + off);
+		if (cap->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+			return (void *)cap;
+	}
+	return NULL;
+}
+
+/*
+ * Everything after opening: the group into the container, type1v2 as its
+ * IOMMU, the device fd, its BAR0 and config regions, and bus mastering on.
+ */
+static inline int vfio_edu_attach(struct vfio_edu *e, char *why, size_t len)
+{
+	char info[4096];
+	__u64 size;
+	__u16 cmd;
+	int err;
+
+	if (ioctl(e->group, VFIO_GROUP_SET_CONTAINER, &e->container)) {
+		snprintf(why, len, "VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(e->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		snprintf(why, len, "VFIO_SET_IOMMU: %s", strerror(errno));
+		return -1;
+	}
+	err = iommu_info(e->container, info, sizeof(info));
+	if (err || !(((struct vfio_iommu_type1_info *)info)->flags &
+		     VFIO_IOMMU_INFO_PGSIZES)) {
+		snprintf(why, len, "VFIO_IOMMU_GET_INFO: %s, no page sizes",
+			 strerror(-err));
+		return -1;
+	}
+	size = ((struct vfio_iommu_type1_info *)info)->iova_pgsizes;
+	e->pgsize = size & -size;
+	if (e->pgsize > IOMMU_PAGE) {
+		/* The tests map single 4 KiB pages. */
+		snprintf(why, len, "smallest IOMMU page %#llx, tests want 4 KiB",
+			 (unsigned long long)e->pgsize);
+		return -1;
+	}
+
+	e->device = ioctl(e->group, VFIO_GROUP_GET_DEVICE_FD, e->bdf);
+	if (e->device < 0) {
+		snprintf(why, len, "VFIO_GROUP_GET_DEVICE_FD %s: %s", e->bdf,
+			 strerror(errno));
+		return -1;
+	}
+	err = region_info(e->device, VFIO_PCI_BAR0_REGION_INDEX, &e->bar0,
+			  &e->bar0_size, &e->bar0_flags);
+	if (!err)
+		err = region_info(e->device, VFIO_PCI_CONFIG_REGION_INDEX,
+				  &e->config, &size, NULL);
+	if (err) {
+		snprintf(why, len, "VFIO_DEVICE_GET_REGION_INFO: %s",
+			 strerror(-err));
+		return -1;
+	}
+
+	/* vfio-pci leaves bus mastering off until user space asks for it. */
+	err = region_rw(e->device, e->config + PCI_COMMAND, &cmd, sizeof(cmd),
+			false);
+	if (!err) {
+		cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
+				sizeof(cmd), true);
+	}
+	if (!err)
+		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
+				sizeof(cmd), false);
+	if (err || !(cmd & PCI_COMMAND_MASTER)) {
+		snprintf(why, len, "enabling bus mastering: %s, command %#x",
+			 strerror(-err), cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The group's default domain type, from sysfs. */
+static inline int group_type(int group, char *type, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%d/type", group);
+	return sysfs_read(path, type, len);
+}
+
+#endif /* __IOMMU_VFIO_EDU_H */
