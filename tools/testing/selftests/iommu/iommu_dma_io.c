@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Disk I/O through the IOMMU: O_DIRECT writes, read back and compared, on
- * the NVMe disk and the virtio-blk disk (iommu_platform=on) that the harness
- * gives the guest.  O_DIRECT makes the block layer map the user pages
+ * the disks that the harness gives the guest, found by their serial
+ * numbers: NVMe, virtio-blk (iommu_platform=on), and in make check's and
+ * make run's guest SATA through AHCI, USB disks behind xHCI and EHCI, and a
+ * virtio-scsi disk.  Each one's driver moves data its own way: NVMe's PRP
+ * lists, virtqueues, AHCI's command tables, xHCI's and EHCI's transfer
+ * rings and descriptor pools.  O_DIRECT makes the block layer map the user pages
  * themselves for DMA, so each transfer exercises the DMA layer's map_sg and
  * unmap_sg on the device's IOMMU domain.  Buffers are page aligned or start
  * at an odd multiple of 512 bytes into a page, so a transfer spans pages
@@ -40,30 +44,53 @@ FIXTURE(disk_io) {
 	size_t region;
 	__u64 seed;
 	char devdir[PATH_MAX];	/* the disk's device, in its IOMMU group */
+	char disk[64];
 };
 
 FIXTURE_VARIANT(disk_io) {
-	const char *disk;
+	const char *serial;	/* the harness's disk, see harness.py */
 	size_t buf_offset;	/* bytes past a page boundary */
 };
 
 FIXTURE_VARIANT_ADD(disk_io, nvme_page_aligned) {
-	.disk = "nvme0n1",
+	.serial = "iommu-nvme",
 	.buf_offset = 0,
 };
 
 FIXTURE_VARIANT_ADD(disk_io, nvme_odd_offset) {
-	.disk = "nvme0n1",
+	.serial = "iommu-nvme",
 	.buf_offset = 3 * IOMMU_SECTOR,
 };
 
 FIXTURE_VARIANT_ADD(disk_io, virtio_page_aligned) {
-	.disk = "vda",
+	.serial = "iommu-virtio",
 	.buf_offset = 0,
 };
 
 FIXTURE_VARIANT_ADD(disk_io, virtio_odd_offset) {
-	.disk = "vda",
+	.serial = "iommu-virtio",
+	.buf_offset = 7 * IOMMU_SECTOR,
+};
+
+/* SATA through AHCI: command lists and tables in coherent memory. */
+FIXTURE_VARIANT_ADD(disk_io, sata_odd_offset) {
+	.serial = "iommu-sata",
+	.buf_offset = 5 * IOMMU_SECTOR,
+};
+
+/* USB disks: xHCI's rings and DMA pools, EHCI's 32-bit descriptors. */
+FIXTURE_VARIANT_ADD(disk_io, usb3_odd_offset) {
+	.serial = "iommu-usb3",
+	.buf_offset = 1 * IOMMU_SECTOR,
+};
+
+FIXTURE_VARIANT_ADD(disk_io, usb2_odd_offset) {
+	.serial = "iommu-usb2",
+	.buf_offset = 3 * IOMMU_SECTOR,
+};
+
+FIXTURE_VARIANT_ADD(disk_io, scsi_odd_offset) {
+	.serial = "iommu-scsi",
 	.buf_offset = 7 * IOMMU_SECTOR,
 };
 
@@ -117,14 +144,22 @@ FIXTURE_SETUP(disk_io)
 	self->shadow = NULL;
 	self->fd = -1;
 
-	group = disk_iommu_group(variant->disk, devdir, sizeof(self->devdir));
-	ASSERT_LE(0, group) {
-		TH_LOG("%s is missing or not behind an IOMMU", variant->disk);
+	if (disk_by_serial(variant->serial, self->disk, sizeof(self->disk))) {
+		/* The harness's guest has them all: there it is a failure. */
+		ASSERT_FALSE(in_harness_guest()) {
+			TH_LOG("no disk with serial %s", variant->serial);
+		}
+		SKIP(return, "no disk with serial %s: not the harness's guest",
+		     variant->serial);
 	}
-	TH_LOG("%s: device %s, IOMMU group %d", variant->disk,
-	       strrchr(devdir, '/') + 1, group);
+	group = disk_iommu_group(self->disk, devdir, sizeof(self->devdir));
+	ASSERT_LE(0, group) {
+		TH_LOG("%s is not behind an IOMMU", self->disk);
+	}
+	TH_LOG("%s (%s): device %s, IOMMU group %d", self->disk,
+	       variant->serial, strrchr(devdir, '/') + 1, group);
 
-	snprintf(dev, sizeof(dev), "/dev/%s", variant->disk);
+	snprintf(dev, sizeof(dev), "/dev/%s", self->disk);
 	self->fd = open(dev, O_RDWR | O_DIRECT);
 	ASSERT_LE(0, self->fd) {
 		TH_LOG("open %s: %s", dev, strerror(errno));
@@ -226,9 +261,9 @@ TEST_F(disk_io, msi_through_its)
 	long before, after;
 
 	before = its_msi_count(self->devdir);
-	ASSERT_LE(0, before) {
-		TH_LOG("%s: no MSI vector delivered by the ITS", self->devdir);
-	}
+	if (before < 0)
+		SKIP(return, "%s signals completions without MSIs",
+		     strrchr(self->devdir, '/') + 1);
 	prng_fill(&state, self->wbuf, 65536);
 	ASSERT_EQ(0, transfer_verify(self->fd, self->wbuf, self->rbuf, 65536,
 				     0));

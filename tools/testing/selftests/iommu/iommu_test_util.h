@@ -127,17 +127,16 @@ static inline int device_iommu_group(const char *devdir)
 }
 
 /*
- * Find the device with an IOMMU group that a block device sits on: walk up
- * from /sys/block/@disk until a directory has an iommu_group link.  Fills
+ * Find the device with an IOMMU group that the sysfs object at @path sits
+ * on: walk up from it until a directory has an iommu_group link.  Fills
  * @devdir with that directory and returns the group, or -1.
  */
-static inline int disk_iommu_group(const char *disk, char *devdir, size_t len)
+static inline int sysfs_iommu_group(const char *path, char *devdir, size_t len)
 {
-	char path[PATH_MAX], real[PATH_MAX];
+	char real[PATH_MAX];
 	char *slash;
 	int group;
 
-	snprintf(path, sizeof(path), "/sys/block/%s", disk);
 	if (!realpath(path, real))
 		return -1;
 	while ((slash = strrchr(real, '/')) && slash != real) {
@@ -149,6 +148,116 @@ static inline int disk_iommu_group(const char *disk, char *devdir, size_t len)
 		*slash = '\0';
 	}
 	return -1;
+}
+
+/* sysfs_iommu_group() of /sys/block/@disk. */
+static inline int disk_iommu_group(const char *disk, char *devdir, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/block/%s", disk);
+	return sysfs_iommu_group(path, devdir, len);
+}
+
+/* @s without its leading and trailing blanks and newlines, in place. */
+static inline char *strip(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\n' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * The serial number of block device @disk: the disk's own attribute (NVMe,
+ * virtio-blk), the unit serial number page of a SCSI disk (ATA disks
+ * through libata too), or failing those the serial of the nearest device
+ * above it that has one (a USB disk's USB device).
+ */
+static inline int disk_serial(const char *disk, char *serial, size_t len)
+{
+	static const char *const attrs[] = { "serial", "device/serial" };
+	char path[PATH_MAX], real[PATH_MAX], buf[256];
+	char *slash;
+	ssize_t n;
+	int fd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		snprintf(path, sizeof(path), "/sys/block/%s/%s", disk, attrs[i]);
+		if (!sysfs_read(path, buf, sizeof(buf))) {
+			snprintf(serial, len, "%s", strip(buf));
+			return 0;
+		}
+	}
+	/* VPD page 0x80: 4 bytes of header, then the serial number. */
+	snprintf(path, sizeof(path), "/sys/block/%s/device/vpd_pg80", disk);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 4) {
+			buf[n] = '\0';
+			snprintf(serial, len, "%s", strip(buf + 4));
+			return 0;
+		}
+	}
+	snprintf(path, sizeof(path), "/sys/block/%s", disk);
+	if (!realpath(path, real))
+		return -ENOENT;
+	while ((slash = strrchr(real, '/')) && slash != real) {
+		*slash = '\0';
+		snprintf(path, sizeof(path), "%s/serial", real);
+		if (!sysfs_read(path, buf, sizeof(buf))) {
+			snprintf(serial, len, "%s", strip(buf));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * Whether this runs in the guest of the harness (tools/testing/iommu/),
+ * whose /init gets "harness=MODE" from the kernel command line, and which
+ * has every device the tests look for.
+ */
+static inline bool in_harness_guest(void)
+{
+	const char *mode = getenv("harness");
+
+	return mode && *mode;
+}
+
+/*
+ * The block device (such as "sdb") whose serial number is @serial: the
+ * harness gives each of its scratch disks one (see harness.py).  0, or
+ * -ENODEV when no disk has it.
+ */
+static inline int disk_by_serial(const char *serial, char *disk, size_t len)
+{
+	char found[256];
+	struct dirent *de;
+	int err = -ENODEV;
+	DIR *dir;
+
+	dir = opendir("/sys/block");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!disk_serial(de->d_name, found, sizeof(found)) &&
+		    !strcmp(found, serial)) {
+			snprintf(disk, len, "%s", de->d_name);
+			err = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	return err;
 }
 
 /* splitmix64: small, fast, and the same sequence for the same seed. */
