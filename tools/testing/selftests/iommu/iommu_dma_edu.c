@@ -258,6 +258,17 @@ TEST_F(edu, fault_after_unmap)
 }
 
 /*
+ * A domain cannot be freed while a fault on it is being reported: the
+ * driver's fault handler holds on to its domain while the test detaches
+ * and frees it, and the detach must wait (the driver checks; KASAN would
+ * report the use after free if it did not).
+ */
+TEST_F(edu, fault_race)
+{
+	edu_run(_metadata, self->run, self->identity, "fault_race");
+}
+
+/*
  * DMA to mapped memory is no fault: the reports edu_fault() counts must not
  * come from DMA that the IOMMU should let through.
  */

@@ -2,15 +2,17 @@
 /*
  * Unbinding a kernel driver releases its device's use of the group's default
  * domain and binding it again takes it back; DMA must work after each round.
- * The NVMe driver is unbound and rebound twice, and each time the disk comes
- * back in the same IOMMU group and a verified O_DIRECT transfer goes
- * through it.
+ * The NVMe driver is unbound and rebound twice (or as often as the kernel
+ * command line's "nvme_rebind_rounds=N" says, which the harness passes on
+ * in the environment), and each time the disk comes back in the same IOMMU
+ * group and a verified O_DIRECT transfer goes through it.
  */
 #include "../kselftest_harness.h"
 #include "iommu_test_util.h"
 
 #define NVME_DISK	"nvme0n1"
 #define ROUNDS		2
+#define ROUNDS_VAR	"nvme_rebind_rounds"
 #define PROBE_TIMEOUT_MS 15000
 /* Far from the region that iommu_dma_io writes. */
 #define DISK_OFFSET	(48LL << 20)
@@ -50,13 +52,16 @@ FIXTURE_TEARDOWN(nvme_rebind)
 		sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", self->bdf);
 }
 
-TEST_F(nvme_rebind, unbind_rebind_twice)
+/* Long enough for hundreds of rounds, for the hang hunt of README.md. */
+TEST_F_TIMEOUT(nvme_rebind, unbind_rebind_twice, 3600)
 {
+	const char *env = getenv(ROUNDS_VAR);
+	int rounds = env && atoi(env) > 0 ? atoi(env) : ROUNDS;
 	__u64 state = self->seed;
 	char driver[64];
 
 	ASSERT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state));
-	for (int round = 1; round <= ROUNDS; round++) {
+	for (int round = 1; round <= rounds; round++) {
 		ASSERT_EQ(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/unbind",
 					 self->bdf));
 		ASSERT_TRUE(wait_for_path("/sys/block/" NVME_DISK, true,
@@ -80,7 +85,9 @@ TEST_F(nvme_rebind, unbind_rebind_twice)
 		ASSERT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state)) {
 			TH_LOG("round %d: I/O after rebind failed", round);
 		}
-		TH_LOG("round %d: rebound, I/O verified", round);
+		if (round <= ROUNDS || round % 25 == 0 || round == rounds)
+			TH_LOG("round %d of %d: rebound, I/O verified", round,
+			       rounds);
 	}
 }
 
