@@ -7,6 +7,7 @@
 #
 #   make run      boot our kernel, show the IOMMU groups and verified disk I/O
 #   make check    lint, KUnit and kselftests; prints "N passed, N failed"
+#   make stress   iommu-stress for DURATION seconds (600), strict and lazy
 #   make bench    our kernel against the unmodified base, side by side
 #   make insn-count  guest instructions of a map and an unmap of 1 and of
 #                 256 pages, ours and base, strict and lazy (single-stepped,
@@ -63,7 +64,7 @@ KMAKE		= $(KBUILD_ENV) $(MAKE) -C $(SRC) O=$(OBJ) ARCH=arm64 \
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 SELFTESTS	:= $(BUILD)/selftests
 GUEST_BIN	:= $(BUILD)/guest-bin
-GUEST_TOOLS	:= iommu-blk-verify iommu-dma-bench iommu-nvme-read
+GUEST_TOOLS	:= iommu-blk-verify iommu-dma-bench iommu-nvme-read iommu-stress
 GUEST_MODULES	:= $(BUILD)/guest-modules
 GUEST_CFLAGS	:= -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
 		   -D_GNU_SOURCE \
@@ -81,6 +82,11 @@ APPEND		?=
 LAZY		?= 1
 PLAIN		?= 1
 PT		?= 1
+# Seconds of iommu-stress after the kselftests of make check's lazy boot;
+# STRESS=0 leaves it out.
+STRESS		?= 60
+# make check's boots at once.
+BOOT_JOBS	?= 2
 # LINT=0 skips the lint step of make check.  (Not "?=": make has a
 # built-in LINT variable.)
 LINT		:= 1
@@ -90,7 +96,7 @@ PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 # there that git does not ignore.
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: deps base-src overlay kernel guest initramfs run check bench \
+.PHONY: deps base-src overlay kernel guest initramfs run check stress bench \
 	insn-count iova-bench lint selftests clean distclean help
 .DEFAULT_GOAL := help
 
@@ -154,10 +160,17 @@ $(GUEST_BIN)/dma_map_benchmark: overlay
 
 # The initramfs also carries whatever modules make iova-bench left in
 # $(GUEST_MODULES); only make bench builds them and loads them.
+# kselftest iommu_fail_nth reads where the subsystem's code lies in make
+# check's kernel from /usr/share/iommu/text-range.
+GUEST_SHARE	:= $(BUILD)/guest-share
+
 initramfs: deps selftests $(addprefix $(GUEST_BIN)/,$(GUEST_TOOLS)) \
 		$(GUEST_BIN)/dma_map_benchmark
+	@if [ -f $(BUILD)/obj/System.map ]; then \
+		$(HARNESS)/text-range.sh $(BUILD)/obj $(GUEST_SHARE)/text-range; \
+	fi
 	@$(HARNESS)/mkinitramfs.sh $(BUILD) $(INITRAMFS) $(HARNESS)/init \
-		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES)
+		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES) $(GUEST_SHARE)
 
 # make bench's IOVA allocator microbenchmark, a module built out of tree
 # against each kernel's build directory, so that the same source runs in
@@ -207,7 +220,8 @@ check: deps
 		echo "PASS build.kernel_and_initramfs" > $(BUILD)/check/build.results; \
 		$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
 			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
-			--append "$(APPEND)" $(if $(filter 0,$(LAZY)),,--lazy) \
+			--append "$(APPEND)" --stress $(STRESS) --jobs $(BOOT_JOBS) \
+			$(if $(filter 0,$(LAZY)),,--lazy) \
 			$(if $(filter 0,$(PLAIN)),,--plain) \
 			$(if $(filter 0,$(PT)),,--pt); \
 	else \
@@ -215,6 +229,13 @@ check: deps
 			> $(BUILD)/check/build.results; \
 		$(PY) summary $(BUILD)/check/*.results; \
 	fi
+
+# iommu-stress in boots of its own, strict and lazy (see README.md).
+DURATION	?= 600
+stress: deps
+	@$(MAKE) --no-print-directory kernel initramfs
+	@$(PY) stress --image $(IMAGE) --duration $(DURATION) \
+		--append "$(APPEND)"
 
 bench: deps
 	@$(MAKE) --no-print-directory kernel BENCH=1
@@ -265,7 +286,8 @@ lint: deps
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/obj-base $(BUILD)/obj-lint $(BUILD)/src \
-		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES) $(INITRAMFS) \
+		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES) $(GUEST_SHARE) \
+		$(INITRAMFS) \
 		$(BUILD)/iova-bench-ours $(BUILD)/iova-bench-base $(BUILD)/check \
 		$(BUILD)/Image $(BUILD)/Image-base
 

@@ -280,10 +280,7 @@ static int edu_op_map_levels(struct edu_test *edu)
 		if (ret)
 			break;
 	}
-	if (ret)
-		ret = edu_check_map_ranges(edu, domain, mapped) ?: ret;
-	else
-		ret = edu_check_map_ranges(edu, domain, mapped);
+	ret = edu_check_map_ranges(edu, domain, mapped) ?: ret;
 
 	for (i = 0; i < mapped; i++) {
 		u64 iova = edu_map_ranges[i].iova, size = edu_map_ranges[i].size;
@@ -709,12 +706,9 @@ static ssize_t edu_op_write(struct file *file, const char __user *ubuf,
 	unsigned int i;
 	int ret;
 
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	name = strim(buf);
+	name = edu_user_name(ubuf, count, buf, sizeof(buf));
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	for (i = 0; i < ARRAY_SIZE(edu_ops); i++)
 		if (!strcmp(name, edu_ops[i].name))
 			break;

@@ -1319,6 +1319,27 @@ static int edu_test_all(struct edu_test *edu)
 	return 0;
 }
 
+/**
+ * edu_user_name() - the name user space wrote to one of the driver's files
+ * @ubuf: what it wrote
+ * @count: how many bytes
+ * @buf: where the name goes
+ * @len: room in @buf
+ *
+ * Return: the name, without surrounding white space, or an ERR_PTR():
+ * -EINVAL if it does not fit, -EFAULT.
+ */
+char *edu_user_name(const char __user *ubuf, size_t count, char *buf,
+		    size_t len)
+{
+	if (!count || count >= len)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(buf, ubuf, count))
+		return ERR_PTR(-EFAULT);
+	buf[count] = '\0';
+	return strim(buf);
+}
+
 static ssize_t edu_run_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
@@ -1328,12 +1349,9 @@ static ssize_t edu_run_write(struct file *file, const char __user *ubuf,
 	unsigned int i;
 	int ret;
 
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	name = strim(buf);
+	name = edu_user_name(ubuf, count, buf, sizeof(buf));
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	for (i = 0; i < ARRAY_SIZE(edu_cases); i++)
 		if (!strcmp(name, edu_cases[i].name))
 			tc = &edu_cases[i];

@@ -63,6 +63,8 @@ bool edu_all(const void *buf, u8 val, size_t len);
 void edu_log_fault_dma(struct edu_test *edu, dma_addr_t iova);
 int edu_find_unmapped(struct edu_test *edu, dma_addr_t used, dma_addr_t *iova);
 int edu_test_coherent_small(struct edu_test *edu);
+char *edu_user_name(const char __user *ubuf, size_t count, char *buf,
+		    size_t len);
 
 /* iommu-dma-edu-inject.c: operations for fault injection, the fault race */
 int edu_test_fault_race(struct edu_test *edu);

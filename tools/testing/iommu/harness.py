@@ -14,6 +14,7 @@ BAD_PATTERNS (an Oops, BUG, WARNING, panic, "Unable to handle", arm64's
 """
 
 import argparse
+import concurrent.futures
 import glob
 import json
 import math
@@ -21,15 +22,28 @@ import os
 import queue
 import re
 import shlex
+import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+import typing
 
 # arm64's die() says "Internal error: <what>" without "Oops" for aborts
-# other than faults, so that and the call trace it prints count too.
+# other than faults, so that and the call trace it prints count too.  The
+# debug kernel's checkers report with "BUG:" (KASAN, soft lockups,
+# workqueue stalls, sleeping in atomic context) or "WARNING:" (lockdep,
+# DEBUG_LIST), but for UBSAN, the hung-task detector and RCU stalls.
 BAD_PATTERNS = ('Oops', 'BUG:', 'WARNING:', 'Kernel panic', 'Unable to handle',
-                'Internal error:', 'Call trace:')
+                'Internal error:', 'Call trace:', 'UBSAN:',
+                'blocked for more than', 'detected stall')
+# While a kselftest injects allocation failures on purpose (between these
+# lines of its output), the kernel may print the stack of an allocation
+# that failed (warn_alloc()); a call trace alone is no report there, but
+# everything else in BAD_PATTERNS still is.
+INJECT_BEGIN = '@@inject begin'
+INJECT_END = '@@inject end'
 DISK_MIB = 64
 
 
@@ -59,8 +73,18 @@ class Boot:
         return self.reached_end and not self.bad_lines()
 
     def bad_lines(self):
-        return [line for line in self.lines
-                if any(p in line for p in BAD_PATTERNS)]
+        bad, injecting = [], False
+        for line in self.lines:
+            if line.startswith(INJECT_BEGIN):
+                injecting = True
+            elif line.startswith(INJECT_END):
+                injecting = False
+            elif any(p in line for p in BAD_PATTERNS):
+                if not (injecting and 'Call trace:' in line and
+                        not any(p in line for p in BAD_PATTERNS
+                                if p != 'Call trace:')):
+                    bad.append(line)
+        return bad
 
     def console(self):
         """The live console, without the dmesg dump at the end."""
@@ -75,12 +99,22 @@ class Boot:
         return out
 
 
-def make_disks(build):
-    """The guest's NVMe and virtio-blk disks, sparse files of DISK_MIB."""
+# The disks of every boot, and the ones make check's and make run's boots
+# add: each a sparse file of DISK_MIB, with a serial number the guest finds
+# it by.
+DISKS = ('nvme', 'virtio')
+MORE_DISKS = ('sata', 'usb3', 'usb2', 'scsi')
+DISK_SERIAL = 'iommu-{}'
+
+
+def make_disks(build, names, disk_set=''):
+    """Sparse image files of DISK_MIB for the disks @names, in the set of
+    disks @disk_set (each of the boots that run at once has its own)."""
     disks = {}
-    os.makedirs(os.path.join(build, 'disks'), exist_ok=True)
-    for name in ('nvme', 'virtio'):
-        path = os.path.join(build, 'disks', f'{name}.img')
+    top = os.path.join(build, 'disks', disk_set)
+    os.makedirs(top, exist_ok=True)
+    for name in names:
+        path = os.path.join(top, f'{name}.img')
         if not os.path.exists(path) or os.path.getsize(path) != DISK_MIB << 20:
             with open(path, 'wb') as f:
                 f.truncate(DISK_MIB << 20)
@@ -88,12 +122,50 @@ def make_disks(build):
     return disks
 
 
+def more_devices(build, disk_set):
+    """QEMU arguments for the devices of a full guest: an AHCI SATA disk,
+    USB disks behind xHCI and EHCI, a virtio-scsi disk, four more edus, and
+    two network cards, e1000e and virtio-net, each on a QEMU user network of its own
+    (from the guest, the host is 10.0.2.2 and 10.0.3.2, and a connection
+    there reaches the host's loopback)."""
+    disks = make_disks(build, MORE_DISKS, disk_set)
+
+    def drive(name):
+        return ['-drive', f'file={disks[name]},if=none,id={name},format=raw']
+
+    virtio = 'iommu_platform=on,disable-legacy=on'
+    return (['-device', 'ich9-ahci,id=ahci'] + drive('sata') +
+            ['-device', f'ide-hd,drive=sata,bus=ahci.0,'
+                        f'serial={DISK_SERIAL.format("sata")}',
+             '-device', 'qemu-xhci,id=xhci'] + drive('usb3') +
+            ['-device', f'usb-storage,bus=xhci.0,drive=usb3,'
+                        f'serial={DISK_SERIAL.format("usb3")}',
+             '-device', 'usb-ehci,id=ehci'] + drive('usb2') +
+            ['-device', f'usb-storage,bus=ehci.0,drive=usb2,'
+                        f'serial={DISK_SERIAL.format("usb2")}',
+             '-device', f'virtio-scsi-pci,id=vscsi,{virtio}'] + drive('scsi') +
+            ['-device', f'scsi-hd,drive=scsi,bus=vscsi.0,'
+                        f'serial={DISK_SERIAL.format("scsi")}',
+             # More edus, for iommu-stress: one each for the DMA map
+             # benchmark, type changes, remove and rescan, and VFIO.
+             '-device', 'edu', '-device', 'edu', '-device', 'edu',
+             '-device', 'edu',
+             '-netdev', 'user,id=net0,net=10.0.2.0/24',
+             '-device', 'e1000e,netdev=net0,romfile=',
+             '-netdev', 'user,id=net1,net=10.0.3.0/24',
+             '-device', f'virtio-net-pci,netdev=net1,romfile=,{virtio}'])
+
+
 def qemu_command(build, image, append, trace_log=None, smp=2,
-                 gdb_port=None):
-    disks = make_disks(build)
+                 gdb_port=None, full=False, disk_set=''):
+    """The QEMU command line of a boot: the benchmarks' guest, or with
+    @full make check's and make run's, with more devices and memory for
+    the debug kernel's checkers.  Boots that run at once need different
+    @disk_set names."""
+    disks = make_disks(build, DISKS, disk_set)
     cmd = ['qemu-system-aarch64',
            '-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
-           '-smp', str(smp), '-m', '1G', '-nic', 'none',
+           '-smp', str(smp), '-m', '2G' if full else '1G', '-nic', 'none',
            '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
            '-no-reboot',
            '-kernel', image,
@@ -103,8 +175,10 @@ def qemu_command(build, image, append, trace_log=None, smp=2,
            '-device', 'nvme,drive=nvme,serial=iommu-nvme',
            '-drive', f'file={disks["virtio"]},if=none,id=vblk,format=raw',
            '-device', 'virtio-blk-pci,drive=vblk,iommu_platform=on,'
-                      'disable-legacy=on',
+                      'disable-legacy=on,serial=iommu-virtio',
            '-device', 'edu']
+    if full:
+        cmd += more_devices(build, disk_set)
     if trace_log:
         cmd += ['-trace', 'smmuv3_cmdq_opcode',
                 '-trace', 'smmuv3_s1_range_inval', '-D', trace_log]
@@ -118,13 +192,17 @@ def kernel_append(words):
 
 
 def boot(build, image, words, log_path, timeout, on_line=None,
-         trace_log=None):
+         trace_log=None, full=False, disk_set=''):
     """Boot image with the extra command-line words; return a Boot.
 
     on_line is called for each console line as it arrives.  The guest is
-    killed when it has not powered off after timeout seconds.
+    killed when it has not powered off after timeout seconds.  @full boots
+    make check's and make run's guest (qemu_command()).
     """
-    cmd = qemu_command(build, image, kernel_append(words), trace_log)
+    if full:
+        words = words + [f'disks={len(DISKS) + len(MORE_DISKS)}']
+    cmd = qemu_command(build, image, kernel_append(words), trace_log,
+                       full=full, disk_set=disk_set)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -158,6 +236,121 @@ def boot(build, image, words, log_path, timeout, on_line=None,
                 on_line(line)
     proc.wait()
     return Boot(got, timed_out, time.monotonic() - start, log_path)
+
+
+# --------------------------------------------------------------------------
+# The host's end of the network test
+
+NET_BLOCK = 64 << 10
+NET_BLOCK_MULT = 0x9e3779b97f4a7c15
+NET_REPLY_SEED = 0x5deece66d
+U64 = (1 << 64) - 1
+
+
+def splitmix64_bytes(seed, nbytes):
+    """What prng_fill() of iommu_test_util.h writes for @seed."""
+    state, words = seed, []
+    for _ in range(nbytes // 8):
+        state = (state + 0x9e3779b97f4a7c15) & U64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & U64
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & U64
+        words.append(z ^ (z >> 31))
+    return struct.pack(f'<{len(words)}Q', *words)
+
+
+def net_stream_block(base, k):
+    """Block @k of the stream whose first block, before the XOR, is
+    @base (kselftest iommu_net)."""
+    word = struct.pack('<Q', ((k + 1) * NET_BLOCK_MULT) & U64)
+    mask = int.from_bytes(word * (len(base) // 8), 'little')
+    return (int.from_bytes(base, 'little') ^ mask).to_bytes(len(base),
+                                                             'little')
+
+
+class TrafficServer:
+    """The server kselftest iommu_net talks to, on the host's loopback.
+
+    Each connection sends "IOMMU-NET <card> <seed> <bytes>" and that many
+    bytes of its stream; the server checks them, answers "OK <bytes>" (or
+    "BAD <offset>") and sends the reply stream.  take() returns, per card,
+    whether what it sent arrived intact, and forgets it.
+    """
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.seen = {}
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,),
+                             daemon=True).start()
+
+    def _record(self, card, ok, detail):
+        with self.lock:
+            self.seen[card] = (ok, detail)
+
+    def _serve(self, conn):
+        card = '?'
+        with conn, conn.makefile('rb') as f:
+            try:
+                head = f.readline().decode('ascii', 'replace').split()
+                if len(head) != 4 or head[0] != 'IOMMU-NET':
+                    return
+                card, seed, nbytes = head[1], int(head[2]), int(head[3])
+                base = splitmix64_bytes(seed, NET_BLOCK)
+                bad = None
+                for k in range(nbytes // NET_BLOCK):
+                    got = f.read(NET_BLOCK)
+                    if got != net_stream_block(base, k) and bad is None:
+                        bad = k * NET_BLOCK + next(
+                            (i for i, (a, b) in enumerate(
+                                zip(got, net_stream_block(base, k)))
+                             if a != b), len(got))
+                if bad is not None:
+                    conn.sendall(f'BAD {bad}\n'.encode())
+                    self._record(card, False, f'byte {bad} of {nbytes} '
+                                 'from the guest differs')
+                    return
+                conn.sendall(f'OK {nbytes}\n'.encode())
+                base = splitmix64_bytes(seed ^ NET_REPLY_SEED, NET_BLOCK)
+                for k in range(nbytes // NET_BLOCK):
+                    conn.sendall(net_stream_block(base, k))
+                self._record(card, True, f'{nbytes} bytes checked')
+            except (OSError, ValueError) as err:
+                self._record(card, False, f'connection failed: {err}')
+
+    def take(self):
+        with self.lock:
+            seen, self.seen = self.seen, {}
+        return seen
+
+    def close(self):
+        self.sock.close()
+
+
+NET_CARDS = ('e1000e', 'virtio_net')
+
+
+def check_net(seen, results, expected):
+    """Each card's stream reached the host intact (the host's half of
+    kselftest iommu_net), if that test ran in the boot; @seen is what the
+    boot's TrafficServer took."""
+    if 'iommu_net' not in expected:
+        return
+    for card in NET_CARDS:
+        ok, detail = seen.get(card, (False, 'nothing arrived from it'))
+        results.add(ok, f'net.{card}.host_checked', '' if ok else detail)
 
 
 # --------------------------------------------------------------------------
@@ -252,7 +445,7 @@ def parse_selftests(boot_result, results, expected):
         if not name:
             continue
         if line.startswith('@@selftest end '):
-            rc = line.rsplit('rc=', 1)[-1]
+            rc = re.search(r'rc=(\d+)', line).group(1)
             if planned is not None and seen < planned:
                 results.add(False, f'selftest.{name}',
                             f'{seen} of {planned} tests reported')
@@ -300,7 +493,6 @@ def check_dma_api_debug(boot_result, results):
                 f'{len(reports) - 1} more, see {boot_result.log_path}')
 
 
-SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
 SMMU_PROBED = re.compile(r'arm-smmu-v3 \S+: SMMUv3: (.*)$')
 
 
@@ -321,6 +513,166 @@ def check_smmu_probe(boot_result, results, plain):
              for what, present in want if (what in lines[0]) != present]
     results.add(not wrong, 'smmu.features',
                 f'{", ".join(wrong)} in {lines[0]!r}' if wrong else '')
+
+
+KMEMLEAK_BEGIN = '@@kmemleak begin'
+KMEMLEAK_END = '@@kmemleak end'
+
+
+def kmemleak_report(lines):
+    """What the guest's end-of-boot kmemleak scan printed, as
+    (scanned, objects, first): whether the scan ran, how many objects it
+    reported, and the first one's size and the first frames of its
+    allocation backtrace past kmemleak's own."""
+    scanned, inside, objects, first, frames = False, False, 0, '', []
+    for line in lines:
+        if line.startswith(KMEMLEAK_BEGIN):
+            inside = scanned = True
+        elif line.startswith(KMEMLEAK_END):
+            inside = False
+        elif not inside:
+            continue
+        elif line.startswith('@@kmemleak error'):
+            scanned = False
+        elif line.startswith('unreferenced object'):
+            objects += 1
+            if objects == 1:
+                m = re.search(r'\(size (\d+)\)', line)
+                first = f'{m.group(1) if m else "?"} bytes'
+        elif objects == 1:
+            m = re.match(r'^\s*\[<[0-9a-f]+>\] (\S+)', line)
+            if m and not m.group(1).startswith(('kmemleak_', '__kmemleak')):
+                frames.append(m.group(1))
+    if frames:
+        first += ' from ' + ' < '.join(frames[:4])
+    return scanned, objects, first
+
+
+def check_kmemleak(boot_result, results, what):
+    """The end-of-boot kmemleak scan ran and reported nothing."""
+    scanned, objects, first = kmemleak_report(boot_result.lines)
+    if not scanned:
+        detail = 'no kmemleak scan at the end of the boot: the kernel ' \
+                 'lacks CONFIG_DEBUG_KMEMLEAK, or kmemleak turned itself off'
+    elif objects:
+        detail = f'{objects} unreferenced object{"s" * (objects > 1)}, ' \
+                 f'the first {first}; see {boot_result.log_path}'
+    else:
+        detail = ''
+    results.add(not detail, f'boot.{what}.kmemleak', detail)
+
+
+def check_debug_kernel(boot_result, results):
+    """The debug kernel's checkers were on from the boot to its end: KASAN
+    said it started, and lockdep had not turned itself off at the end (it
+    does after its first report, or when it runs out of room)."""
+    kasan = any('KernelAddressSanitizer initialized' in line
+                for line in boot_result.lines)
+    lockdep = [line.split(':', 1)[1] for line in boot_result.lines
+               if line.startswith('@@lockdep debug_locks:')]
+    missing = []
+    if not kasan:
+        missing.append('no "KernelAddressSanitizer initialized" line')
+    if lockdep != ['1']:
+        missing.append('lockdep ' + ('was off at the end' if lockdep
+                                     else 'did not report its state'))
+    results.add(not missing, 'debug_kernel.checkers_on', '; '.join(missing))
+
+
+# --------------------------------------------------------------------------
+# iommu-stress
+
+STRESS_LINE = re.compile(r'^@@stress (\w+) ?(.*)$')
+# How far the subsystem's memory may be from where it was before the
+# stress, once everything is back as it was: see stress_memory_slack().
+STRESS_PGTABLE_SLACK_PER_DOMAIN = 4
+
+
+def parse_stress(lines):
+    """What iommu-stress's summary said: {'ops': {kind: n}, 'errors':
+    {kind: n}, 'mismatches': n, 'first_error': {kind: why},
+    'memory': {'before': {...}, 'after': {...}}}, or None if it printed no
+    summary."""
+    out = {'first_error': {}, 'memory': {}}
+    for line in lines:
+        m = STRESS_LINE.match(line)
+        if not m:
+            continue
+        what, rest = m.group(1), m.group(2)
+        if what in ('ops', 'errors'):
+            out[what] = {k: int(v) for k, v in
+                         (item.split('=') for item in rest.split())}
+        elif what == 'mismatches':
+            out['mismatches'] = int(rest)
+        elif what == 'first_error':
+            kind, _, why = rest.partition(' ')
+            out['first_error'][kind] = why
+        elif what == 'memory':
+            when, _, figures = rest.partition(' ')
+            out['memory'][when] = {k: int(v) for k, v in
+                                   (item.split('=') for item in
+                                    figures.split())}
+    if 'ops' not in out or 'mismatches' not in out:
+        return None
+    return out
+
+
+def stress_memory_slack(before, after):
+    """The differences in the subsystem's memory after the stress that
+    are too large, as strings; none if it is back where it was.
+
+    There must be as many DMA domains as before, and exactly as many IOVA
+    ranges in use (neither reserved nor cached): every device is bound to
+    the same driver again, and the drivers keep the same mappings while
+    idle.  The range caches may hold more or fewer ranges, but every IOVA
+    node that is not in a DMA domain's tree must be gone as before (the
+    "iova" slab's objects less the ranges).  Page-table pages may differ
+    by a few per DMA domain: the same number of mappings, put at other
+    IOVAs after a rebind, can need a table more or less at each level below
+    the top (three with a 4 KiB granule), and an emptied table goes only
+    after a reclaim period.
+    """
+    bad = []
+    for key in ('pgtable_pages', 'iova_in_use', 'iova_ranges', 'iova_nodes',
+                'domains'):
+        if before.get(key, -1) < 0 or after.get(key, -1) < 0:
+            bad.append(f'no {key} figure')
+    if bad:
+        return bad
+    if after['domains'] != before['domains']:
+        bad.append(f'DMA domains {before["domains"]} -> {after["domains"]}')
+    if after['iova_in_use'] != before['iova_in_use']:
+        bad.append(f'IOVA ranges in use {before["iova_in_use"]} -> '
+                   f'{after["iova_in_use"]}')
+    loose = [m['iova_nodes'] - m['iova_ranges'] for m in (before, after)]
+    if loose[0] != loose[1]:
+        bad.append(f'IOVA nodes outside DMA domains {loose[0]} -> '
+                   f'{loose[1]}')
+    slack = STRESS_PGTABLE_SLACK_PER_DOMAIN * before['domains']
+    if abs(after['pgtable_pages'] - before['pgtable_pages']) > slack:
+        bad.append(f'page-table pages {before["pgtable_pages"]} -> '
+                   f'{after["pgtable_pages"]} (more than {slack} apart)')
+    return bad
+
+
+def check_stress(boot_result, results):
+    """iommu-stress ran to its summary, with no data mismatch, no failed
+    operation, and the subsystem's memory back where it was."""
+    out = parse_stress(boot_result.lines)
+    results.add(out is not None, 'stress.ran',
+                '' if out else f'no summary, see {boot_result.log_path}')
+    if not out:
+        return
+    results.add(out['mismatches'] == 0, 'stress.data_intact',
+                f'{out["mismatches"]} transfers read back other data'
+                if out['mismatches'] else '')
+    failed = {k: n for k, n in out.get('errors', {}).items() if n}
+    results.add(not failed, 'stress.no_errors', '; '.join(
+        f'{k}: {n} of {out["ops"].get(k, 0)}, first: '
+        f'{out["first_error"].get(k, "?")}' for k, n in failed.items()))
+    mem = out['memory']
+    bad = stress_memory_slack(mem.get('before', {}), mem.get('after', {}))
+    results.add(not bad, 'stress.memory_back', '; '.join(bad))
 
 
 def check_boot(boot_result, results, what):
@@ -353,8 +705,10 @@ def cmd_run(args):
         elif state['shown'] and not state['dmesg'] and not line.startswith('@@'):
             print(line, flush=True)
 
-    result = boot(args.build, args.image, ['harness=run'] + args.append.split(),
-                  log_path, args.timeout, on_line=show)
+    # A user's boot: no KUnit suites before user space.
+    result = boot(args.build, args.image,
+                  ['harness=run', 'kunit.enable=0'] + args.append.split(),
+                  log_path, args.timeout, on_line=show, full=True)
     problems = []
     if not result.reached_end:
         problems.append(f'the guest did not finish within {args.timeout} s')
@@ -369,6 +723,117 @@ def cmd_run(args):
     print(f'make run: OK, booted, verified and powered off in '
           f'{result.seconds:.1f} s')
     return 0
+
+
+class CheckBoot(typing.NamedTuple):
+    """One boot of make check: its results' prefix, console log, extra
+    kernel words, the kselftest programs it runs and whether KUnit runs."""
+    prefix: str
+    log_name: str
+    words: list
+    progs: list
+    kunit: bool
+
+
+# The fail-nth sweep runs in the first boot only: it takes long, and what
+# it checks (that a failed allocation is undone) does not depend on the
+# invalidation mode or the SMMU's options.
+ONCE_SELFTESTS = ('iommu_fail_nth',)
+# The boot with the SMMU driver's options off runs what goes through the
+# stream table and the TLB invalidation, and the driver's KUnit suite.
+SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
+PLAIN_SELFTESTS = ('iommu_dma_edu', 'iommu_dma_io', 'iommu_net',
+                   'iommu_vfio_edu')
+PLAIN_KUNIT = 'arm-smmu-v3*'
+# The lazy boot runs the KUnit suites whose devices get default domains
+# by the boot's policy (the core's and the DMA layer's); the others (IOVA,
+# page tables, the SMMUv3 driver's) do not depend on it.
+LAZY_KUNIT = 'iommu-*'
+# The passthrough boot: identity default domains, so the DMA API goes
+# around the IOMMU.  Most tests would only skip there (edu cannot reach RAM
+# untranslated) or repeat the strict boot, so it runs the group listing,
+# which must then read "identity" everywhere, and the I/O of the disks and
+# network cards, which must work untranslated; KUnit, which does not
+# depend on the mode, is left out.
+PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
+PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net')
+
+
+def check_boots(args, progs):
+    """The boots of make check, for the kselftest programs @progs.
+
+    The whole suite runs once with the configured invalidation mode and,
+    with --lazy, once more in lazy mode (DMA-FQ domains, flush queues),
+    followed by iommu-stress; that boot's results are named "lazy.*".  The
+    third boot, with --plain, is strict again but tells our SMMUv3 driver
+    to leave the two-level stream table and range invalidation unused
+    ("plain.*"); the fourth, with --pt, is in passthrough mode ("pt.*").
+    A boot whose selection comes out empty is left out.
+    """
+    def sel(chosen):
+        """The word that picks @chosen, unless it is every program."""
+        if chosen == progs and not args.selftest:
+            return []
+        return [f'selftests={",".join(chosen) or "none"}']
+
+    # iommu-stress runs when the whole suite does.
+    stress = [f'stress={args.stress}'] if args.stress and not args.selftest \
+        and not args.kunit else []
+    again = [p for p in progs if p not in ONCE_SELFTESTS]
+    boots = [CheckBoot('', 'console.log',
+                       sel(progs) + ([] if args.lazy else stress), progs,
+                       True)]
+    if args.lazy:
+        kunit = [] if args.kunit else [f'kunit.filter_glob={LAZY_KUNIT}']
+        boots.append(CheckBoot('lazy.', 'console-lazy.log',
+                               ['iommu.strict=0'] + kunit + sel(again) +
+                               stress, again, True))
+    if args.plain:
+        chosen = [p for p in progs if p in PLAIN_SELFTESTS]
+        kunit = [] if args.kunit else [f'kunit.filter_glob={PLAIN_KUNIT}']
+        boots.append(CheckBoot('plain.', 'console-plain.log',
+                               [SMMU_PLAIN] + kunit + sel(chosen), chosen,
+                               True))
+    if args.pt:
+        pt = pt_boot(progs)
+        if pt:
+            boots.append(pt)
+        else:
+            log('BOOT', 'no passthrough boot: the selection has none of '
+                + ', '.join(PT_SELFTESTS))
+    return [b for b in boots if b.progs or b.kunit]
+
+
+def run_check_boot(args, spec, words):
+    """Boot @spec; return its Boot and the traffic server's results."""
+    log_path = os.path.join(args.build, 'check', spec.log_name)
+    timeout = args.timeout + sum(int(w.split('=')[1]) for w in spec.words
+                                 if w.startswith('stress='))
+    name = spec.prefix.rstrip('.') or 'first'
+    shown = [w for w in spec.words if not w.startswith('selftests=')]
+    log('BOOT', f'{name}: {" ".join(shown) or "default options"}, '
+        f'{"KUnit at boot then " if spec.kunit else ""}'
+        f'{len(spec.progs)} kselftest programs (console log: {log_path}, '
+        f'timeout {timeout} s)')
+
+    def progress(line):
+        if line.startswith('@@selftest begin'):
+            log('GUEST', f'{name}: {line.split()[2]}')
+        elif line.startswith('@@harness start'):
+            log('GUEST', f'{name}: booted, KUnit done')
+        elif line.startswith('@@stress begin'):
+            log('GUEST', f'{name}: iommu-stress')
+
+    server = TrafficServer()
+    try:
+        result = boot(args.build, args.image,
+                      words + spec.words + [f'netport={server.port}'],
+                      log_path, timeout, on_line=progress, full=True,
+                      disk_set=name)
+    finally:
+        server.close()
+    log('BOOT', f'{name}: done in {result.seconds:.0f} s')
+    return result, server.take()
 
 
 def cmd_check(args):
@@ -389,66 +854,29 @@ def cmd_check(args):
             results.add(False, f'selftest.{name}', 'no such kselftest program')
         progs = [p for p in progs if p in wanted]
 
-    def progress(line):
-        if line.startswith('@@selftest begin'):
-            log('GUEST', line.split()[2])
-        elif line.startswith('@@harness start'):
-            log('GUEST', 'booted, KUnit done')
-
-    # The whole suite runs once with the configured invalidation mode and,
-    # with --lazy, once more in lazy mode (DMA-FQ domains, flush queues);
-    # the second boot's results are named "lazy.*".
-    #
-    # The third boot, with --plain, is strict again but tells our SMMUv3
-    # driver to leave the two-level stream table and range invalidation
-    # unused, so that the linear table and one TLBI per page carry the same
-    # tests; its results are named "plain.*".
-    #
-    # The fourth, with --pt, is in passthrough mode (identity default
-    # domains) and runs only what that mode changes: see pt_boot().  Its
-    # results are named "pt.*".
-    sel = [f'selftests={args.selftest}'] if args.selftest else []
-    boots = [('', 'console.log', sel, progs, True)]
-    if args.lazy:
-        boots.append(('lazy.', 'console-lazy.log', ['iommu.strict=0'] + sel,
-                      progs, True))
-    if args.plain:
-        boots.append(('plain.', 'console-plain.log', [SMMU_PLAIN] + sel,
-                      progs, True))
-    if args.pt:
-        pt = pt_boot(progs)
-        if pt:
-            boots.append(pt)
-        else:
-            log('BOOT', 'no passthrough boot: the selection has none of '
-                + ', '.join(PT_SELFTESTS))
-    for prefix, log_name, extra, expected, kunit in boots:
-        log_path = os.path.join(args.build, 'check', log_name)
-        shown = [w for w in extra if not w.startswith('selftests=')]
-        log('BOOT', f'{args.image} {" ".join(shown)}, '
-            f'{"KUnit at boot then " if kunit else ""}'
-            f'kselftests (console log: {log_path}, timeout {args.timeout} s)')
-        result = boot(args.build, args.image, words + extra, log_path,
-                      args.timeout, on_line=progress)
-        results.prefix = prefix
+    # Boots run --jobs at a time.  Much of a boot's time is the guest
+    # waiting (edu's DMA engine takes 100 ms a transfer), so two boots at
+    # once take much less than one after the other, even on two cores.
+    boots = check_boots(args, progs)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        done = list(pool.map(lambda spec: run_check_boot(args, spec, words),
+                             boots))
+    for spec, (result, traffic) in zip(boots, done):
+        results.prefix = spec.prefix
         suites = parse_kunit(result.console(), results)
-        if kunit and not args.kunit:
+        if spec.kunit and not args.kunit:
             results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
-        parse_selftests(result, results, expected)
+        parse_selftests(result, results, spec.progs)
         check_dma_api_debug(result, results)
-        check_smmu_probe(result, results, plain=SMMU_PLAIN in extra)
+        check_smmu_probe(result, results, plain=SMMU_PLAIN in spec.words)
+        check_debug_kernel(result, results)
+        check_net(traffic, results, spec.progs)
+        if any(w.startswith('stress=') for w in spec.words):
+            check_stress(result, results)
         check_boot(result, results, 'check')
+        check_kmemleak(result, results, 'check')
     results.prefix = ''
     return results.report()
-
-
-# The passthrough boot: identity default domains, so the DMA API goes
-# around the IOMMU.  Most tests would only skip there (edu cannot reach RAM
-# untranslated) or repeat the strict boot, so it runs the group listing,
-# which must then read "identity" everywhere, and the disk I/O, which must
-# work untranslated; KUnit, which does not depend on the mode, is left out.
-PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
-PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups')
 
 
 def pt_boot(progs):
@@ -460,8 +888,41 @@ def pt_boot(progs):
     chosen = [p for p in progs if p in PT_SELFTESTS]
     if not chosen:
         return None
-    return ('pt.', 'console-pt.log',
-            PT_WORDS + [f'selftests={",".join(chosen)}'], chosen, False)
+    return CheckBoot('pt.', 'console-pt.log',
+                     PT_WORDS + [f'selftests={",".join(chosen)}'], chosen,
+                     False)
+
+
+def cmd_stress(args):
+    """iommu-stress in a boot of its own, strict and then lazy."""
+    results = Results()
+    for prefix, words in (('strict.', []), ('lazy.', ['iommu.strict=0'])):
+        log_path = os.path.join(args.build, 'stress', f'console-{prefix[:-1]}.log')
+        log('BOOT', f'{args.image} {" ".join(words)}: iommu-stress for '
+            f'{args.duration} s (console log: {log_path})')
+
+        state = {'on': False}
+
+        def show(line):
+            """Print the summary as it arrives."""
+            if line.startswith('stress summary'):
+                state['on'] = True
+            elif line.startswith('@@stress end'):
+                state['on'] = False
+            if state['on'] and not line.startswith('@@'):
+                print(line, flush=True)
+
+        result = boot(args.build, args.image,
+                      ['harness=stress', f'duration={args.duration}'] + words +
+                      args.append.split(), log_path,
+                      args.duration + args.timeout, on_line=show, full=True)
+        results.prefix = prefix
+        check_stress(result, results)
+        check_debug_kernel(result, results)
+        check_boot(result, results, 'stress')
+        check_kmemleak(result, results, 'stress')
+    results.prefix = ''
+    return results.report()
 
 
 def cmd_unit(args):
@@ -932,6 +1393,17 @@ def main():
     p.add_argument('--pt', action='store_true',
                    help='boot a subset of the tests once more with '
                    'iommu.passthrough=1')
+    p.add_argument('--stress', type=int, default=0,
+                   help='run iommu-stress for this many seconds after the '
+                   'kselftests of the lazy boot')
+    p.add_argument('--jobs', type=int, default=2,
+                   help='boots at once')
+    p = sub.add_parser('stress', help='iommu-stress, strict and lazy')
+    p.add_argument('--image', required=True)
+    p.add_argument('--duration', type=int, default=600)
+    p.add_argument('--timeout', type=int, default=600,
+                   help='seconds the boot may take beyond the duration')
+    p.add_argument('--append', default='', help='extra kernel parameters')
     p = sub.add_parser('unit', help="the harness's own unit tests")
     p.add_argument('output', help='results file to write')
     p = sub.add_parser('summary', help='print and count result files')
@@ -956,7 +1428,8 @@ def main():
                    help="boot as make bench's boots do")
     p.add_argument('words', nargs='*', help='extra kernel parameters')
     args = ap.parse_args()
-    handler = {'run': cmd_run, 'check': cmd_check, 'summary': cmd_summary,
+    handler = {'run': cmd_run, 'check': cmd_check, 'stress': cmd_stress,
+               'summary': cmd_summary,
                'unit': cmd_unit, 'bench': cmd_bench,
                'qemu-command': cmd_qemu_command}[args.cmd]
     try:

@@ -127,6 +127,43 @@ class OverlayTest(unittest.TestCase):
         self.assertEqual(read(self.dest, 'drivers/iommu/arm/smmu.c'),
                          'base smmu\n')
 
+    FORK_PATCH = """From 1 Mon Sep 17 00:00:00 2001
+From: A <a@example.org>
+Subject: [PATCH] fork: Say so
+
+---
+ kernel/fork.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/kernel/fork.c b/kernel/fork.c
+--- a/kernel/fork.c
++++ b/kernel/fork.c
+@@ -1 +1 @@
+-base fork
++patched fork
+--
+2.39.5
+"""
+
+    def test_patch_is_laid_over_and_taken_back(self):
+        write(self.repo, 'patches/0001-fork.patch', self.FORK_PATCH)
+        self.overlay()
+        self.assertEqual(read(self.dest, 'kernel/fork.c'), 'patched fork\n')
+        self.assertEqual(read(self.base, 'kernel/fork.c'), 'base fork\n')
+        self.overlay()
+        self.assertEqual(read(self.dest, 'kernel/fork.c'), 'patched fork\n')
+        os.unlink(os.path.join(self.repo, 'patches/0001-fork.patch'))
+        self.overlay()
+        self.assertEqual(read(self.dest, 'kernel/fork.c'), 'base fork\n')
+
+    def test_patch_that_does_not_apply_stops(self):
+        write(self.repo, 'patches/0001-fork.patch',
+              self.FORK_PATCH.replace('-base fork', '-other fork'))
+        done = subprocess.run([sys.executable, OVERLAY, self.base, self.repo,
+                               self.dest], capture_output=True, text=True)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn('does not apply', done.stderr)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

@@ -2,7 +2,8 @@
 /*
  * iommu-blk-verify DISK: show which device and IOMMU group a disk sits
  * behind, then write, read back and verify a few O_DIRECT transfers through
- * it.  Used by "make run" to show DMA through the SMMU working; the
+ * it.  DISK is a block device's name, or serial=SERIAL for the disk with
+ * that serial number (the harness gives each of its disks one).  Used by "make run" to show DMA through the SMMU working; the
  * kselftests do the thorough job.  Exits 0 only if every transfer verified.
  */
 #include "iommu_test_util.h"
@@ -27,9 +28,19 @@ int main(int argc, char **argv)
 	off_t off = 0;
 	int fd, group;
 
+	char disk[64];
+
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s DISK (for example nvme0n1)\n", argv[0]);
+		fprintf(stderr, "usage: %s DISK|serial=SERIAL (for example nvme0n1)\n",
+			argv[0]);
 		return 2;
+	}
+	if (!strncmp(argv[1], "serial=", 7)) {
+		if (disk_by_serial(argv[1] + 7, disk, sizeof(disk))) {
+			printf("%s: FAIL: no such disk\n", argv[1] + 7);
+			return 1;
+		}
+		argv[1] = disk;
 	}
 	group = disk_iommu_group(argv[1], devdir, sizeof(devdir));
 	if (group < 0) {

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Name where the IOMMU subsystem's code begins and ends in a built kernel,
+# for kselftest iommu_fail_nth, which fails only allocations whose stack
+# passes through that range (the fault-injection stack trace filter).
+#
+# drivers/iommu/Makefile links the edu test driver last, so the
+# subsystem's text runs from the first function of drivers/iommu to the
+# first function of the test driver.  The range is written as two symbol
+# names, "BEGIN END", each unique in the kernel, so that the guest finds
+# their addresses in /proc/kallsyms of the kernel it runs.
+#
+# Usage: text-range.sh OBJ OUTPUT
+set -euo pipefail
+
+obj=$1 out=$2
+nm=${CROSS_COMPILE:-aarch64-linux-gnu-}nm
+map=$obj/System.map
+dir=$obj/drivers/iommu
+
+# Text symbols of objects, one name per line.
+text_names() {
+	"$nm" --defined-only "$@" 2>/dev/null | awk '$2 ~ /^[tT]$/ { print $3 }' | sort -u
+}
+
+# The unique symbol of System.map with the lowest address among the names
+# on stdin.
+lowest_unique() {
+	awk 'NR == FNR { want[$1] = 1; next }
+	     $3 in want { seen[$3]++; addr[$3] = $1 }
+	     END { for (s in seen) if (seen[s] == 1) print addr[s], s }' \
+		- "$map" | sort | awk 'NR == 1 { print $2 }'
+}
+
+tests=$(ls "$dir"/iommu-dma-edu-*.o)
+ours=$(find "$dir" -name '*.o' ! -name 'iommu-dma-edu-*' ! -name '*.mod.o' \
+	! -name 'built-in.a' | sort)
+begin=$(text_names $ours | lowest_unique)
+end=$(text_names $tests | lowest_unique)
+if [ -z "$begin" ] || [ -z "$end" ]; then
+	echo "text-range: no unique symbols found in $obj" >&2
+	exit 1
+fi
+mkdir -p "$(dirname "$out")"
+echo "$begin $end" > "$out"
+echo "  RANGE   $begin .. $end"
