@@ -742,8 +742,7 @@ ONCE_SELFTESTS = ('iommu_fail_nth',)
 # The boot with the SMMU driver's options off runs what goes through the
 # stream table and the TLB invalidation, and the driver's KUnit suite.
 SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
-PLAIN_SELFTESTS = ('iommu_dma_edu', 'iommu_dma_io', 'iommu_net',
-                   'iommu_vfio_edu')
+PLAIN_SELFTESTS = ('iommu_dma_edu', 'iommu_dma_io', 'iommu_vfio_edu')
 PLAIN_KUNIT = 'arm-smmu-v3*'
 # The lazy boot runs the KUnit suites whose devices get default domains
 # by the boot's policy (the core's and the DMA layer's); the others (IOVA,

@@ -3,8 +3,9 @@
  * iommu-blk-verify DISK: show which device and IOMMU group a disk sits
  * behind, then write, read back and verify a few O_DIRECT transfers through
  * it.  DISK is a block device's name, or serial=SERIAL for the disk with
- * that serial number (the harness gives each of its disks one).  Used by "make run" to show DMA through the SMMU working; the
- * kselftests do the thorough job.  Exits 0 only if every transfer verified.
+ * that serial number (the harness gives each of its disks one).  Used by
+ * "make run" to show DMA through the SMMU working; the kselftests do the
+ * thorough job.  Exits 0 only if every transfer verified.
  */
 #include "iommu_test_util.h"
 
