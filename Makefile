@@ -200,35 +200,44 @@ guest: initramfs
 run: kernel initramfs
 	@$(PY) run --image $(IMAGE) --append "$(APPEND)"
 
+# Lint runs beside the kernel build and the boots, which leave the CPUs
+# idle much of the time (the guest waits for devices); the summary waits
+# for it.  The overlay is laid first, so that the two never race on it.
 check: deps
 	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
 	@$(PY) unit $(BUILD)/check/harness.results
-	@if [ "$(LINT)" = 1 ]; then \
-		$(MAKE) --no-print-directory lint-results || \
-		echo "FAIL lint.setup the lint build failed (output above)" \
-			>> $(BUILD)/check/lint.results; \
-	fi
-	@# Our files, and only ours, in drivers/iommu and the subsystem's
-	@# headers of the tree the kernel is built from (tree_check.py).
-	@$(MAKE) --no-print-directory overlay && $(HARNESS)/tree_check.py \
-		$(CURDIR) $(OUR_SRC) $(BUILD)/check/tree.results || \
+	@$(MAKE) --no-print-directory overlay
+	@lint=; \
+	if [ "$(LINT)" = 1 ]; then \
+		{ $(MAKE) --no-print-directory lint-results || \
+		  echo "FAIL lint.setup the lint build failed, see $(BUILD)/check/lint.out" \
+			>> $(BUILD)/check/lint.results; } \
+			> $(BUILD)/check/lint.out 2>&1 & lint=$$!; \
+		echo "  LINT    in the background (output: $(BUILD)/check/lint.out)"; \
+	fi; \
+	$(HARNESS)/tree_check.py $(CURDIR) $(OUR_SRC) \
+		$(BUILD)/check/tree.results || \
 		echo "FAIL tree.drivers_iommu_ours no overlaid tree to check" \
-			> $(BUILD)/check/tree.results
-	@# A build that fails is a failed test like any other: still counted
-	@# and summed up, without a boot.
-	@if $(MAKE) --no-print-directory kernel initramfs; then \
+			> $(BUILD)/check/tree.results; \
+	if $(MAKE) --no-print-directory kernel initramfs; then \
 		echo "PASS build.kernel_and_initramfs" > $(BUILD)/check/build.results; \
 		$(PY) check --image $(IMAGE) --timeout $(TIMEOUT) \
 			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
 			--append "$(APPEND)" --stress $(STRESS) --jobs $(BOOT_JOBS) \
+			--output $(BUILD)/check/boots.results \
 			$(if $(filter 0,$(LAZY)),,--lazy) \
 			$(if $(filter 0,$(PLAIN)),,--plain) \
 			$(if $(filter 0,$(PT)),,--pt); \
 	else \
 		echo "FAIL build.kernel_and_initramfs see the build output above" \
 			> $(BUILD)/check/build.results; \
-		$(PY) summary $(BUILD)/check/*.results; \
-	fi
+	fi; \
+	if [ -n "$$lint" ]; then \
+		wait $$lint; \
+		grep -v '^  ' $(BUILD)/check/lint.out || true; \
+	fi; \
+	$(PY) summary $$(for r in harness lint tree build boots; do \
+		f=$(BUILD)/check/$$r.results; [ ! -f $$f ] || echo $$f; done)
 
 # iommu-stress in boots of its own, strict and lazy (see README.md).
 DURATION	?= 600
@@ -274,13 +283,15 @@ insn-count: deps
 # and fails on any finding, make check counts them with the other tests.
 LINT_OBJ	:= $(BUILD)/obj-lint
 
-lint-results: overlay
+# Lints the overlaid tree as it is: make lint lays the overlay first.
+lint-results:
 	@$(HARNESS)/kconfig.sh $(OUR_SRC) $(LINT_OBJ) $(FRAGMENT)
 	@$(KBUILD_ENV) $(HARNESS)/lint.sh $(CURDIR) $(OUR_SRC) $(LINT_OBJ) \
 		$(BUILD)/check/lint.results $(BASE_SRC)
 
 lint: deps
 	@mkdir -p $(BUILD)/check && rm -f $(BUILD)/check/lint.results
+	@$(MAKE) --no-print-directory overlay
 	@$(MAKE) --no-print-directory lint-results
 	@$(PY) summary $(BUILD)/check/lint.results
 

@@ -725,11 +725,11 @@ static ssize_t edu_op_write(struct file *file, const char __user *ubuf,
 	return ret ?: count;
 }
 
+/* Written whole, never read: no seeking. */
 static const struct file_operations edu_op_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
 	.write	= edu_op_write,
-	.llseek	= noop_llseek,
 };
 
 /**
