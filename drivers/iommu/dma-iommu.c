@@ -1197,13 +1197,12 @@ struct iommu_dma_usage {
 	unsigned long		queued;
 };
 
-static void iommu_dma_usage_show(struct seq_file *m, const char *name,
-				 const char *type, struct iommu_dma_usage *u)
+/* The figures of a line, after its name and type. */
+static void iommu_dma_usage_show(struct seq_file *m, struct iommu_dma_usage *u)
 {
-	seq_printf(m, "%s %s ranges %lu reserved %lu cached %lu queued %lu in_use %lu\n",
-		   name, type, u->iova.ranges, u->iova.reserved, u->iova.cached,
-		   u->queued, u->iova.ranges - u->iova.reserved -
-		   u->iova.cached - u->queued);
+	seq_printf(m, " ranges %lu reserved %lu cached %lu queued %lu in_use %lu\n",
+		   u->iova.ranges, u->iova.reserved, u->iova.cached, u->queued,
+		   u->iova.ranges - u->iova.reserved - u->iova.cached - u->queued);
 }
 
 static int iommu_dma_domains_show(struct seq_file *m, void *unused)
@@ -1211,7 +1210,6 @@ static int iommu_dma_domains_show(struct seq_file *m, void *unused)
 	struct iommu_dma_usage sum = { }, u;
 	struct iommu_dma_cookie *cookie;
 	unsigned int n = 0;
-	char name[16];
 
 	guard(mutex)(&iommu_dma_cookies_lock);
 	list_for_each_entry(cookie, &iommu_dma_cookies, all) {
@@ -1222,16 +1220,17 @@ static int iommu_dma_domains_show(struct seq_file *m, void *unused)
 			if (cookie->fq)
 				u.queued = iommu_dma_fq_count(cookie->fq);
 		}
-		snprintf(name, sizeof(name), "%u", n++);
-		iommu_dma_usage_show(m, name, cookie->domain->type ==
-				     IOMMU_DOMAIN_DMA_FQ ? "DMA-FQ" : "DMA", &u);
+		seq_printf(m, "%u %s", n++,
+			   cookie->domain->type == IOMMU_DOMAIN_DMA_FQ ?
+			   "DMA-FQ" : "DMA");
+		iommu_dma_usage_show(m, &u);
 		sum.iova.ranges += u.iova.ranges;
 		sum.iova.reserved += u.iova.reserved;
 		sum.iova.cached += u.iova.cached;
 		sum.queued += u.queued;
 	}
-	snprintf(name, sizeof(name), "%u", n);
-	iommu_dma_usage_show(m, "all", name, &sum);
+	seq_printf(m, "all %u", n);
+	iommu_dma_usage_show(m, &sum);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iommu_dma_domains);

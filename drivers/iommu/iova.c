@@ -1141,19 +1141,15 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 }
 EXPORT_SYMBOL_GPL(free_iova_fast);
 
-/* Ranges in a magazine chain or a single magazine (@next unused). */
-static unsigned long iova_mags_count(struct iova_magazine *mag, bool chain)
+static unsigned long iova_mag_count(struct iova_magazine *mag)
 {
-	unsigned long count = 0;
-
-	for (; mag; mag = chain ? mag->next : NULL)
-		count += mag->count;
-	return count;
+	return mag ? mag->count : 0;
 }
 
 static unsigned long iova_caches_count(struct iova_caches *caches)
 {
 	unsigned long count = 0, flags;
+	struct iova_magazine *mag;
 	unsigned int cpu, order;
 
 	for_each_possible_cpu(cpu) {
@@ -1162,14 +1158,15 @@ static unsigned long iova_caches_count(struct iova_caches *caches)
 				&per_cpu_ptr(caches->cpu, cpu)->mags[order];
 
 			spin_lock_irqsave(&cm->lock, flags);
-			count += iova_mags_count(cm->loaded, false) +
-				 iova_mags_count(cm->spare, false);
+			count += iova_mag_count(cm->loaded) +
+				 iova_mag_count(cm->spare);
 			spin_unlock_irqrestore(&cm->lock, flags);
 		}
 	}
 	for (order = 0; order < IOVA_CACHE_ORDERS; order++) {
 		spin_lock_irqsave(&caches->depot[order].lock, flags);
-		count += iova_mags_count(caches->depot[order].full, true);
+		for (mag = caches->depot[order].full; mag; mag = mag->next)
+			count += mag->count;
 		spin_unlock_irqrestore(&caches->depot[order].lock, flags);
 	}
 	return count;

@@ -212,7 +212,7 @@ static int sweep(const struct sweep_op *op, void *arg, struct sweep_result *res)
 
 	memset(res, 0, sizeof(*res));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	printf("%s %s\n", "@@inject begin", op->name);
+	printf("@@inject begin %s\n", op->name);
 	fflush(stdout);
 	for (n = 1; n <= SWEEP_MAX; n++) {
 		bool injected;
@@ -241,7 +241,7 @@ static int sweep(const struct sweep_op *op, void *arg, struct sweep_result *res)
 			break;
 		}
 	}
-	printf("%s %s\n", "@@inject end", op->name);
+	printf("@@inject end %s\n", op->name);
 	if (n > SWEEP_MAX)
 		snprintf(res->why, sizeof(res->why), "%s still fails after %d points",
 			 op->name, SWEEP_MAX);
