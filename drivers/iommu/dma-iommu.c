@@ -446,10 +446,23 @@ static void iommu_dma_report_full(struct device *dev, size_t size, u64 limit)
 			    size, limit);
 }
 
-/* iommu_dma_alloc_iova(), inlined into map_page. */
-static __always_inline dma_addr_t
-__iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
-		       size_t size, u64 dma_limit)
+/**
+ * iommu_dma_alloc_iova() - allocate a range of a DMA domain's IOVA space
+ * @dev: the device that will use it
+ * @domain: @dev's DMA domain
+ * @size: bytes, a multiple of the IOVA granule
+ * @dma_limit: highest address @dev can reach
+ *
+ * PCI devices are first offered addresses below 4 GiB, which a PCI
+ * transaction carries in one address cycle, until that part of the space
+ * has run out once.  When the whole space is taken, the flush queue gives
+ * back what it holds and the allocation is tried again.
+ *
+ * Context: any; does not sleep.
+ * Return: the first address of the range, or 0.
+ */
+dma_addr_t iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
+				size_t size, u64 dma_limit)
 {
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	struct iova_domain *iovad = &cookie->iovad;
@@ -484,27 +497,6 @@ __iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
 	if (!pfn)
 		iommu_dma_report_full(dev, size, dma_limit);
 	return (dma_addr_t)pfn << shift;
-}
-
-/**
- * iommu_dma_alloc_iova() - allocate a range of a DMA domain's IOVA space
- * @dev: the device that will use it
- * @domain: @dev's DMA domain
- * @size: bytes, a multiple of the IOVA granule
- * @dma_limit: highest address @dev can reach
- *
- * PCI devices are first offered addresses below 4 GiB, which a PCI
- * transaction carries in one address cycle, until that part of the space
- * has run out once.  When the whole space is taken, the flush queue gives
- * back what it holds and the allocation is tried again.
- *
- * Context: any; does not sleep.
- * Return: the first address of the range, or 0.
- */
-dma_addr_t iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
-				size_t size, u64 dma_limit)
-{
-	return __iommu_dma_alloc_iova(dev, domain, size, dma_limit);
 }
 
 /**
@@ -558,11 +550,9 @@ static DEFINE_RATELIMIT_STATE(iommu_dma_mismatch_rs, 5 * HZ, 4);
  * The page tables held only @cleared bytes of a range that must be fully
  * mapped: clear whatever else is there and say so loudly.
  */
-static noinline void iommu_dma_mismatch(struct device *dev,
-					struct iommu_domain *domain,
-					dma_addr_t iova, size_t size,
-					size_t cleared,
-					struct iommu_iotlb_gather *gather)
+static void iommu_dma_mismatch(struct device *dev, struct iommu_domain *domain,
+			       dma_addr_t iova, size_t size, size_t cleared,
+			       struct iommu_iotlb_gather *gather)
 {
 	unsigned long granule = 1UL << __ffs(domain->pgsize_bitmap);
 
@@ -574,10 +564,9 @@ static noinline void iommu_dma_mismatch(struct device *dev,
 }
 
 /* Clear a range that must be fully mapped. */
-static inline void iommu_dma_clear(struct device *dev,
-				   struct iommu_domain *domain,
-				   dma_addr_t iova, size_t size,
-				   struct iommu_iotlb_gather *gather)
+static void iommu_dma_clear(struct device *dev, struct iommu_domain *domain,
+			    dma_addr_t iova, size_t size,
+			    struct iommu_iotlb_gather *gather)
 {
 	size_t cleared = iommu_unmap_fast(domain, iova, size, gather);
 
@@ -586,11 +575,10 @@ static inline void iommu_dma_clear(struct device *dev,
 }
 
 /* After clearing: sync now and free, or let the flush queue do both. */
-static __always_inline void iommu_dma_retire(struct iommu_domain *domain,
-					     struct iommu_dma_cookie *cookie,
-					     struct iommu_dma_fq *fq,
-					     dma_addr_t iova, size_t size,
-					     struct iommu_iotlb_gather *gather)
+static void iommu_dma_retire(struct iommu_domain *domain,
+			     struct iommu_dma_cookie *cookie,
+			     struct iommu_dma_fq *fq, dma_addr_t iova,
+			     size_t size, struct iommu_iotlb_gather *gather)
 {
 	if (fq) {
 		iommu_dma_fq_queue(fq, iova, size, &gather->freelist);
@@ -599,29 +587,6 @@ static __always_inline void iommu_dma_retire(struct iommu_domain *domain,
 	iommu_iotlb_sync(domain, gather);
 	iommu_put_pages_list(&gather->freelist);
 	iommu_dma_free_iova(cookie, iova, size);
-}
-
-/*
- * iommu_dma_unmap_iova() for a caller that has looked the domain up.
- * Inlined into its two callers, one of which is every unmap_page.
- */
-static __always_inline void iommu_dma_unmap_in(struct device *dev,
-					       struct iommu_domain *domain,
-					       dma_addr_t iova, size_t size,
-					       size_t mapped)
-{
-	struct iommu_dma_cookie *cookie = domain->iova_cookie;
-	struct iommu_dma_fq *fq = READ_ONCE(cookie->fq);
-	struct iommu_iotlb_gather gather;
-
-	iommu_iotlb_gather_init(&gather);
-	gather.queued = fq;
-	if (mapped == size)
-		iommu_dma_clear(dev, domain, iova, size, &gather);
-	else if (mapped)
-		iommu_dma_sweep(domain, cookie->iovad.granule, iova, mapped,
-				&gather);
-	iommu_dma_retire(domain, cookie, fq, iova, size, &gather);
 }
 
 /**
@@ -635,36 +600,19 @@ static __always_inline void iommu_dma_unmap_in(struct device *dev,
 void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
 			  size_t mapped)
 {
-	iommu_dma_unmap_in(dev, dev_iommu_dma_domain(dev), iova, size, mapped);
-}
-
-/* iommu_dma_map_phys(), inlined into map_page: one call fewer per map. */
-static __always_inline dma_addr_t __iommu_dma_map_phys(struct device *dev,
-						       phys_addr_t phys,
-						       size_t size, int prot,
-						       u64 dma_limit)
-{
 	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
-	struct iova_domain *iovad = &domain->iova_cookie->iovad;
-	size_t offset, len;
-	dma_addr_t iova;
+	struct iommu_dma_cookie *cookie = domain->iova_cookie;
+	struct iommu_dma_fq *fq = READ_ONCE(cookie->fq);
+	struct iommu_iotlb_gather gather;
 
-	offset = iova_offset(iovad, phys);
-	if (!prot || !size || check_add_overflow(size, offset, &len) ||
-	    len > SIZE_MAX - iovad->granule)
-		return DMA_MAPPING_ERROR;
-	if (iommu_dma_attach_if_late(dev, domain))
-		return DMA_MAPPING_ERROR;
-
-	len = iova_align(iovad, len);
-	iova = __iommu_dma_alloc_iova(dev, domain, len, dma_limit);
-	if (!iova)
-		return DMA_MAPPING_ERROR;
-	if (iommu_map(domain, iova, phys - offset, len, prot, GFP_ATOMIC)) {
-		iommu_dma_free_iova(domain->iova_cookie, iova, len);
-		return DMA_MAPPING_ERROR;
-	}
-	return iova + offset;
+	iommu_iotlb_gather_init(&gather);
+	gather.queued = fq;
+	if (mapped == size)
+		iommu_dma_clear(dev, domain, iova, size, &gather);
+	else if (mapped)
+		iommu_dma_sweep(domain, cookie->iovad.granule, iova, mapped,
+				&gather);
+	iommu_dma_retire(domain, cookie, fq, iova, size, &gather);
 }
 
 /**
@@ -681,20 +629,38 @@ static __always_inline dma_addr_t __iommu_dma_map_phys(struct device *dev,
 dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 			      size_t size, int prot, u64 dma_limit)
 {
-	return __iommu_dma_map_phys(dev, phys, size, prot, dma_limit);
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
+	struct iova_domain *iovad = &domain->iova_cookie->iovad;
+	size_t offset, len;
+	dma_addr_t iova;
+
+	offset = iova_offset(iovad, phys);
+	if (!prot || !size || check_add_overflow(size, offset, &len) ||
+	    len > SIZE_MAX - iovad->granule)
+		return DMA_MAPPING_ERROR;
+	if (iommu_dma_attach_if_late(dev, domain))
+		return DMA_MAPPING_ERROR;
+
+	len = iova_align(iovad, len);
+	iova = iommu_dma_alloc_iova(dev, domain, len, dma_limit);
+	if (!iova)
+		return DMA_MAPPING_ERROR;
+	if (iommu_map(domain, iova, phys - offset, len, prot, GFP_ATOMIC)) {
+		iommu_dma_free_iova(domain->iova_cookie, iova, len);
+		return DMA_MAPPING_ERROR;
+	}
+	return iova + offset;
 }
 
 /* Unmap what iommu_dma_map_phys() mapped: @dma_addr and @size as returned. */
-static __always_inline void iommu_dma_unmap_phys(struct device *dev,
-						 dma_addr_t dma_addr,
-						 size_t size)
+static void iommu_dma_unmap_phys(struct device *dev, dma_addr_t dma_addr,
+				 size_t size)
 {
-	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
-	struct iova_domain *iovad = &domain->iova_cookie->iovad;
+	struct iova_domain *iovad = &dev_iommu_dma_domain(dev)->iova_cookie->iovad;
 	size_t offset = iova_offset(iovad, dma_addr);
 	size_t len = iova_align(iovad, size + offset);
 
-	iommu_dma_unmap_in(dev, domain, dma_addr - offset, len, len);
+	iommu_dma_unmap_iova(dev, dma_addr - offset, len, len);
 }
 
 /* ---------------------------------------------------------------------
@@ -716,9 +682,9 @@ dma_addr_t iommu_dma_map_page(struct device *dev, struct page *page,
 
 	if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		arch_sync_dma_for_device(phys, size, dir);
-	return __iommu_dma_map_phys(dev, phys, size,
-				    iommu_dma_prot(dir, coherent, attrs),
-				    dma_get_mask(dev));
+	return iommu_dma_map_phys(dev, phys, size,
+				  iommu_dma_prot(dir, coherent, attrs),
+				  dma_get_mask(dev));
 }
 
 void iommu_dma_unmap_page(struct device *dev, dma_addr_t dma_handle,

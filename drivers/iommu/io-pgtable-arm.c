@@ -357,12 +357,9 @@ static void lpae_collect(struct lpae_pgtable *pgt, u64 *table, int level,
  * A block is to go where @ptep points to a table (@desc) at @level that
  * translates from @base.  If nothing under it is mapped any more, unlink
  * it and hand its tables to reclaim.  Returns true if the slot is free.
- * Rare, so out of line: inlined, it spread the slot check of
- * lpae_map_run() over two pages of code, which under TCG cost two
- * branch-target lookups per slot.
  */
-static noinline bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep,
-				u64 desc, unsigned long base, int level)
+static bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
+		       unsigned long base, int level)
 {
 	u64 *child = lpae_desc_table(desc);
 	unsigned long flags;

@@ -826,10 +826,9 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
 /* ---------------------------------------------------------------------
  * Mappings
  *
- * iommu_map() and iommu_unmap_fast() run once per DMA mapping, so the
- * helpers below are inlined into them: a call level costs a stack frame,
- * and under QEMU's TCG, where make bench runs, a branch-target lookup for
- * each return and for each call into another 4 KiB page.
+ * iommu_map() and iommu_unmap_fast() run once per DMA mapping.  Both
+ * split a range into the largest pages its alignment allows and hand each
+ * run of equal pages to the driver in one call.
  * ---------------------------------------------------------------------
  */
 
@@ -839,10 +838,8 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
  * that fit, unless the addresses reach a boundary of a larger page size
  * on the way, where the next call can switch to it.
  */
-static __always_inline size_t iommu_pick_pgsize(struct iommu_domain *domain,
-						unsigned long iova,
-						phys_addr_t paddr, size_t size,
-						size_t *count)
+static size_t iommu_pick_pgsize(struct iommu_domain *domain, unsigned long iova,
+				phys_addr_t paddr, size_t size, size_t *count)
 {
 	unsigned long sizes = domain->pgsize_bitmap;
 	unsigned long fits, larger, align = iova | paddr;
@@ -874,11 +871,10 @@ static __always_inline size_t iommu_pick_pgsize(struct iommu_domain *domain,
 }
 
 /* Whether a range can be mapped in @domain: aligned, not wrapping. */
-static __always_inline int iommu_check_range(struct iommu_domain *domain,
-					     unsigned long iova,
-					     phys_addr_t paddr, size_t size)
+static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
+			     phys_addr_t paddr, size_t size)
 {
-	unsigned long min_pgsize;
+	unsigned long granule;
 	unsigned long last;
 
 	if (!(domain->type & __IOMMU_DOMAIN_PAGING) || !domain->pgsize_bitmap)
@@ -901,10 +897,8 @@ static __always_inline int iommu_check_range(struct iommu_domain *domain,
 #define IOMMU_MAP_GFP_REFUSED \
 	(__GFP_COMP | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32)
 
-static __always_inline int iommu_map_nosync(struct iommu_domain *domain,
-					    unsigned long iova,
-					    phys_addr_t paddr, size_t size,
-					    int prot, gfp_t gfp)
+static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
+			    phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
 {
 	const struct iommu_domain_ops *ops = domain->ops;
 	unsigned long start = iova;
@@ -950,37 +944,6 @@ static __always_inline int iommu_map_nosync(struct iommu_domain *domain,
 	}
 	trace_map(start, paddr - size, size);
 	return 0;
-}
-
-static __always_inline size_t
-iommu_unmap_gather(struct iommu_domain *domain, unsigned long iova,
-		   size_t size, struct iommu_iotlb_gather *gather)
-{
-	const struct iommu_domain_ops *ops = domain->ops;
-	unsigned long start = iova;
-	size_t done = 0;
-
-	if (iommu_check_range(domain, iova, 0, size))
-		return 0;
-	if (WARN_ON(!ops->unmap_pages))
-		return 0;
-
-	while (done < size) {
-		size_t pgsize, count, unmapped;
-
-		pgsize = iommu_pick_pgsize(domain, iova, iova, size - done,
-					   &count);
-		if (!pgsize)
-			break;
-		unmapped = ops->unmap_pages(domain, iova, pgsize, count,
-					    gather);
-		if (!unmapped)
-			break;	/* a hole: the caller asked for too much */
-		done += unmapped;
-		iova += unmapped;
-	}
-	trace_unmap(start, size, done);
-	return done;
 }
 
 /**
@@ -1031,7 +994,7 @@ size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova,
 	struct iommu_iotlb_gather gather;
 
 	iommu_iotlb_gather_init(&gather);
-	size = iommu_unmap_gather(domain, iova, size, &gather);
+	size = iommu_unmap_fast(domain, iova, size, &gather);
 	/* One sync for the whole range, however many leaves it had. */
 	iommu_iotlb_sync(domain, &gather);
 	return size;
@@ -1051,7 +1014,31 @@ EXPORT_SYMBOL_GPL(iommu_unmap);
 size_t iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova,
 			size_t size, struct iommu_iotlb_gather *iotlb_gather)
 {
-	return iommu_unmap_gather(domain, iova, size, iotlb_gather);
+	const struct iommu_domain_ops *ops = domain->ops;
+	unsigned long start = iova;
+	size_t done = 0;
+
+	if (iommu_check_range(domain, iova, 0, size))
+		return 0;
+	if (WARN_ON(!ops->unmap_pages))
+		return 0;
+
+	while (done < size) {
+		size_t pgsize, count, unmapped;
+
+		pgsize = iommu_pick_pgsize(domain, iova, iova, size - done,
+					   &count);
+		if (!pgsize)
+			break;
+		unmapped = ops->unmap_pages(domain, iova, pgsize, count,
+					    iotlb_gather);
+		if (!unmapped)
+			break;	/* a hole: the caller asked for too much */
+		done += unmapped;
+		iova += unmapped;
+	}
+	trace_unmap(start, size, done);
+	return done;
 }
 EXPORT_SYMBOL_GPL(iommu_unmap_fast);
 

@@ -591,8 +591,8 @@ static void iova_test_cpu_offline(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, find_iova(iovad, work.pfn));
 
 	/*
-	 * Under emulation on a busy host the dead CPU can take longer to
-	 * power off than arm64 waits for it, and it cannot be started again
+	 * On a slow or busy machine the dead CPU can take longer to power
+	 * off than arm64 waits for it, and it cannot be started again
 	 * until it has: give it a few seconds rather than lose it for the
 	 * tests that follow.
 	 */
