@@ -315,6 +315,7 @@ static int iommu_dma_init_iovad(struct iommu_dma_cookie *cookie,
 	struct iova_domain *iovad = &cookie->iovad;
 	int ret;
 
+	lockdep_assert_not_held(&cookie->lock);
 	init_iova_domain(iovad, 1UL << order, start_pfn);
 	ret = iova_domain_init_rcaches(iovad);
 	if (ret) {

@@ -785,6 +785,9 @@ static bool lpae_reap(struct lpae_pgtable *pgt, u64 *table, int level,
 	size_t size = lpae_entry_size(pgt, level);
 	bool empty = true;
 
+	lockdep_assert_held(&pgt->reclaim_lock);
+	if (r->dead)
+		lockdep_assert_held(&pgt->map_lock);
 	for (i = 0; i < entries; i++) {
 		u64 desc = READ_ONCE(table[i]);
 		unsigned long child_base = base + i * size;

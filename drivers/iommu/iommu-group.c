@@ -142,8 +142,9 @@ static ssize_t iommu_group_type_store(struct iommu_group *group,
 			return -EINVAL;
 	}
 
-	scoped_guard(mutex, &group->mutex)
-		ret = iommu_group_change_default(group, req);
+	mutex_lock(&group->mutex);
+	ret = iommu_group_change_default(group, req);
+	mutex_unlock(&group->mutex);
 	return ret ?: count;
 }
 
@@ -515,17 +516,18 @@ int iommu_group_walk_devices(struct iommu_group *group, void *data,
 			     int (*fn)(struct device *dev, void *data))
 {
 	struct group_device *gdev;
+	int stop = 0;
 
-	guard(mutex)(&group->mutex);
+	mutex_lock(&group->mutex);
 	for_each_group_device(group, gdev) {
-		int stop = fn(gdev->dev, data);
-
+		stop = fn(gdev->dev, data);
 		if (stop)
-			return stop;
+			break;
 	}
-	return 0;
+	mutex_unlock(&group->mutex);
+	return stop;
 }
-EXPORT_SYMBOL_GPL(iommu_group_walk_devices);
+EXPORT_SYMBOL_GPL(iommu_group_for_each_dev);
 
 /**
  * iommu_group_get() - take a reference on a device's group
@@ -814,8 +816,12 @@ static void iommu_group_detach_locked(struct iommu_domain *domain,
  */
 int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
 {
-	guard(mutex)(&group->mutex);
-	return iommu_group_attach_locked(domain, group);
+	int ret;
+
+	mutex_lock(&group->mutex);
+	ret = iommu_group_attach_locked(domain, group);
+	mutex_unlock(&group->mutex);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iommu_attach_group);
 
@@ -1038,20 +1044,21 @@ int iommu_group_setup_device(struct device *dev)
 	bool made = false;
 	int ret;
 
-	guard(mutex)(&group->mutex);
+	mutex_lock(&group->mutex);
 	if (ops->is_attach_deferred && ops->is_attach_deferred(dev))
 		dev->iommu->attach_deferred = 1;
 
 	if (!group->default_domain) {
 		domain = iommu_group_first_default(group, dev);
-		if (IS_ERR(domain))
-			return PTR_ERR(domain);
+		ret = PTR_ERR_OR_ZERO(domain);
+		if (ret)
+			goto out_unlock;
 		WRITE_ONCE(group->default_domain, domain);
 		made = true;
 	} else {
 		ret = iommu_prepare_default(group->default_domain, dev);
 		if (ret)
-			return ret;
+			goto out_unlock;
 	}
 
 	if (!group->domain)
@@ -1063,11 +1070,13 @@ int iommu_group_setup_device(struct device *dev)
 			iommu_domain_free(group->default_domain);
 			WRITE_ONCE(group->default_domain, NULL);
 		}
-		return ret;
+		goto out_unlock;
 	}
 	/* The DMA ops follow the default domain, wherever the group is now. */
 	iommu_setup_dma_ops(dev);
-	return 0;
+out_unlock:
+	mutex_unlock(&group->mutex);
+	return ret;
 }
 
 /*
@@ -1141,16 +1150,19 @@ static int iommu_group_change_default(struct iommu_group *group,
 int iommu_device_use_default_domain(struct device *dev)
 {
 	struct iommu_group *group = dev->iommu_group;
+	int ret = 0;
 
 	if (!group)
 		return 0;
-	guard(mutex)(&group->mutex);
+	mutex_lock(&group->mutex);
 	/* Drivers share the default domain, but nothing else. */
 	if (group->owner_cnt &&
 	    (group->owner || group->domain != group->default_domain))
-		return -EBUSY;
-	group->owner_cnt++;
-	return 0;
+		ret = -EBUSY;
+	else
+		group->owner_cnt++;
+	mutex_unlock(&group->mutex);
+	return ret;
 }
 
 /**
@@ -1163,10 +1175,10 @@ void iommu_device_unuse_default_domain(struct device *dev)
 
 	if (!group)
 		return;
-	guard(mutex)(&group->mutex);
-	if (WARN_ON(!group->owner_cnt || group->owner))
-		return;
-	group->owner_cnt--;
+	mutex_lock(&group->mutex);
+	if (!WARN_ON(!group->owner_cnt || group->owner))
+		group->owner_cnt--;
+	mutex_unlock(&group->mutex);
 }
 
 /* First claim of an unused group: park it on the blocking domain. */
@@ -1238,8 +1250,12 @@ EXPORT_SYMBOL_GPL(iommu_group_release_dma_owner);
  */
 bool iommu_group_dma_owner_claimed(struct iommu_group *group)
 {
-	guard(mutex)(&group->mutex);
-	return group->owner_cnt != 0;
+	bool claimed;
+
+	mutex_lock(&group->mutex);
+	claimed = group->owner_cnt != 0;
+	mutex_unlock(&group->mutex);
+	return claimed;
 }
 EXPORT_SYMBOL_GPL(iommu_group_dma_owner_claimed);
 
@@ -1406,11 +1422,16 @@ EXPORT_SYMBOL_GPL(iommu_get_group_resv_regions);
 bool iommu_group_has_isolated_msi(struct iommu_group *group)
 {
 	struct group_device *gdev;
+	bool isolated = true;
 
-	guard(mutex)(&group->mutex);
-	for_each_group_device(group, gdev)
-		if (!msi_device_has_isolated_msi(gdev->dev))
-			return false;
-	return true;
+	mutex_lock(&group->mutex);
+	for_each_group_device(group, gdev) {
+		if (!msi_device_has_isolated_msi(gdev->dev)) {
+			isolated = false;
+			break;
+		}
+	}
+	mutex_unlock(&group->mutex);
+	return isolated;
 }
 EXPORT_SYMBOL_GPL(iommu_group_has_isolated_msi);

@@ -189,8 +189,9 @@ int iommu_device_register(struct iommu_device *iommu,
 
 	iommu->fwnode = hwdev ? dev_fwnode(hwdev) : iommu->fwnode;
 	iommu->ops = ops;
-	scoped_guard(spinlock, &iommu_device_lock)
-		list_add_tail(&iommu->list, &iommu_device_list);
+	spin_lock(&iommu_device_lock);
+	list_add_tail(&iommu->list, &iommu_device_list);
+	spin_unlock(&iommu_device_lock);
 
 	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++)
 		bus_for_each_dev(iommu_buses[i], NULL, iommu,

@@ -569,8 +569,13 @@ EXPORT_SYMBOL_GPL(reserve_iova);
  */
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
-	guard(spinlock_irqsave)(&iovad->lock);
-	return iova_tree_find(iovad, pfn);
+	unsigned long flags;
+	struct iova *iova;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	iova = iova_tree_find(iovad, pfn);
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	return iova;
 }
 EXPORT_SYMBOL_GPL(find_iova);
 
@@ -583,8 +588,11 @@ EXPORT_SYMBOL_GPL(find_iova);
  */
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
-	scoped_guard(spinlock_irqsave, &iovad->lock)
-		iova_tree_erase(iovad, iova);
+	unsigned long flags;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	iova_tree_erase(iovad, iova);
+	spin_unlock_irqrestore(&iovad->lock, flags);
 	iova_node_free(iova);
 }
 EXPORT_SYMBOL_GPL(__free_iova);
@@ -739,13 +747,17 @@ static unsigned long iova_mag_pop(struct iova_magazine *mag,
 	return 0;
 }
 
-/* Hand a full magazine to the depot; false if the depot is full. */
+/*
+ * Hand a full magazine to the depot; false if the depot is full.  Called
+ * under a CPU's magazine lock, so with interrupts off.
+ */
 static bool iova_depot_push(struct iova_caches *caches, unsigned int order,
 			    struct iova_magazine *mag)
 {
 	struct iova_depot *depot = &caches->depot[order];
 	bool taken = false;
 
+	lockdep_assert_irqs_disabled();
 	spin_lock(&depot->lock);
 	if (depot->count < IOVA_DEPOT_MAX) {
 		mag->next = depot->full;
@@ -760,12 +772,14 @@ static bool iova_depot_push(struct iova_caches *caches, unsigned int order,
 	return taken;
 }
 
+/* Take a full magazine from the depot, under a CPU's magazine lock. */
 static struct iova_magazine *iova_depot_pop(struct iova_caches *caches,
 					    unsigned int order)
 {
 	struct iova_depot *depot = &caches->depot[order];
 	struct iova_magazine *mag;
 
+	lockdep_assert_irqs_disabled();
 	spin_lock(&depot->lock);
 	mag = depot->full;
 	if (mag) {
@@ -1053,6 +1067,7 @@ void put_iova_domain(struct iova_domain *iovad)
 {
 	struct iova *iova, *next;
 
+	might_sleep();
 	if (iovad->caches) {
 		cpuhp_state_remove_instance_nocalls(CPUHP_IOMMU_IOVA_DEAD,
 						    &iovad->cpuhp_dead);
