@@ -25,6 +25,7 @@
 #include <linux/vmalloc.h>
 
 #include "dma-iommu-internal.h"
+#include "iommu-priv.h"
 
 /* ---------------------------------------------------------------------
  * Page arrays
@@ -91,7 +92,7 @@ static struct page **iommu_dma_alloc_page_array(struct device *dev,
 static dma_addr_t iommu_dma_map_table(struct device *dev, struct sg_table *sgt,
 				      size_t size, int prot, u64 dma_limit)
 {
-	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct scatterlist *s;
 	dma_addr_t iova;
 	size_t pos = 0;
@@ -114,7 +115,7 @@ static dma_addr_t iommu_dma_map_table(struct device *dev, struct sg_table *sgt,
 /* The domain's page sizes as page orders, if they suit a page array. */
 static unsigned long iommu_dma_chunk_orders(struct device *dev)
 {
-	unsigned long pgsizes = iommu_get_dma_domain(dev)->pgsize_bitmap;
+	unsigned long pgsizes = dev_iommu_dma_domain(dev)->pgsize_bitmap;
 
 	/* An IOMMU page larger than a CPU page needs contiguous chunks. */
 	if (pgsizes & (PAGE_SIZE - 1))

@@ -19,23 +19,9 @@
 static const struct io_pgtable_init_fns *
 io_pgtable_format(enum io_pgtable_fmt fmt)
 {
-	switch (fmt) {
-#ifdef CONFIG_IOMMU_IO_PGTABLE_LPAE
-	case ARM_64_LPAE_S1:
+	if (IS_ENABLED(CONFIG_IOMMU_IO_PGTABLE_LPAE) && fmt == ARM_64_LPAE_S1)
 		return &io_pgtable_arm_64_lpae_s1_init_fns;
-#endif
-#ifdef CONFIG_IOMMU_IO_PGTABLE_ARMV7S
-	case ARM_V7S:
-		return &io_pgtable_arm_v7s_init_fns;
-#endif
-#ifdef CONFIG_IOMMU_IO_PGTABLE_DART
-	case APPLE_DART:
-	case APPLE_DART2:
-		return &io_pgtable_apple_dart_init_fns;
-#endif
-	default:
-		return NULL;
-	}
+	return NULL;
 }
 
 /* A custom allocator comes with its release, to a format that calls them. */

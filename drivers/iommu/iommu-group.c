@@ -505,14 +505,14 @@ void iommu_group_leave(struct device *dev)
 }
 
 /**
- * iommu_group_walk_devices() - call a function on each device of a group
+ * iommu_group_for_each_dev() - call a function on each device of a group
  * @group: the group
  * @data: passed to @fn
  * @fn: called with the group's mutex held; a non-zero return stops the walk
  *
  * Return: what the last call of @fn returned, or 0.
  */
-int iommu_group_walk_devices(struct iommu_group *group, void *data,
+int iommu_group_for_each_dev(struct iommu_group *group, void *data,
 			     int (*fn)(struct device *dev, void *data))
 {
 	struct group_device *gdev;
@@ -696,30 +696,6 @@ struct iommu_group *pci_device_group(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(pci_device_group);
 
-/**
- * generic_single_device_group() - one group for all devices of an IOMMU
- * @dev: a device being probed
- *
- * For IOMMUs that cannot tell their devices apart.
- *
- * Return: the IOMMU's group, with a reference for the caller.
- */
-struct iommu_group *generic_single_device_group(struct device *dev)
-{
-	struct iommu_device *iommu = dev->iommu->iommu_dev;
-	struct iommu_group *group = iommu->singleton_group;
-
-	if (!group) {
-		group = iommu_group_alloc();
-		if (IS_ERR(group))
-			return group;
-		/* The IOMMU keeps the first reference until it unregisters. */
-		iommu->singleton_group = group;
-	}
-	return iommu_group_ref_get(group);
-}
-EXPORT_SYMBOL_GPL(generic_single_device_group);
-
 /* ---------------------------------------------------------------------
  * Attaching domains to groups
  * ---------------------------------------------------------------------
@@ -900,9 +876,10 @@ EXPORT_SYMBOL_GPL(iommu_get_domain_for_dev);
  * iommu_get_dma_domain() - the DMA layer's domain for a device
  * @dev: a device whose DMA goes through the IOMMU
  *
- * The DMA hot path calls this on every mapping, so it is one plain read:
- * no reference, no lock, nothing written.  That is safe because the
- * default domain changes only while no driver uses the group.
+ * For code outside the DMA layer, which reads the same pointer inline
+ * (dev_iommu_dma_domain()) on every mapping: one plain read, no
+ * reference, no lock, nothing written.  That is safe because the default
+ * domain changes only while no driver uses the group.
  *
  * Return: the default domain of @dev's group.
  */
@@ -910,7 +887,6 @@ struct iommu_domain *iommu_get_dma_domain(struct device *dev)
 {
 	return dev_iommu_dma_domain(dev);
 }
-EXPORT_SYMBOL_GPL(iommu_get_dma_domain);
 
 /* ---------------------------------------------------------------------
  * Default domains

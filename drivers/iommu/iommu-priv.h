@@ -17,7 +17,7 @@
 /**
  * struct iommu_group - devices the IOMMU cannot tell apart
  * @default_domain: the domain kernel drivers DMA through; read without a
- *	lock by the DMA layer on every mapping (iommu_get_dma_domain()), so
+ *	lock by the DMA layer on every mapping (dev_iommu_dma_domain()), so
  *	it shares its cache line with nothing that is written often
  * @domain: the domain every device of the group is attached to now
  * @blocking_domain: a domain that refuses all DMA, for owners between

@@ -68,7 +68,7 @@ postcore_initcall(iommu_sysfs_init);
  *
  * Sets @iommu->dev to a new device of class "iommu" whose driver data is
  * @iommu, so that attribute callbacks can find it with
- * dev_to_iommu_device().  Drivers call this before iommu_device_register()
+ * dev_get_drvdata().  Drivers call this before iommu_device_register()
  * so that the devices probed at registration can be linked to it.
  *
  * Return: 0 on success or a negative errno.
@@ -154,7 +154,6 @@ int iommu_device_link(struct iommu_device *iommu, struct device *link)
 					     dev_name(link));
 	return ret;
 }
-EXPORT_SYMBOL_GPL(iommu_device_link);
 
 /**
  * iommu_device_unlink() - Undo iommu_device_link()
@@ -170,4 +169,3 @@ void iommu_device_unlink(struct iommu_device *iommu, struct device *link)
 	sysfs_remove_link_from_group(&iommu->dev->kobj, IOMMU_LINKS_DIR,
 				     dev_name(link));
 }
-EXPORT_SYMBOL_GPL(iommu_device_unlink);

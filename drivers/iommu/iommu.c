@@ -106,30 +106,6 @@ void iommu_set_default_translated(bool cmd_line)
 	iommu_def_domain_type = IOMMU_DOMAIN_DMA;
 }
 
-/**
- * iommu_default_passthrough() - is identity the default domain type?
- *
- * Return: true if devices bypass translation unless their driver asks.
- */
-bool iommu_default_passthrough(void)
-{
-	return iommu_def_domain_type == IOMMU_DOMAIN_IDENTITY;
-}
-EXPORT_SYMBOL_GPL(iommu_default_passthrough);
-
-/**
- * iommu_set_dma_strict() - ask for strict invalidation in DMA domains
- *
- * For IOMMU drivers that find lazy invalidation unsafe on their hardware.
- * Affects domains allocated from now on.
- */
-void iommu_set_dma_strict(void)
-{
-	if (iommu_def_domain_type == IOMMU_DOMAIN_DMA_FQ)
-		iommu_def_domain_type = IOMMU_DOMAIN_DMA;
-	iommu_dma_strict = true;
-}
-
 static const char *iommu_type_source(bool from_cmdline)
 {
 	return from_cmdline ? "kernel command line" : "build configuration";
@@ -211,11 +187,6 @@ void iommu_device_unregister(struct iommu_device *iommu)
 	spin_lock(&iommu_device_lock);
 	list_del(&iommu->list);
 	spin_unlock(&iommu_device_lock);
-
-	if (iommu->singleton_group) {
-		iommu_group_put(iommu->singleton_group);
-		iommu->singleton_group = NULL;
-	}
 }
 EXPORT_SYMBOL_GPL(iommu_device_unregister);
 
@@ -251,7 +222,6 @@ static struct dev_iommu *dev_iommu_get(struct device *dev)
 		param = kzalloc(sizeof(*param), GFP_KERNEL);
 		if (!param)
 			return NULL;
-		mutex_init(&param->lock);
 		dev->iommu = param;
 	}
 	return dev->iommu;
@@ -268,7 +238,6 @@ void dev_iommu_free(struct device *dev)
 		fwnode_handle_put(param->fwspec->iommu_fwnode);
 		kfree(param->fwspec);
 	}
-	mutex_destroy(&param->lock);
 	kfree(param);
 }
 
@@ -316,22 +285,6 @@ int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iommu_fwspec_init);
-
-/**
- * iommu_fwspec_free() - drop a device's fwspec after a failed set-up
- * @dev: the device
- */
-void iommu_fwspec_free(struct device *dev)
-{
-	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
-
-	if (!fwspec)
-		return;
-	fwnode_handle_put(fwspec->iommu_fwnode);
-	kfree(fwspec);
-	dev->iommu->fwspec = NULL;
-}
-EXPORT_SYMBOL_GPL(iommu_fwspec_free);
 
 /**
  * iommu_fwspec_add_ids() - add IDs (StreamIDs, say) to a device's fwspec
@@ -392,8 +345,7 @@ static int iommu_probe_locked(struct device *dev)
 	}
 	dev->iommu->iommu_dev = iommu;
 
-	group = iommu->singleton_group ? iommu_group_ref_get(iommu->singleton_group)
-				       : ops->device_group(dev);
+	group = ops->device_group(dev);
 	if (IS_ERR_OR_NULL(group)) {
 		ret = group ? PTR_ERR(group) : -ENOMEM;
 		goto err_release;

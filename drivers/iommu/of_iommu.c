@@ -327,4 +327,3 @@ void of_iommu_get_resv_regions(struct device *dev, struct list_head *list)
 					  list);
 	}
 }
-EXPORT_SYMBOL_GPL(of_iommu_get_resv_regions);

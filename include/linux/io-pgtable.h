@@ -35,7 +35,9 @@
  * @APPLE_DART2: Apple DART, t6000 and later
  * @IO_PGTABLE_NUM_FMTS: number of formats
  *
- * Which of these can be allocated depends on the kernel configuration; see
+ * Only ARM_64_LPAE_S1 is built (CONFIG_IOMMU_IO_PGTABLE_LPAE); the others
+ * keep the numbers that drivers outside drivers/iommu ask for, and
+ * alloc_io_pgtable_ops() refuses them.  See
  * Documentation/core-api/io-pgtable.rst.
  */
 enum io_pgtable_fmt {
@@ -105,14 +107,11 @@ enum io_pgtable_quirk {
  * @tlb: invalidation callbacks, given @cookie of alloc_io_pgtable_ops().
  * @iommu_dev: the device that walks the tables, for DMA syncs.
  * @alloc: optional allocator for table memory, for formats that advertise
- *	IO_PGTABLE_CAP_CUSTOM_ALLOCATOR; returns zeroed memory of @size bytes.
+ *	IO_PGTABLE_CAP_CUSTOM_ALLOCATOR (none built here does, so a table
+ *	with @alloc set is refused); returns zeroed memory of @size bytes.
  * @free: releases what @alloc returned; set exactly when @alloc is.
  * @arm_lpae_s1_cfg: ARM_64_LPAE_S1 output: TTBR, TCR fields and MAIR.
- * @arm_lpae_s2_cfg: ARM_64_LPAE_S2 output: VTTBR and VTCR fields.
- * @arm_v7s_cfg: ARM_V7S output registers.
  * @arm_mali_lpae_cfg: ARM_MALI_LPAE output registers.
- * @apple_dart_cfg: Apple DART table bases.
- * @amd: AMD IOMMU node for table memory.
  *
  * alloc_io_pgtable_ops() keeps a copy; the driver reads the format's
  * output fields from its own @cfg after the call.
@@ -138,25 +137,8 @@ struct io_pgtable_cfg {
 			}	tcr;
 		} arm_lpae_s1_cfg;
 
-		struct {
-			u64	vttbr;
-			/* VTCR fields, in the register's encoding */
-			struct {
-				u8	tsz;
-				u8	sl;
-				u8	tg;
-				u8	irgn;
-				u8	orgn;
-				u8	sh;
-				u8	ps;
-			}	vtcr;
-		} arm_lpae_s2_cfg;
-
-		/* Formats implemented elsewhere */
-		struct { u32 ttbr, tcr, prrr, nmrr; } arm_v7s_cfg;
+		/* panfrost asks for this format, which is refused */
 		struct { u64 transtab, memattr; } arm_mali_lpae_cfg;
-		struct { u32 n_ttbrs; u64 ttbr[4]; } apple_dart_cfg;
-		struct { int nid; } amd;
 	};
 
 	void *(*alloc)(void *cookie, size_t size, gfp_t gfp);
@@ -279,15 +261,7 @@ struct io_pgtable_init_fns {
 	void (*free)(struct io_pgtable *iop);
 };
 
-/* One per format, defined by the format's source file. */
-extern struct io_pgtable_init_fns io_pgtable_arm_64_lpae_s1_init_fns,
-	io_pgtable_arm_64_lpae_s2_init_fns,
-	io_pgtable_arm_32_lpae_s1_init_fns,
-	io_pgtable_arm_32_lpae_s2_init_fns,
-	io_pgtable_arm_mali_lpae_init_fns,
-	io_pgtable_arm_v7s_init_fns,
-	io_pgtable_apple_dart_init_fns,
-	io_pgtable_amd_iommu_v1_init_fns,
-	io_pgtable_amd_iommu_v2_init_fns;
+/* The one format built: io-pgtable-arm.c, stage 1 */
+extern struct io_pgtable_init_fns io_pgtable_arm_64_lpae_s1_init_fns;
 
 #endif /* __IO_PGTABLE_H */

@@ -356,14 +356,12 @@ struct iommu_domain_ops {
  * @ops: its driver
  * @fwnode: its firmware node, which devices' fwspecs point at
  * @dev: its device in the "iommu" class (iommu_device_sysfs_add())
- * @singleton_group: set by the driver when all its devices share one group
  * @max_pasids: how many PASIDs its devices can use
  */
 struct iommu_device {
 	const struct iommu_ops *ops;
 	struct device *dev;
 	struct fwnode_handle *fwnode;
-	struct iommu_group *singleton_group;
 	u32 max_pasids;
 	struct list_head list;
 };
@@ -387,7 +385,6 @@ struct iommu_fwspec {
 
 /**
  * struct dev_iommu - what the core keeps per device (dev->iommu)
- * @lock: serialises set-up of this structure
  * @fwspec: the device's firmware description
  * @iommu_dev: its IOMMU, once probed
  * @priv: the IOMMU driver's data
@@ -405,7 +402,6 @@ struct dev_iommu {
 	u32 attach_deferred:1, require_direct:1, pci_32bit_workaround:1,
 	    shadow_on_flush:1;
 	u32 max_pasids;
-	struct mutex lock;	/* serialises set-up of this structure */
 };
 
 /* Registration of IOMMU instances, and their devices in sysfs */
@@ -419,25 +415,10 @@ void iommu_device_sysfs_remove(struct iommu_device *iommu);
 int iommu_device_link(struct iommu_device *iommu, struct device *link);
 void iommu_device_unlink(struct iommu_device *iommu, struct device *link);
 
-static inline struct iommu_device *dev_to_iommu_device(struct device *dev)
-{
-	return dev_get_drvdata(dev);
-}
-
-static inline struct iommu_device *__iommu_get_iommu_dev(struct device *dev)
-{
-	return dev->iommu->iommu_dev;
-}
-
-/* The driver's structure around the iommu_device of a probed device */
-#define iommu_get_iommu_dev(dev, type, member) \
-	container_of(__iommu_get_iommu_dev(dev), type, member)
-
 /* Device probe through firmware */
 extern struct mutex iommu_probe_device_lock;
 int iommu_probe_device(struct device *dev);
 int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode);
-void iommu_fwspec_free(struct device *dev);
 int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids);
 
 /* The fwspec of a device, or NULL before firmware gave it one */
@@ -509,8 +490,6 @@ int iommu_get_group_resv_regions(struct iommu_group *group,
 /* Default domain policy: iommu.passthrough= and iommu.strict= */
 void iommu_set_default_passthrough(bool cmd_line);
 void iommu_set_default_translated(bool cmd_line);
-bool iommu_default_passthrough(void);
-void iommu_set_dma_strict(void);
 
 /* Groups */
 struct iommu_group *iommu_group_alloc(void);
@@ -520,7 +499,7 @@ void iommu_group_set_iommudata(struct iommu_group *group, void *iommu_data,
 int iommu_group_set_name(struct iommu_group *group, const char *name);
 int iommu_group_add_device(struct iommu_group *group, struct device *dev);
 void iommu_group_remove_device(struct device *dev);
-int iommu_group_walk_devices(struct iommu_group *group, void *data,
+int iommu_group_for_each_dev(struct iommu_group *group, void *data,
 			     int (*fn)(struct device *dev, void *data));
 struct iommu_group *iommu_group_get(struct device *dev);
 struct iommu_group *iommu_group_ref_get(struct iommu_group *group);
@@ -533,8 +512,6 @@ static inline struct iommu_group *generic_device_group(struct device *dev)
 {
 	return iommu_group_alloc();
 }
-
-struct iommu_group *generic_single_device_group(struct device *dev);
 
 /* DMA ownership: kernel drivers use the default domain, or one owner */
 bool iommu_group_dma_owner_claimed(struct iommu_group *group);
@@ -721,8 +698,6 @@ iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
 	return -ENODEV;
 }
 
-static inline void iommu_fwspec_free(struct device *dev) { }
-
 static inline int
 iommu_dev_disable_feature(struct device *dev, enum iommu_dev_features f)
 {
@@ -848,7 +823,6 @@ iommu_get_group_resv_regions(struct iommu_group *group, struct list_head *head)
 
 static inline void iommu_set_default_passthrough(bool cmd_line) { }
 static inline void iommu_set_default_translated(bool cmd_line) { }
-static inline bool iommu_default_passthrough(void) { return true; }
 
 static inline struct iommu_group *iommu_group_alloc(void)
 {
@@ -880,7 +854,7 @@ iommu_group_add_device(struct iommu_group *group, struct device *dev)
 static inline void iommu_group_remove_device(struct device *dev) { }
 
 static inline int
-iommu_group_walk_devices(struct iommu_group *group, void *data,
+iommu_group_for_each_dev(struct iommu_group *group, void *data,
 			 int (*fn)(struct device *dev, void *data))
 {
 	return -ENODEV;
@@ -950,12 +924,6 @@ iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
 }
 
 #endif /* CONFIG_IOMMU_API */
-
-/*
- * The name callers know iommu_group_walk_devices() by, which checkpatch
- * takes for a loop macro.
- */
-#define iommu_group_for_each_dev	iommu_group_walk_devices
 
 #if IS_ENABLED(CONFIG_LOCKDEP) && IS_ENABLED(CONFIG_IOMMU_API)
 void iommu_group_mutex_assert(struct device *dev);

@@ -94,11 +94,6 @@ static inline unsigned long iova_shift(struct iova_domain *iovad)
 	return __ffs(iovad->granule);
 }
 
-static inline unsigned long iova_mask(struct iova_domain *iovad)
-{
-	return iovad->granule - 1;
-}
-
 /* Bytes @size rounded up, or down, to whole page frames */
 static inline size_t iova_align(struct iova_domain *iovad, size_t size)
 {

@@ -58,6 +58,15 @@ is_owned() {
 	done
 	return 1
 }
+# checkpatch takes any name with "for_each" before a "(" for a loop macro,
+# so it reads the definitions of iommu_group_for_each_dev(), the function
+# VFIO and powerpc call by that name, as a loop whose brace is misplaced.
+# That one finding is dropped; any other in the same files still counts.
+drop_for_each_dev() {
+	awk -v RS= '/^total:/ { next }
+		/^ERROR:OPEN_BRACE:[^\n]*\n[^\n]*\n\+[a-z ]*iommu_group_for_each_dev\(/ { next }
+		{ printf "%s\n\n", $0 }'
+}
 for f in "${code[@]}" $(printf '%s\n' "${ours[@]}" | grep -E '(^|/)Kconfig'); do
 	if [[ $f != *.[ch] ]]; then
 		old="$base/$f"
@@ -70,7 +79,8 @@ for f in "${code[@]}" $(printf '%s\n' "${ours[@]}" | grep -E '(^|/)Kconfig'); do
 			--ignore COMMIT_MESSAGE - 2>&1) || true
 	else
 		out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
-			--show-types -f "$repo/$f" 2>&1) || true
+			--show-types -f "$repo/$f" 2>&1 | drop_for_each_dev) ||
+			true
 	fi
 	if [ -n "$out" ]; then
 		printf '%s\n' "$out" >> "$log"
