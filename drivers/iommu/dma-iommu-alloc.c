@@ -169,6 +169,22 @@ free_pages:
 	return NULL;
 }
 
+/*
+ * Give back a physically contiguous buffer at @vaddr, whose first page is
+ * @page: to the atomic pool it came from, or unmap its remap (a device
+ * that does not snoop sees it uncached) and free the pages.
+ */
+static void iommu_dma_free_contiguous(struct device *dev, void *vaddr,
+				      struct page *page, size_t size)
+{
+	if (IS_ENABLED(CONFIG_DMA_COHERENT_POOL) &&
+	    dma_free_from_pool(dev, vaddr, size))
+		return;
+	if (is_vmalloc_addr(vaddr))
+		dma_common_free_remap(vaddr, size);
+	dma_free_contiguous(dev, page, size);
+}
+
 static void *iommu_dma_alloc_contiguous(struct device *dev, size_t size,
 					dma_addr_t *handle, gfp_t gfp, int prot,
 					unsigned long attrs)
@@ -211,13 +227,7 @@ static void *iommu_dma_alloc_contiguous(struct device *dev, size_t size,
 				     dev->coherent_dma_mask);
 	if (*handle != DMA_MAPPING_ERROR)
 		return vaddr;
-
-	if (IS_ENABLED(CONFIG_DMA_COHERENT_POOL) &&
-	    dma_free_from_pool(dev, vaddr, size))
-		return NULL;
-	if (vaddr != page_address(page))
-		dma_common_free_remap(vaddr, size);
-	dma_free_contiguous(dev, page, size);
+	iommu_dma_free_contiguous(dev, vaddr, page, size);
 	return NULL;
 }
 
@@ -258,7 +268,6 @@ void iommu_dma_free(struct device *dev, size_t size, void *cpu_addr,
 		    dma_addr_t handle, unsigned long attrs)
 {
 	struct page **pages = iommu_dma_buffer_pages(cpu_addr);
-	struct page *page;
 
 	size = PAGE_ALIGN(size);
 	iommu_dma_unmap_iova(dev, handle, size, size);
@@ -268,13 +277,8 @@ void iommu_dma_free(struct device *dev, size_t size, void *cpu_addr,
 		iommu_dma_free_page_array(pages, size >> PAGE_SHIFT);
 		return;
 	}
-	if (IS_ENABLED(CONFIG_DMA_COHERENT_POOL) &&
-	    dma_free_from_pool(dev, cpu_addr, size))
-		return;
-	page = iommu_dma_buffer_page(cpu_addr);
-	if (is_vmalloc_addr(cpu_addr))
-		dma_common_free_remap(cpu_addr, size);
-	dma_free_contiguous(dev, page, size);
+	iommu_dma_free_contiguous(dev, cpu_addr, iommu_dma_buffer_page(cpu_addr),
+				  size);
 }
 
 int iommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,

@@ -520,7 +520,7 @@ void iommu_dma_free_iova(struct iommu_dma_cookie *cookie, dma_addr_t iova,
 /**
  * iommu_dma_sweep() - clear whatever is mapped in a range
  * @domain: the domain
- * @granule: its smallest page size
+ * @granule: its granule, the smallest page size
  * @iova: first address of the range
  * @size: bytes
  * @gather: collects the invalidations
@@ -555,7 +555,7 @@ static void iommu_dma_mismatch(struct device *dev, struct iommu_domain *domain,
 			       dma_addr_t iova, size_t size, size_t cleared,
 			       struct iommu_iotlb_gather *gather)
 {
-	unsigned long granule = 1UL << __ffs(domain->pgsize_bitmap);
+	unsigned long granule = iommu_domain_granule(domain);
 
 	cleared += iommu_dma_sweep(domain, granule, iova + cleared,
 				   size - cleared, gather);
@@ -730,7 +730,7 @@ static bool iommu_dma_straddles(u64 start, u64 len, unsigned long mask)
  * @dev: the device, for its maximum segment size and segment boundary
  * @sgl: the list; only its DMA fields are written
  * @nents: entries in @sgl
- * @granule: IOMMU page size
+ * @granule: the domain's granule
  * @iova_len: the size of the range to allocate, on success
  *
  * Each entry keeps its offset inside an IOMMU page.  An entry joins the
@@ -826,7 +826,7 @@ static int iommu_dma_sg_map(struct iommu_domain *domain, dma_addr_t iova,
 			    struct scatterlist *sgl, int nents, int prot,
 			    size_t *walked)
 {
-	unsigned long granule = 1UL << __ffs(domain->pgsize_bitmap);
+	unsigned long granule = iommu_domain_granule(domain);
 	struct scatterlist *s, *seg = sgl;
 	dma_addr_t run_iova = 0, at = sg_dma_address(sgl);
 	phys_addr_t run_phys = 0;
@@ -1026,7 +1026,7 @@ void iommu_dma_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
 
 unsigned long iommu_dma_get_merge_boundary(struct device *dev)
 {
-	return (1UL << __ffs(dev_iommu_dma_domain(dev)->pgsize_bitmap)) - 1;
+	return iommu_domain_granule(dev_iommu_dma_domain(dev)) - 1;
 }
 
 /*
@@ -1110,7 +1110,7 @@ int iommu_dma_prepare_msi(struct msi_desc *desc, phys_addr_t msi_addr)
 		msi_desc_set_iommu_msi_iova(desc, 0, 0);
 		return 0;
 	}
-	size = 1UL << __ffs(domain->pgsize_bitmap);
+	size = iommu_domain_granule(domain);
 
 	scoped_guard(mutex, &cookie->lock) {
 		if (cookie->kind == IOMMU_DMA_COOKIE_IOVA && !cookie->ready)

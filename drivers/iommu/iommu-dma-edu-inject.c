@@ -54,11 +54,6 @@
  * ---------------------------------------------------------------------
  */
 
-static size_t edu_domain_granule(struct iommu_domain *domain)
-{
-	return 1UL << __ffs(domain->pgsize_bitmap);
-}
-
 /*
  * Whether every probed page of [@iova, @iova + @size) translates to @phys
  * plus its offset (@phys == 0: to nothing).  The first and last page are
@@ -67,7 +62,7 @@ static size_t edu_domain_granule(struct iommu_domain *domain)
 static bool edu_range_is(struct iommu_domain *domain, u64 iova, u64 size,
 			 phys_addr_t phys)
 {
-	size_t granule = edu_domain_granule(domain);
+	size_t granule = iommu_domain_granule(domain);
 	u64 pages = size / granule, step = max_t(u64, 1, pages / EDU_PROBES);
 	u64 i;
 
@@ -86,7 +81,7 @@ static bool edu_range_is(struct iommu_domain *domain, u64 iova, u64 size,
 /* The pages @domain maps below edu's reach, one page-table walk each. */
 static unsigned long edu_mapped_pages(struct iommu_domain *domain)
 {
-	size_t granule = edu_domain_granule(domain);
+	size_t granule = iommu_domain_granule(domain);
 	unsigned long count = 0;
 	u64 iova;
 

@@ -214,7 +214,7 @@ static size_t edu_granule(struct edu_test *edu)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
 
-	return 1UL << __ffs(domain->pgsize_bitmap);
+	return iommu_domain_granule(domain);
 }
 
 /* Whether a streaming mapping of @cpu_addr went where it should. */

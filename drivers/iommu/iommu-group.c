@@ -413,25 +413,22 @@ err_free:
 }
 EXPORT_SYMBOL_GPL(iommu_group_add_device);
 
-static struct group_device *iommu_group_find(struct iommu_group *group,
-					     struct device *dev)
+/*
+ * Undo iommu_group_add_device(): free @dev's membership of @group.  The
+ * caller drops the group reference the membership held once it has let go
+ * of the group's mutex.  Returns false if @dev was not a member.
+ */
+static bool iommu_group_unlink(struct iommu_group *group, struct device *dev)
 {
 	struct group_device *gdev;
 
 	lockdep_assert_held(&group->mutex);
 	for_each_group_device(group, gdev)
 		if (gdev->dev == dev)
-			return gdev;
-	return NULL;
-}
+			break;
+	if (WARN_ON(list_entry_is_head(gdev, &group->devices, list)))
+		return false;
 
-/* Undo iommu_group_add_device(); frees the membership. */
-static void iommu_group_unlink(struct iommu_group *group,
-			       struct group_device *gdev)
-{
-	struct device *dev = gdev->dev;
-
-	lockdep_assert_held(&group->mutex);
 	list_del(&gdev->list);
 	dev->iommu_group = NULL;
 	sysfs_remove_link_from_group(&group->kobj, "devices", gdev->name);
@@ -439,6 +436,7 @@ static void iommu_group_unlink(struct iommu_group *group,
 	trace_remove_device_from_group(group->id, dev);
 	kfree(gdev->name);
 	kfree(gdev);
+	return true;
 }
 
 /**
@@ -450,17 +448,15 @@ static void iommu_group_unlink(struct iommu_group *group,
 void iommu_group_remove_device(struct device *dev)
 {
 	struct iommu_group *group = dev->iommu_group;
-	struct group_device *gdev;
+	bool unlinked;
 
 	if (!group)
 		return;
 	dev_info(dev, "leaving IOMMU group %d\n", group->id);
 	mutex_lock(&group->mutex);
-	gdev = iommu_group_find(group, dev);
-	if (!WARN_ON(!gdev))
-		iommu_group_unlink(group, gdev);
+	unlinked = iommu_group_unlink(group, dev);
 	mutex_unlock(&group->mutex);
-	if (gdev)
+	if (unlinked)
 		kobject_put(&group->kobj);
 }
 EXPORT_SYMBOL_GPL(iommu_group_remove_device);
@@ -476,18 +472,15 @@ void iommu_group_leave(struct device *dev)
 	struct iommu_group *group = dev->iommu_group;
 	struct iommu_domain *release = ops->release_domain ?: ops->blocked_domain;
 	struct iommu_domain *dead_default = NULL, *dead_blocking = NULL;
-	struct group_device *gdev;
 
 	mutex_lock(&group->mutex);
-	gdev = iommu_group_find(group, dev);
-	if (WARN_ON(!gdev)) {
-		mutex_unlock(&group->mutex);
-		return;
-	}
 	if (release && group->domain != release &&
 	    !dev->iommu->attach_deferred)
 		WARN_ON(release->ops->attach_dev(release, dev));
-	iommu_group_unlink(group, gdev);
+	if (!iommu_group_unlink(group, dev)) {
+		mutex_unlock(&group->mutex);
+		return;
+	}
 
 	if (list_empty(&group->devices)) {
 		WARN_ON(group->owner_cnt);

@@ -522,14 +522,31 @@ EXPORT_SYMBOL_GPL(iommu_dev_disable_feature);
  * ---------------------------------------------------------------------
  */
 
-/* Fill in what the driver left to the core, for a freshly made domain. */
-static void iommu_domain_init(struct iommu_domain *domain,
-			      const struct iommu_ops *ops, unsigned int type)
+/*
+ * Take a paging domain from a driver's allocator (@domain, which may be an
+ * error or NULL) and fill in what the driver left to the core.  Returns the
+ * domain, ready for attach, or an error with nothing left allocated.
+ */
+static struct iommu_domain *iommu_domain_init(struct iommu_domain *domain,
+					      const struct iommu_ops *ops,
+					      unsigned int type)
 {
+	if (IS_ERR(domain))
+		return domain;
+	if (!domain)
+		return ERR_PTR(-ENOMEM);
 	domain->ops = domain->ops ?: ops->default_domain_ops;
 	domain->pgsize_bitmap = domain->pgsize_bitmap ?: ops->pgsize_bitmap;
 	domain->owner = ops;
 	domain->type = type;
+	/* Without ops the driver's domain cannot even be freed. */
+	if (WARN_ON(!domain->ops))
+		return ERR_PTR(-EINVAL);
+	if (WARN_ON(!domain->pgsize_bitmap)) {
+		iommu_domain_free(domain);
+		return ERR_PTR(-EINVAL);
+	}
+	return domain;
 }
 
 /*
@@ -553,28 +570,18 @@ struct iommu_domain *iommu_domain_alloc_for(struct device *dev,
 	if (!ops->domain_alloc_paging)
 		return ERR_PTR(-EOPNOTSUPP);
 
-	domain = ops->domain_alloc_paging(dev);
-	if (IS_ERR(domain))
-		return domain;
-	if (!domain)
-		return ERR_PTR(-ENOMEM);
 	/* A blocking domain made from a paging one: nothing is ever mapped. */
-	iommu_domain_init(domain, ops, type == IOMMU_DOMAIN_BLOCKED ?
-			  IOMMU_DOMAIN_UNMANAGED : type);
-	if (WARN_ON(!domain->ops || !domain->pgsize_bitmap)) {
-		ret = -EINVAL;
-		goto err_free;
-	}
-	if (iommu_is_dma_domain(domain)) {
-		ret = iommu_get_dma_cookie(domain);
-		if (ret)
-			goto err_free;
+	domain = iommu_domain_init(ops->domain_alloc_paging(dev), ops,
+				   type == IOMMU_DOMAIN_BLOCKED ?
+				   IOMMU_DOMAIN_UNMANAGED : type);
+	if (IS_ERR(domain) || !iommu_is_dma_domain(domain))
+		return domain;
+	ret = iommu_get_dma_cookie(domain);
+	if (ret) {
+		iommu_domain_free(domain);
+		return ERR_PTR(ret);
 	}
 	return domain;
-
-err_free:
-	iommu_domain_free(domain);
-	return ERR_PTR(ret);
 }
 
 /**
@@ -611,7 +618,6 @@ EXPORT_SYMBOL_GPL(iommu_paging_domain_alloc);
 struct iommu_domain *iommu_user_domain_alloc(struct device *dev, u32 flags)
 {
 	const struct iommu_ops *ops;
-	struct iommu_domain *domain;
 
 	if (!dev_has_iommu(dev))
 		return ERR_PTR(-ENODEV);
@@ -621,14 +627,8 @@ struct iommu_domain *iommu_user_domain_alloc(struct device *dev, u32 flags)
 			return ERR_PTR(-EOPNOTSUPP);
 		return iommu_domain_alloc_for(dev, IOMMU_DOMAIN_UNMANAGED);
 	}
-
-	domain = ops->domain_alloc_user(dev, flags, NULL, NULL);
-	if (IS_ERR(domain))
-		return domain;
-	if (!domain)
-		return ERR_PTR(-ENOMEM);
-	iommu_domain_init(domain, ops, IOMMU_DOMAIN_UNMANAGED);
-	return domain;
+	return iommu_domain_init(ops->domain_alloc_user(dev, flags, NULL, NULL),
+				 ops, IOMMU_DOMAIN_UNMANAGED);
 }
 EXPORT_SYMBOL_GPL(iommu_user_domain_alloc);
 
@@ -832,10 +832,10 @@ static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
 
 	if (!(domain->type & __IOMMU_DOMAIN_PAGING) || !domain->pgsize_bitmap)
 		return -EINVAL;
-	min_pgsize = BIT(__ffs(domain->pgsize_bitmap));
-	if (!size || !IS_ALIGNED(iova | paddr | size, min_pgsize)) {
-		pr_err_ratelimited("range iova 0x%lx pa %pa size 0x%zx not aligned to 0x%lx\n",
-				   iova, &paddr, size, min_pgsize);
+	granule = iommu_domain_granule(domain);
+	if (!size || !IS_ALIGNED(iova | paddr | size, granule)) {
+		pr_err_ratelimited("range iova 0x%lx pa %pa size 0x%zx not aligned to the granule 0x%lx\n",
+				   iova, &paddr, size, granule);
 		return -EINVAL;
 	}
 	if (check_add_overflow(iova, size - 1, &last))
@@ -1151,7 +1151,7 @@ int iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev)
 {
 	bool paging = (domain->type & __IOMMU_DOMAIN_PAGING) &&
 		      domain->pgsize_bitmap;
-	size_t pg = paging ? BIT(__ffs(domain->pgsize_bitmap)) : 0;
+	size_t pg = paging ? iommu_domain_granule(domain) : 0;
 	struct iommu_resv_region *region;
 	LIST_HEAD(regions);
 	int ret = 0;

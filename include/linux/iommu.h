@@ -124,6 +124,22 @@ static inline bool iommu_is_dma_domain(struct iommu_domain *domain)
 	return domain->type & __IOMMU_DOMAIN_DMA_API;
 }
 
+/**
+ * iommu_domain_granule() - a paging domain's granule, its smallest page size
+ * @domain: a paging domain, with a non-empty @pgsize_bitmap
+ *
+ * Every range mapped or unmapped in @domain starts and ends on a multiple
+ * of the granule.  It is the page table's translation granule, and the
+ * DMA layer's IOVA granule for a DMA domain.
+ *
+ * Return: the granule in bytes.
+ */
+static inline unsigned long
+iommu_domain_granule(const struct iommu_domain *domain)
+{
+	return 1UL << __ffs(domain->pgsize_bitmap);
+}
+
 /* What device_iommu_capable() can be asked */
 enum iommu_cap {
 	/* IOMMU_CACHE makes the device's accesses coherent */
