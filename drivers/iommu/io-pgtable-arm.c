@@ -70,7 +70,7 @@ struct lpae_pgtable {
 	u64			*root;
 	struct device		*dev;		/* the walker, for DMA syncs */
 	bool			coherent;
-	unsigned int		pg_shift;	/* log2 of the granule */
+	unsigned int		granule_shift;	/* log2 of the granule */
 	unsigned int		start_level;	/* level of the root table */
 	unsigned int		root_bits;	/* IOVA bits the root resolves */
 	unsigned int		ias, oas;
@@ -98,13 +98,13 @@ struct lpae_pgtable {
 
 static unsigned int lpae_bits(const struct lpae_pgtable *pgt)
 {
-	return pgt->pg_shift - 3;
+	return pgt->granule_shift - 3;
 }
 
 /* log2 of the bytes one descriptor at @level translates */
 static unsigned int lpae_shift(const struct lpae_pgtable *pgt, int level)
 {
-	return pgt->pg_shift + (LPAE_LAST_LEVEL - level) * lpae_bits(pgt);
+	return pgt->granule_shift + (LPAE_LAST_LEVEL - level) * lpae_bits(pgt);
 }
 
 static size_t lpae_entry_size(const struct lpae_pgtable *pgt, int level)
@@ -127,13 +127,25 @@ static unsigned int lpae_index(const struct lpae_pgtable *pgt, int level,
 
 static size_t lpae_granule(const struct lpae_pgtable *pgt)
 {
-	return 1UL << pgt->pg_shift;
+	return 1UL << pgt->granule_shift;
 }
 
 /* Levels a leaf may sit at without 52-bit addressing */
 static bool lpae_leaf_level(const struct lpae_pgtable *pgt, int level)
 {
-	return level >= 2 || (level == 1 && pgt->pg_shift == 12);
+	return level >= 2 || (level == 1 && pgt->granule_shift == 12);
+}
+
+/*
+ * Whether [@iova, @iova + @size) is a non-empty range of the input address
+ * space, without wrapping; *@last is its last address.
+ */
+static bool lpae_input_range(const struct lpae_pgtable *pgt,
+			     unsigned long iova, size_t size,
+			     unsigned long *last)
+{
+	return size && !check_add_overflow(iova, size - 1, last) &&
+	       !(*last >> pgt->ias);
 }
 
 static int lpae_level_of(const struct lpae_pgtable *pgt, size_t size)
@@ -250,7 +262,7 @@ static u64 lpae_follow(const struct lpae_pgtable *pgt, u64 *ptep, u64 desc)
 
 static unsigned int lpae_table_order(const struct lpae_pgtable *pgt)
 {
-	return pgt->pg_shift > PAGE_SHIFT ? pgt->pg_shift - PAGE_SHIFT : 0;
+	return pgt->granule_shift > PAGE_SHIFT ? pgt->granule_shift - PAGE_SHIFT : 0;
 }
 
 static u64 *lpae_alloc_table(struct lpae_pgtable *pgt, gfp_t gfp)
@@ -483,7 +495,9 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	struct lpae_pgtable *pgt = to_lpae(ops);
 	unsigned long per_table, done = 0;
 	u64 *spare = NULL, attrs;
+	unsigned long last;
 	unsigned int shift;
+	phys_addr_t plast;
 	size_t size;
 	int level, ret;
 
@@ -496,8 +510,8 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	if (pgcount > SIZE_MAX >> shift)
 		return -ERANGE;
 	size = pgcount << shift;
-	if ((iova + size - 1) >> pgt->ias || iova + size - 1 < iova ||
-	    (paddr + size - 1) >> pgt->oas || paddr + size - 1 < paddr)
+	if (!lpae_input_range(pgt, iova, size, &last) ||
+	    check_add_overflow(paddr, size - 1, &plast) || plast >> pgt->oas)
 		return -ERANGE;
 	ret = lpae_prot_attrs(pgt, prot, &attrs);
 	if (ret)
@@ -625,7 +639,7 @@ static size_t lpae_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	if (!is_power_of_2(pgsize) || !(pgsize & pgt->iop.cfg.pgsize_bitmap) ||
 	    !pgcount || iova & (pgsize - 1) ||
 	    check_mul_overflow(pgsize, pgcount, &size) ||
-	    check_add_overflow(iova, size - 1, &last) || last >> pgt->ias) {
+	    !lpae_input_range(pgt, iova, size, &last)) {
 		pr_warn_ratelimited("unmap of %zu x %#zx at %#lx out of bounds\n",
 				    pgcount, pgsize, iova);
 		return 0;
@@ -723,15 +737,16 @@ static int lpae_read_and_clear_dirty(struct io_pgtable_ops *ops,
 				     struct iommu_dirty_bitmap *dirty)
 {
 	struct lpae_pgtable *pgt = to_lpae(ops);
+	unsigned long last;
 
 	if (!(pgt->quirks & IO_PGTABLE_QUIRK_ARM_HD))
 		return -EINVAL;
-	if (!size || (iova + size - 1) >> pgt->ias || iova + size - 1 < iova)
+	if (!lpae_input_range(pgt, iova, size, &last))
 		return -ERANGE;
 
 	rcu_read_lock();
-	lpae_dirty_level(pgt, pgt->root, pgt->start_level, iova, iova + size - 1,
-			 flags, dirty);
+	lpae_dirty_level(pgt, pgt->root, pgt->start_level, iova, last, flags,
+			 dirty);
 	rcu_read_unlock();
 	return 0;
 }
@@ -915,8 +930,8 @@ static void lpae_set_s1_regs(struct lpae_pgtable *pgt,
 
 	s1->ttbr = virt_to_phys(pgt->root);
 	s1->tcr.tsz = 64 - pgt->ias;
-	s1->tcr.tg = pgt->pg_shift == 12 ? ARM_LPAE_TCR_TG0_4K :
-		     pgt->pg_shift == 14 ? ARM_LPAE_TCR_TG0_16K :
+	s1->tcr.tg = pgt->granule_shift == 12 ? ARM_LPAE_TCR_TG0_4K :
+		     pgt->granule_shift == 14 ? ARM_LPAE_TCR_TG0_16K :
 					   ARM_LPAE_TCR_TG0_64K;
 	s1->tcr.ips = ips;
 	if (pgt->coherent) {
@@ -948,12 +963,12 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 				    IO_PGTABLE_QUIRK_NO_PERMS |
 				    IO_PGTABLE_QUIRK_ARM_OUTER_WBWA |
 				    IO_PGTABLE_QUIRK_ARM_HD;
-	unsigned int pg_shift = lpae_pick_granule(cfg->pgsize_bitmap);
+	unsigned int granule_shift = lpae_pick_granule(cfg->pgsize_bitmap);
 	struct lpae_pgtable *pgt;
 	unsigned int levels;
 	unsigned long sizes;
 
-	if (cfg->quirks & ~known || !pg_shift ||
+	if (cfg->quirks & ~known || !granule_shift ||
 	    cfg->ias < LPAE_MIN_ADDR_BITS || cfg->ias > LPAE_MAX_INPUT_BITS ||
 	    cfg->oas < LPAE_MIN_ADDR_BITS ||
 	    (!cfg->coherent_walk && !cfg->iommu_dev) ||
@@ -972,13 +987,13 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 	pgt->dev = cfg->iommu_dev;
 	pgt->coherent = cfg->coherent_walk;
 	pgt->quirks = cfg->quirks;
-	pgt->pg_shift = pg_shift;
+	pgt->granule_shift = granule_shift;
 	pgt->ias = cfg->ias;
 	/* Descriptors here hold 48 output bits; larger PAs cannot be mapped. */
 	pgt->oas = min(cfg->oas, LPAE_MAX_OUTPUT_BITS);
-	levels = DIV_ROUND_UP(pgt->ias - pg_shift, lpae_bits(pgt));
+	levels = DIV_ROUND_UP(pgt->ias - granule_shift, lpae_bits(pgt));
 	pgt->start_level = LPAE_LAST_LEVEL + 1 - levels;
-	pgt->root_bits = pgt->ias - pg_shift - (levels - 1) * lpae_bits(pgt);
+	pgt->root_bits = pgt->ias - granule_shift - (levels - 1) * lpae_bits(pgt);
 	spin_lock_init(&pgt->map_lock);
 	mutex_init(&pgt->reclaim_lock);
 	INIT_DELAYED_WORK(&pgt->reclaim_work, lpae_reclaim_work);
@@ -991,10 +1006,10 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 		return NULL;
 	}
 
-	sizes = 1UL << pg_shift | lpae_entry_size(pgt, 2);
+	sizes = 1UL << granule_shift | lpae_entry_size(pgt, 2);
 	if (lpae_leaf_level(pgt, 1))
 		sizes |= lpae_entry_size(pgt, 1);
-	cfg->pgsize_bitmap = (sizes & cfg->pgsize_bitmap) | 1UL << pg_shift;
+	cfg->pgsize_bitmap = (sizes & cfg->pgsize_bitmap) | 1UL << granule_shift;
 	cfg->oas = pgt->oas;
 	lpae_set_s1_regs(pgt, cfg);
 	pgt->iop.ops = lpae_ops;

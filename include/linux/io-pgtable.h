@@ -51,27 +51,28 @@ enum io_pgtable_fmt {
 
 /**
  * struct iommu_flush_ops - how the library asks the driver to invalidate
- * @tlb_add_page: record that the leaf of @granule bytes at @iova went away.
+ * @tlb_add_page: record that the leaf of @leaf_size bytes at @iova went away.
  *	The driver may invalidate at once or note the range in @gather and
  *	invalidate when the caller syncs the gather; it must not wait here.
  * @tlb_add_pages: optional; record that @count contiguous leaves of
- *	@granule bytes from @iova went away, as @count calls of
+ *	@leaf_size bytes from @iova went away, as @count calls of
  *	@tlb_add_page would.  A large unmap clears hundreds of leaves in one
  *	table, and one call for all of them saves a call for each.
  * @tlb_flush_walk: invalidate cached table walks (and leaves) for
- *	[@iova, @iova + @size), whose leaves are @granule bytes, and wait.
+ *	[@iova, @iova + @size), whose leaves are @leaf_size bytes, and wait.
  * @tlb_flush_all: invalidate everything cached for this table, and wait.
  *
- * All three may be called in atomic context.
+ * All four may be called in atomic context.  @leaf_size is the size of
+ * one leaf (a page or a block), not necessarily the table's granule.
  */
 struct iommu_flush_ops {
 	void (*tlb_add_page)(struct iommu_iotlb_gather *gather,
-			     unsigned long iova, size_t granule, void *cookie);
+			     unsigned long iova, size_t leaf_size, void *cookie);
 	void (*tlb_add_pages)(struct iommu_iotlb_gather *gather,
-			      unsigned long iova, size_t granule,
+			      unsigned long iova, size_t leaf_size,
 			      size_t count, void *cookie);
 	void (*tlb_flush_walk)(unsigned long iova, size_t size,
-			       size_t granule, void *cookie);
+			       size_t leaf_size, void *cookie);
 	void (*tlb_flush_all)(void *cookie);
 };
 
@@ -207,38 +208,38 @@ static inline void io_pgtable_tlb_flush_all(struct io_pgtable *iop)
 
 static inline void io_pgtable_tlb_flush_walk(struct io_pgtable *iop,
 					     unsigned long iova, size_t size,
-					     size_t granule)
+					     size_t leaf_size)
 {
 	const struct iommu_flush_ops *tlb = iop->cfg.tlb;
 
 	if (tlb && tlb->tlb_flush_walk)
-		tlb->tlb_flush_walk(iova, size, granule, iop->cookie);
+		tlb->tlb_flush_walk(iova, size, leaf_size, iop->cookie);
 }
 
 static inline void io_pgtable_tlb_add_page(struct io_pgtable *iop,
 					   struct iommu_iotlb_gather *gather,
-					   unsigned long iova, size_t granule)
+					   unsigned long iova, size_t leaf_size)
 {
 	const struct iommu_flush_ops *tlb = iop->cfg.tlb;
 
 	if (tlb && tlb->tlb_add_page)
-		tlb->tlb_add_page(gather, iova, granule, iop->cookie);
+		tlb->tlb_add_page(gather, iova, leaf_size, iop->cookie);
 }
 
-/* @count leaves of @granule from @iova, in one call if the driver can */
+/* @count leaves of @leaf_size bytes from @iova, in one call if the driver can */
 static inline void io_pgtable_tlb_add_pages(struct io_pgtable *iop,
 					    struct iommu_iotlb_gather *gather,
-					    unsigned long iova, size_t granule,
+					    unsigned long iova, size_t leaf_size,
 					    size_t count)
 {
 	const struct iommu_flush_ops *tlb = iop->cfg.tlb;
 
 	if (tlb && tlb->tlb_add_pages) {
-		tlb->tlb_add_pages(gather, iova, granule, count, iop->cookie);
+		tlb->tlb_add_pages(gather, iova, leaf_size, count, iop->cookie);
 		return;
 	}
-	for (; count; count--, iova += granule)
-		io_pgtable_tlb_add_page(iop, gather, iova, granule);
+	for (; count; count--, iova += leaf_size)
+		io_pgtable_tlb_add_page(iop, gather, iova, leaf_size);
 }
 
 /**
