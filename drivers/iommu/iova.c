@@ -174,16 +174,16 @@ static const struct rb_augment_callbacks iova_augment = {
  * ---------------------------------------------------------------------
  */
 
-static struct kmem_cache *iova_node_cache;
+static struct kmem_cache *iova_node_slab;
 
 static struct iova *iova_node_alloc(void)
 {
-	return kmem_cache_zalloc(iova_node_cache, GFP_ATOMIC | __GFP_NOWARN);
+	return kmem_cache_zalloc(iova_node_slab, GFP_ATOMIC | __GFP_NOWARN);
 }
 
 static void iova_node_free(struct iova *iova)
 {
-	kmem_cache_free(iova_node_cache, iova);
+	kmem_cache_free(iova_node_slab, iova);
 }
 
 static void iova_tree_insert(struct iova_domain *iovad, struct iova *new)
@@ -1082,7 +1082,7 @@ void put_iova_domain(struct iova_domain *iovad)
 EXPORT_SYMBOL_GPL(put_iova_domain);
 
 /* ---------------------------------------------------------------------
- * The cached API
+ * The range caches: alloc_iova_fast() and free_iova_fast()
  * ---------------------------------------------------------------------
  */
 
@@ -1215,12 +1215,15 @@ void iova_domain_usage(struct iova_domain *iovad, struct iova_usage *usage)
 EXPORT_SYMBOL_GPL(iova_domain_usage);
 
 /* ---------------------------------------------------------------------
- * Module-wide state: the node cache and CPU hotplug
+ * Module-wide state: the slab of tree nodes and CPU hotplug
+ *
+ * iova_cache_get() and iova_cache_put() keep the names their callers know;
+ * "cache" in this file otherwise means only a domain's range caches.
  * ---------------------------------------------------------------------
  */
 
-static DEFINE_MUTEX(iova_cache_mutex);
-static unsigned int iova_cache_users;
+static DEFINE_MUTEX(iova_global_mutex);
+static unsigned int iova_global_users;
 
 static int iova_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
@@ -1234,7 +1237,9 @@ static int iova_cpu_dead(unsigned int cpu, struct hlist_node *node)
 /**
  * iova_cache_get() - take a reference on the allocator's global state
  *
- * Must be held while any iova_domain exists.
+ * The global state is the slab that tree nodes come from and the CPU
+ * hotplug callback that empties a dead CPU's range caches.  A reference
+ * must be held while any iova_domain exists.
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative error code.
@@ -1243,23 +1248,23 @@ int iova_cache_get(void)
 {
 	int ret = 0;
 
-	mutex_lock(&iova_cache_mutex);
-	if (!iova_cache_users) {
-		iova_node_cache = KMEM_CACHE(iova, 0);
-		ret = iova_node_cache ? 0 : -ENOMEM;
+	mutex_lock(&iova_global_mutex);
+	if (!iova_global_users) {
+		iova_node_slab = KMEM_CACHE(iova, 0);
+		ret = iova_node_slab ? 0 : -ENOMEM;
 		if (!ret) {
 			ret = cpuhp_setup_state_multi(CPUHP_IOMMU_IOVA_DEAD,
 						      "iommu/iova:dead", NULL,
 						      iova_cpu_dead);
 			if (ret)
-				kmem_cache_destroy(iova_node_cache);
+				kmem_cache_destroy(iova_node_slab);
 		}
 	}
 	if (ret)
 		pr_err("iova: cannot set up the allocator: %d\n", ret);
 	else
-		iova_cache_users++;
-	mutex_unlock(&iova_cache_mutex);
+		iova_global_users++;
+	mutex_unlock(&iova_global_mutex);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iova_cache_get);
@@ -1271,13 +1276,13 @@ EXPORT_SYMBOL_GPL(iova_cache_get);
  */
 void iova_cache_put(void)
 {
-	mutex_lock(&iova_cache_mutex);
-	if (!WARN_ON_ONCE(!iova_cache_users) && !--iova_cache_users) {
+	mutex_lock(&iova_global_mutex);
+	if (!WARN_ON_ONCE(!iova_global_users) && !--iova_global_users) {
 		cpuhp_remove_multi_state(CPUHP_IOMMU_IOVA_DEAD);
-		kmem_cache_destroy(iova_node_cache);
-		iova_node_cache = NULL;
+		kmem_cache_destroy(iova_node_slab);
+		iova_node_slab = NULL;
 	}
-	mutex_unlock(&iova_cache_mutex);
+	mutex_unlock(&iova_global_mutex);
 }
 EXPORT_SYMBOL_GPL(iova_cache_put);
 
