@@ -317,16 +317,18 @@ class TrafficServer:
                             (i for i, (a, b) in enumerate(
                                 zip(got, net_stream_block(base, k)))
                              if a != b), len(got))
+                # The verdict is kept before the guest hears it, so that
+                # it is there as soon as the guest goes on.
                 if bad is not None:
-                    conn.sendall(f'BAD {bad}\n'.encode())
                     self._record(card, False, f'byte {bad} of {nbytes} '
                                  'from the guest differs')
+                    conn.sendall(f'BAD {bad}\n'.encode())
                     return
+                self._record(card, True, f'{nbytes} bytes checked')
                 conn.sendall(f'OK {nbytes}\n'.encode())
                 base = splitmix64_bytes(seed ^ NET_REPLY_SEED, NET_BLOCK)
                 for k in range(nbytes // NET_BLOCK):
                     conn.sendall(net_stream_block(base, k))
-                self._record(card, True, f'{nbytes} bytes checked')
             except (OSError, ValueError) as err:
                 self._record(card, False, f'connection failed: {err}')
 
