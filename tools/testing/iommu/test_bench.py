@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Unit tests of how harness.py reads and judges the benchmarks.
+"""Unit tests of how bench.py reads and judges the benchmarks.
 
 Run directly (python3 test_bench.py) or through make check, which reports
 each case as harness.bench.<case>.
 """
 
-import io
 import os
 import sys
 import tempfile
@@ -15,48 +14,49 @@ import unittest
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
+import bench  # noqa: E402
+import qemu  # noqa: E402
 
 ALL_FIGURES = [f'@@bench iova {name}={100 + i}'
-               for i, (name, _) in enumerate(harness.IOVA_FIGURES)]
+               for i, (name, _) in enumerate(bench.IOVA_FIGURES)]
 
 
 class ParseIovaTest(unittest.TestCase):
     def test_all_figures(self):
-        figures, errors = harness.parse_iova(['noise'] + ALL_FIGURES, 'ours')
+        figures, errors = bench.parse_iova(['noise'] + ALL_FIGURES, 'ours')
         self.assertEqual(errors, [])
         self.assertEqual(figures['fast_pair_ns'], 100)
-        self.assertEqual(len(figures), len(harness.IOVA_FIGURES))
+        self.assertEqual(len(figures), len(bench.IOVA_FIGURES))
 
     def test_missing_figure(self):
-        figures, errors = harness.parse_iova(ALL_FIGURES[1:], 'base')
+        figures, errors = bench.parse_iova(ALL_FIGURES[1:], 'base')
         self.assertNotIn('fast_pair_ns', figures)
         self.assertEqual(errors, ['base iova: no figure fast_pair_ns'])
 
     def test_guest_error(self):
         lines = ['@@bench error iova: insmod /lib/iommu/x.ko failed']
-        _, errors = harness.parse_iova(lines, 'ours')
+        _, errors = bench.parse_iova(lines, 'ours')
         self.assertEqual(errors[0],
                          'ours iova: insmod /lib/iommu/x.ko failed')
         self.assertTrue(errors[1].startswith('ours iova: no figure '))
 
     def test_kernel_log_prefix_is_not_a_figure(self):
         # The module's own pr_info lines reach only the dmesg dump.
-        _, errors = harness.parse_iova(
+        _, errors = bench.parse_iova(
             ['[    9.1] iova_bench: fast_pair_ns=5'], 'ours')
         self.assertEqual(len(errors), 1)
 
 
 class IovaFigureTest(unittest.TestCase):
     def test_fast_paths_take_the_fastest_boot(self):
-        self.assertEqual(harness.iova_figure('fast_pair_ns', [310, 290, 400]),
+        self.assertEqual(bench.iova_figure('fast_pair_ns', [310, 290, 400]),
                          290)
-        self.assertEqual(harness.iova_figure('big_pair_ns', [900]), 900)
+        self.assertEqual(bench.iova_figure('big_pair_ns', [900]), 900)
 
     def test_fragmented_space_takes_the_median_boot(self):
-        self.assertEqual(harness.iova_figure('frag_worst_alloc_ns',
+        self.assertEqual(bench.iova_figure('frag_worst_alloc_ns',
                                              [50, 9000, 70]), 70)
-        self.assertEqual(harness.iova_figure('frag_pair_ns', [5, 3]), 5)
+        self.assertEqual(bench.iova_figure('frag_pair_ns', [5, 3]), 5)
 
 
 class ParseLatencyTest(unittest.TestCase):
@@ -67,7 +67,7 @@ class ParseLatencyTest(unittest.TestCase):
         lines = [self.LINE.format(1, 1, 15, 22), 'noise',
                  self.LINE.format(2, 256, 120, 80),
                  self.LINE.format(1, 1, 31, 20)]
-        rows, errors = harness.parse_latency(lines, 'ours', 'lazy')
+        rows, errors = bench.parse_latency(lines, 'ours', 'lazy')
         self.assertEqual(errors, [])
         self.assertEqual(rows[(1, 1)], {'map_us': [1.5, 3.1],
                                         'unmap_us': [2.2, 2.0]})
@@ -75,7 +75,7 @@ class ParseLatencyTest(unittest.TestCase):
                                           'unmap_us': [8.0]})
 
     def test_guest_error(self):
-        rows, errors = harness.parse_latency(
+        rows, errors = bench.parse_latency(
             ['@@bench error threads=1 granule=16: No space left on device'],
             'base', 'strict')
         self.assertEqual(rows, {})
@@ -85,35 +85,35 @@ class ParseLatencyTest(unittest.TestCase):
 
 class TargetTest(unittest.TestCase):
     def data(self, ours, base):
-        labels = dict(harness.IOVA_FIGURES)
+        labels = dict(bench.IOVA_FIGURES)
         return {labels['fast_pair_ns']: {'ours': 90, 'base': 100},
                 labels['frag_worst_alloc_ns']: {'ours': ours, 'base': base}}
 
     def test_met_and_missed(self):
-        fast, worst = harness.iova_targets(self.data(5, 100))
+        fast, worst = bench.iova_targets(self.data(5, 100))
         self.assertTrue(fast['met'])
         self.assertTrue(worst['met'])
-        self.assertEqual(harness.target_line(worst),
+        self.assertEqual(bench.target_line(worst),
                          '(c) worst allocation: ours/base 0.050, '
                          'target <= 0.1: met')
-        _, worst = harness.iova_targets(self.data(11, 100))
+        _, worst = bench.iova_targets(self.data(11, 100))
         self.assertFalse(worst['met'])
-        self.assertTrue(harness.target_line(worst).endswith(': MISSED'))
+        self.assertTrue(bench.target_line(worst).endswith(': MISSED'))
 
     def test_not_measured(self):
-        _, worst = harness.iova_targets(self.data(None, 100))
+        _, worst = bench.iova_targets(self.data(None, 100))
         self.assertIsNone(worst['met'])
-        self.assertIn('ours/base -', harness.target_line(worst))
-        self.assertTrue(harness.target_line(worst).endswith('not measured'))
+        self.assertIn('ours/base -', bench.target_line(worst))
+        self.assertTrue(bench.target_line(worst).endswith('not measured'))
 
     def test_cells(self):
-        self.assertEqual(harness.bench_fmt(1234), '1234')
-        self.assertEqual(harness.bench_fmt(1.234), '1.23')
-        self.assertEqual(harness.bench_fmt(0.00258), '0.0026')
-        self.assertEqual(harness.bench_fmt(0.0), '0.00')
-        self.assertEqual(harness.bench_fmt(0.00001), '0.000010')
-        self.assertEqual(harness.bench_fmt(12345.678), '12345.68')
-        self.assertEqual(harness.bench_fmt(None), '-')
+        self.assertEqual(bench.bench_fmt(1234), '1234')
+        self.assertEqual(bench.bench_fmt(1.234), '1.23')
+        self.assertEqual(bench.bench_fmt(0.00258), '0.0026')
+        self.assertEqual(bench.bench_fmt(0.0), '0.00')
+        self.assertEqual(bench.bench_fmt(0.00001), '0.000010')
+        self.assertEqual(bench.bench_fmt(12345.678), '12345.68')
+        self.assertEqual(bench.bench_fmt(None), '-')
 
 
 class DmaTargetTest(unittest.TestCase):
@@ -130,7 +130,7 @@ class DmaTargetTest(unittest.TestCase):
                              'sync per MiB read': cell(2.0, 8.0)}}
 
     def test_worst_figure_counts(self):
-        lazy, strict, one, cmds = harness.dma_targets(self.data())
+        lazy, strict, one, cmds = bench.dma_targets(self.data())
         self.assertAlmostEqual(lazy['ratio'], 1.2)
         self.assertFalse(lazy['met'])
         self.assertEqual(lazy['figure'], 'lazy, 1 thread, 1 page: unmap (us)')
@@ -142,7 +142,7 @@ class DmaTargetTest(unittest.TestCase):
         self.assertTrue(cmds['met'])
 
     def test_missing_figures(self):
-        for t in harness.dma_targets({'latency': {}, 'commands': {}}):
+        for t in bench.dma_targets({'latency': {}, 'commands': {}}):
             self.assertIsNone(t['met'])
 
 
@@ -154,52 +154,22 @@ class SmmuTargetTest(unittest.TestCase):
             'sync per 4 KiB read': {'ours': 1.0, 'base': 1.0},
             'tlbi per 128 KiB read': {'ours': 1.0, 'base': 1.0},
             'sync per 128 KiB read': {'ours': 2.0, 'base': 1.0}})
-        unmap, map_ = harness.dma_targets(data, harness.SMMU_TARGETS)
+        unmap, map_ = bench.dma_targets(data, bench.SMMU_TARGETS)
         self.assertAlmostEqual(unmap['ratio'], 0.75)
         self.assertTrue(unmap['met'])
         self.assertAlmostEqual(map_['ratio'], 2.0)
         self.assertFalse(map_['met'])
-        exact = {t['figure']: t for t in harness.exact_targets(data)}
+        exact = {t['figure']: t for t in bench.exact_targets(data)}
         self.assertTrue(exact['tlbi per 4 KiB read']['met'])
         self.assertTrue(exact['tlbi per 128 KiB read']['met'])
         self.assertFalse(exact['sync per 128 KiB read']['met'])
         self.assertIn('ours 2.00, want 1: MISSED',
-                      harness.target_line(exact['sync per 128 KiB read']))
+                      bench.target_line(exact['sync per 128 KiB read']))
 
     def test_missing_counts_are_not_measured(self):
-        for t in harness.exact_targets({'commands': {}}):
+        for t in bench.exact_targets({'commands': {}}):
             self.assertIsNone(t['met'])
-            self.assertIn('not measured', harness.target_line(t))
-
-
-class QemuCommandTest(unittest.TestCase):
-    def test_one_cpu_and_gdbstub_on_request(self):
-        with tempfile.TemporaryDirectory() as build:
-            cmd = harness.qemu_command(build, 'Image',
-                                       harness.kernel_append(['lat=1x1']),
-                                       smp=1, gdb_port=1234)
-            plain = harness.qemu_command(build, 'Image', 'x')
-        self.assertEqual(cmd[cmd.index('-smp') + 1], '1')
-        self.assertEqual(cmd[cmd.index('-gdb') + 1], 'tcp::1234')
-        self.assertTrue(cmd[cmd.index('-append') + 1].endswith(' lat=1x1'))
-        self.assertEqual(plain[plain.index('-smp') + 1], '2')
-        self.assertNotIn('-gdb', plain)
-
-    def printed(self, bench):
-        args = types.SimpleNamespace(image='Image', words=['lat=1x1'],
-                                     smp=1, gdb=None, bench=bench)
-        with tempfile.TemporaryDirectory() as build, \
-                mock.patch('sys.stdout', new_callable=io.StringIO) as out:
-            args.build = build
-            self.assertEqual(harness.cmd_qemu_command(args), 0)
-        cmd = out.getvalue().split('\0')
-        self.assertEqual(cmd[-1], '')
-        return cmd[cmd.index('-append') + 1]
-
-    def test_bench_boots_as_make_bench(self):
-        self.assertEqual(self.printed(True).split()[-2:],
-                         harness.BENCH_WORDS + ['lat=1x1'])
-        self.assertNotIn('kunit.enable=0', self.printed(False))
+            self.assertIn('not measured', bench.target_line(t))
 
 
 class BenchBootTest(unittest.TestCase):
@@ -216,11 +186,11 @@ class BenchBootTest(unittest.TestCase):
             return types.SimpleNamespace(ok=outcomes[len(calls) - 1])
 
         with tempfile.TemporaryDirectory() as build, \
-                mock.patch.object(harness, 'boot', fake_boot), \
-                mock.patch.object(harness, 'log'):
+                mock.patch.object(qemu, 'boot', fake_boot), \
+                mock.patch.object(qemu, 'log'):
             args = types.SimpleNamespace(build=build)
             log_path = os.path.join(build, 'ours-lazy.log')
-            result = harness.bench_boot(args, 'Image', ['iommu.strict=0'],
+            result = bench.bench_boot(args, 'Image', ['iommu.strict=0'],
                                         log_path, 60)
             failed = os.path.exists(log_path + '.failed')
         return calls, result, failed

@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Unit tests of how harness.py judges a make check boot.
+"""Unit tests of how check.py judges a make check boot.
 
 Run directly (python3 test_check.py) or through make check, which reports
 each case as harness.check.<case>.
 """
 
 import os
-import socket
 import sys
 import types
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
+import check  # noqa: E402
+import qemu  # noqa: E402
+import results  # noqa: E402
 
 
 class FakeBoot:
@@ -30,9 +31,9 @@ BOOT_LINES = ['[    0.01] DMA-API: preallocated 65536 debug entries',
 
 
 def judge(lines):
-    results = harness.Results()
-    harness.check_dma_api_debug(FakeBoot(lines), results)
-    return {name: (status, detail) for status, name, detail in results.items}
+    found = results.Results()
+    check.check_dma_api_debug(FakeBoot(lines), found)
+    return {name: (status, detail) for status, name, detail in found.items}
 
 
 SMMU_FULL = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: 2-level stream '
@@ -44,9 +45,9 @@ SMMU_PLAIN = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: linear stream '
 
 
 def judge_smmu(lines, plain):
-    results = harness.Results()
-    harness.check_smmu_probe(FakeBoot(lines), results, plain)
-    return {name: (status, detail) for status, name, detail in results.items}
+    found = results.Results()
+    check.check_smmu_probe(FakeBoot(lines), found, plain)
+    return {name: (status, detail) for status, name, detail in found.items}
 
 
 class SmmuProbeTest(unittest.TestCase):
@@ -70,6 +71,7 @@ class SmmuProbeTest(unittest.TestCase):
         self.assertEqual(verdict['smmu.probed'][0], 'FAIL')
         self.assertNotIn('smmu.features', verdict)
 
+
 class DmaApiDebugTest(unittest.TestCase):
     def test_quiet_boot_passes(self):
         verdict = judge(BOOT_LINES + ['nvme nvme0: 2/0/0 queues'])
@@ -87,7 +89,8 @@ class DmaApiDebugTest(unittest.TestCase):
 
     def test_out_of_entries_is_a_report(self):
         lines = BOOT_LINES + ['DMA-API: debugging out of memory - disabling']
-        self.assertEqual(judge(lines)['dma_api_debug.no_reports'][0], 'FAIL')
+        self.assertEqual(judge(lines)['dma_api_debug.no_reports'][0],
+                         'FAIL')
 
     def test_kernel_without_debugging_fails(self):
         verdict = judge(['nvme nvme0: 2/0/0 queues'])
@@ -96,60 +99,9 @@ class DmaApiDebugTest(unittest.TestCase):
         self.assertIn('CONFIG_DMA_API_DEBUG', detail)
 
 
-class PrefixTest(unittest.TestCase):
-    def test_second_boot_is_named_apart(self):
-        results = harness.Results()
-        results.add(True, 'kunit.iova.case')
-        results.prefix = 'lazy.'
-        results.add(False, 'kunit.iova.case', 'why')
-        self.assertEqual([name for _, name, _ in results.items],
-                         ['kunit.iova.case', 'lazy.kunit.iova.case'])
-
-
-KUNIT_LOG = '''\
-    KTAP version 1
-    # Subtest: iova
-    1..3
-    ok 1 iova_test_top_down
-    # iova_test_cpu_offline: EXPECTATION FAILED at drivers/iommu/iova-test.c:529
-    Expected find_iova(iovad, work.pfn) == ((void *)0), but
-    # iova_test_cpu_offline: ASSERTION FAILED at drivers/iommu/iova-test.c:530
-    not ok 2 iova_test_cpu_offline
-    ok 3 iova_test_concurrent # SKIP needs two CPUs
-# iova: pass:1 fail:1 skip:1 total:3
-not ok 1 iova
-    KTAP version 1
-    # Subtest: io-pgtable-arm
-    1..1
-'''.splitlines()
-
-
-class KunitParseTest(unittest.TestCase):
-    def setUp(self):
-        self.results = harness.Results()
-        self.suites = harness.parse_kunit(KUNIT_LOG, self.results)
-        self.items = {name: (status, detail)
-                      for status, name, detail in self.results.items}
-
-    def test_cases_and_suites(self):
-        self.assertEqual(self.suites, 1)
-        self.assertEqual(self.items['kunit.iova.iova_test_top_down'],
-                         ('PASS', ''))
-        self.assertEqual(self.items['kunit.iova.iova_test_concurrent'][0],
-                         'SKIP')
-
-    def test_failure_names_its_first_check(self):
-        self.assertEqual(self.items['kunit.iova.iova_test_cpu_offline'],
-                         ('FAIL', 'drivers/iommu/iova-test.c:529'))
-
-    def test_unfinished_suite_fails(self):
-        self.assertEqual(self.items['kunit.io-pgtable-arm'],
-                         ('FAIL', 'suite never finished'))
-
-
 class PassthroughBootTest(unittest.TestCase):
     def test_runs_its_subset_without_kunit(self):
-        prefix, log_name, words, progs, kunit = harness.pt_boot(
+        prefix, log_name, words, progs, kunit = check.pt_boot(
             ['iommu_dma_edu', 'iommu_dma_io', 'iommu_groups',
              'iommu_vfio_edu'])
         self.assertEqual(prefix, 'pt.')
@@ -161,42 +113,19 @@ class PassthroughBootTest(unittest.TestCase):
         self.assertFalse(kunit)
 
     def test_follows_the_selection(self):
-        self.assertEqual(harness.pt_boot(['iommu_groups'])[3],
+        self.assertEqual(check.pt_boot(['iommu_groups'])[3],
                          ['iommu_groups'])
 
     def test_none_when_the_selection_has_none_of_it(self):
-        self.assertIsNone(harness.pt_boot(['iommu_vfio_edu']))
-        self.assertIsNone(harness.pt_boot([]))
+        self.assertIsNone(check.pt_boot(['iommu_vfio_edu']))
+        self.assertIsNone(check.pt_boot([]))
 
 
 class DebugKernelTest(unittest.TestCase):
-    """The debug kernel's reports and its end-of-boot kmemleak scan."""
+    """The debug kernel's checkers and its end-of-boot kmemleak scan."""
 
     def boot(self, lines):
-        return harness.Boot(lines, False, 1.0, 'console.log')
-
-    def test_a_call_trace_alone_is_no_report_while_injecting(self):
-        lines = [harness.INJECT_BEGIN + ' attach',
-                 'kworker: page allocation failure: order:0',
-                 'Call trace:', harness.INJECT_END + ' attach']
-        self.assertEqual(self.boot(lines).bad_lines(), [])
-
-    def test_a_bug_is_a_report_while_injecting(self):
-        lines = [harness.INJECT_BEGIN + ' attach',
-                 'BUG: KASAN: slab-use-after-free in x', 'Call trace:',
-                 harness.INJECT_END + ' attach']
-        self.assertEqual(self.boot(lines).bad_lines(),
-                         ['BUG: KASAN: slab-use-after-free in x'])
-
-    def test_a_call_trace_elsewhere_is_a_report(self):
-        self.assertEqual(self.boot(['Call trace:']).bad_lines(),
-                         ['Call trace:'])
-
-    def test_checkers_of_their_own_are_reports(self):
-        lines = ['UBSAN: array-index-out-of-bounds in a.c:1:2',
-                 'INFO: task nvme:12 blocked for more than 120 seconds.',
-                 'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:']
-        self.assertEqual(self.boot(lines).bad_lines(), lines)
+        return qemu.Boot(lines, False, 1.0, 'console.log')
 
     LEAK = ['@@kmemleak begin',
             'unreferenced object 0xffff000012345678 (size 64):',
@@ -210,9 +139,9 @@ class DebugKernelTest(unittest.TestCase):
             '@@kmemleak end']
 
     def judge_kmemleak(self, lines):
-        results = harness.Results()
-        harness.check_kmemleak(self.boot(lines), results, 'check')
-        return results.items[0]
+        found = results.Results()
+        check.check_kmemleak(self.boot(lines), found, 'check')
+        return found.items[0]
 
     def test_a_leak_fails_with_its_first_backtrace(self):
         status, name, detail = self.judge_kmemleak(self.LEAK)
@@ -233,16 +162,16 @@ class DebugKernelTest(unittest.TestCase):
              '@@kmemleak end'])[0], 'FAIL')
 
     def test_checkers_on(self):
-        results = harness.Results()
-        harness.check_debug_kernel(self.boot(
+        found = results.Results()
+        check.check_debug_kernel(self.boot(
             ['kasan: KernelAddressSanitizer initialized (generic)',
-             '@@lockdep debug_locks:1']), results)
-        self.assertEqual(results.items[0][0], 'PASS')
-        results = harness.Results()
-        harness.check_debug_kernel(self.boot(
+             '@@lockdep debug_locks:1']), found)
+        self.assertEqual(found.items[0][0], 'PASS')
+        found = results.Results()
+        check.check_debug_kernel(self.boot(
             ['kasan: KernelAddressSanitizer initialized (generic)',
-             '@@lockdep debug_locks:0']), results)
-        self.assertEqual(results.items[0][:2],
+             '@@lockdep debug_locks:0']), found)
+        self.assertEqual(found.items[0][:2],
                          ('FAIL', 'debug_kernel.checkers_on'))
 
 
@@ -261,14 +190,14 @@ STRESS_LINES = [
 
 class StressTest(unittest.TestCase):
     def judge(self, lines):
-        results = harness.Results()
-        harness.check_stress(harness.Boot(lines, False, 1.0, 'c.log'),
-                             results)
+        found = results.Results()
+        check.check_stress(qemu.Boot(lines, False, 1.0, 'c.log'),
+                             found)
         return {name: (status, detail)
-                for status, name, detail in results.items}
+                for status, name, detail in found.items}
 
     def test_summary_is_read(self):
-        out = harness.parse_stress(STRESS_LINES)
+        out = check.parse_stress(STRESS_LINES)
         self.assertEqual(out['ops']['disk_io'], 10)
         self.assertEqual(out['errors']['nvme_rebind'], 1)
         self.assertEqual(out['memory']['after']['iova_ranges'], 130)
@@ -286,16 +215,16 @@ class StressTest(unittest.TestCase):
     def test_memory_that_did_not_come_back_fails(self):
         before = {'pgtable_pages': 40, 'iova_ranges': 100,
                   'iova_in_use': 50, 'iova_nodes': 100, 'domains': 4}
-        self.assertEqual(harness.stress_memory_slack(before, before), [])
+        self.assertEqual(check.stress_memory_slack(before, before), [])
         leak = dict(before, iova_in_use=51, iova_ranges=101,
                     iova_nodes=101)
         self.assertIn('IOVA ranges in use 50 -> 51',
-                      harness.stress_memory_slack(before, leak))
+                      check.stress_memory_slack(before, leak))
         lost = dict(before, iova_nodes=103)
         self.assertIn('IOVA nodes outside DMA domains 0 -> 3',
-                      harness.stress_memory_slack(before, lost))
+                      check.stress_memory_slack(before, lost))
         tables = dict(before, pgtable_pages=40 + 17)
-        self.assertTrue(harness.stress_memory_slack(before, tables))
+        self.assertTrue(check.stress_memory_slack(before, tables))
 
     def test_no_summary_fails(self):
         self.assertEqual(self.judge(['@@harness end'])['stress.ran'][0],
@@ -312,7 +241,7 @@ class CheckBootsTest(unittest.TestCase):
                                      pt=True)
         progs = [p for p in self.PROGS
                  if not selftest or p in selftest.split(',')]
-        return {b.prefix: b for b in harness.check_boots(args, progs)}
+        return {b.prefix: b for b in check.check_boots(args, progs)}
 
     def test_the_whole_suite(self):
         boots = self.boots()
@@ -334,45 +263,6 @@ class CheckBootsTest(unittest.TestCase):
         self.assertNotIn('pt.', boots)
         self.assertFalse(any('stress=' in w for b in boots.values()
                              for w in b.words))
-
-
-class TrafficServerTest(unittest.TestCase):
-    """The host's end of kselftest iommu_net, against a fake guest."""
-
-    def talk(self, corrupt_at=None):
-        server = harness.TrafficServer()
-        seed, nbytes = 12345, 4 * harness.NET_BLOCK
-        base = harness.splitmix64_bytes(seed, harness.NET_BLOCK)
-        data = b''.join(harness.net_stream_block(base, k)
-                        for k in range(nbytes // harness.NET_BLOCK))
-        if corrupt_at is not None:
-            data = data[:corrupt_at] + b'\0' + data[corrupt_at + 1:]
-        with socket.create_connection(('127.0.0.1', server.port)) as s:
-            s.sendall(f'IOMMU-NET e1000e {seed} {nbytes}\n'.encode() + data)
-            f = s.makefile('rb')
-            line = f.readline().decode().strip()
-            reply = f.read(nbytes) if line.startswith('OK') else b''
-        server.close()
-        return line, reply, server.take()
-
-    def test_a_good_stream_is_checked_and_answered(self):
-        line, reply, seen = self.talk()
-        self.assertEqual(line, f'OK {4 * harness.NET_BLOCK}')
-        base = harness.splitmix64_bytes(12345 ^ harness.NET_REPLY_SEED,
-                                        harness.NET_BLOCK)
-        self.assertEqual(reply[:harness.NET_BLOCK],
-                         harness.net_stream_block(base, 0))
-        self.assertTrue(seen['e1000e'][0])
-
-    def test_a_bad_byte_is_found(self):
-        line, _, seen = self.talk(corrupt_at=harness.NET_BLOCK + 7)
-        self.assertEqual(line, f'BAD {harness.NET_BLOCK + 7}')
-        self.assertFalse(seen['e1000e'][0])
-
-    def test_the_generator_is_splitmix64(self):
-        # The first output of SplitMix64 seeded with 0.
-        self.assertEqual(harness.splitmix64_bytes(0, 8),
-                         (0xe220a8397b1dcdaf).to_bytes(8, 'little'))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,414 @@
+# SPDX-License-Identifier: GPL-2.0
+"""make bench: our kernel against the unmodified base kernel.
+
+Both kernels boot, one after the other, in the same modes: latency of a DMA
+map and unmap with the kernel's dma_map_benchmark on an edu device (strict,
+lazy and identity), SMMU commands per NVMe read counted in QEMU's trace,
+and the IOVA allocator's microbenchmark (iova_bench.ko).  cmd_bench()
+writes the figures side by side with their ratio to build/bench/results.md
+and results.json, and judges them against the targets below.  Both kernels
+must be configured alike.
+"""
+
+import glob
+import json
+import math
+import os
+import re
+import time
+
+import qemu
+
+MODES = (('strict', []), ('lazy', ['iommu.strict=0']),
+         ('identity', ['iommu.passthrough=1']))
+WORKLOADS = (('none', 0, 0), ('4k', 4096, 1000), ('128k', 128 << 10, 256),
+             ('1m', 1 << 20, 32))
+LAT_LINE = re.compile(r'^@@bench lat (.*)$')
+OPCODE = re.compile(r'smmuv3_cmdq_opcode.*<--- (\S+)')
+
+# The figures of the IOVA allocator microbenchmark (iova_bench.ko, in
+# tools/testing/iommu/iova-bench/), in table order: (a) and (b) the fastest
+# of many short rounds, (c) the median of five rounds but for the last, the
+# worst of all; see the module's header comment for the workloads.
+IOVA_LINE = re.compile(r'^@@bench iova (\w+)=(\d+)$')
+IOVA_FIGURES = (
+    ('fast_pair_ns', 'IOVA (a) cached sizes, 1-8 pages: alloc+free pair (ns)'),
+    ('big_pair_ns', 'IOVA (b) 64 and 512 pages, beyond the caches: '
+                    'alloc+free pair (ns)'),
+    ('frag_pair_ns', 'IOVA (c) 100k live ranges: alloc+free pair, mean (ns)'),
+    ('frag_worst_alloc_ns', 'IOVA (c) 100k live ranges: worst allocation '
+                            'of a round (ns)'),
+    ('frag_max_alloc_ns', 'IOVA (c) 100k live ranges: worst allocation '
+                          'of all rounds (ns)'),
+)
+# Targets of the IOVA allocator: the most ours/base may be.
+IOVA_TARGETS = (('fast_pair_ns', '(a) cached fast path, pair', 1.0),
+                ('frag_worst_alloc_ns', '(c) worst allocation', 0.1))
+IOVA_TIMEOUT = 300
+
+# Targets of the DMA layer, ours/base at most LIMIT: over the latency
+# figures whose key starts with PREFIX and contains WHAT (the worst one
+# counts), or over the SMMU command figures named in WHAT (their sums).
+DMA_TARGETS = (
+    ('lazy mode, every map and unmap figure', 'latency', 'lazy,', '', 1.0),
+    ('strict mode, every unmap figure', 'latency', 'strict,', 'unmap', 0.8),
+    ('strict mode, 1 thread, 1 page: unmap', 'latency',
+     'strict, 1 thread, 1 page: unmap', '', 0.8),
+    ('TLBI + CMD_SYNC per MiB read', 'commands', None,
+     ('tlbi per MiB read', 'sync per MiB read'), 0.25),
+)
+
+
+# Benchmark boots leave the KUnit suites built into both kernels off: ours
+# has many more (a CPU hotplug case among them), and both kernels should
+# reach the benchmark having done the same work.
+BENCH_WORDS = ['kunit.enable=0']
+
+
+def bench_boot(args, image, words, log_path, timeout, trace_log=None):
+    """A benchmark boot, tried a second time if the first one fails.
+
+    Benchmarks measure; they do not judge the kernel, and one rare boot
+    failure should not throw away the other figures.  The retry is said
+    aloud and the failed log kept beside the new one.
+    """
+    words = BENCH_WORDS + words
+    result = qemu.boot(args.build, image, words, log_path, timeout,
+                       trace_log=trace_log)
+    if result.ok:
+        return result
+    os.replace(log_path, log_path + '.failed')
+    qemu.log('BENCH', f'boot failed ({log_path}.failed), trying once more')
+    return qemu.boot(args.build, image, words, log_path, timeout,
+                     trace_log=trace_log)
+
+
+def parse_latency(lines, kind, mode):
+    """Every run's figures of one bench-lat boot, and any errors.
+
+    Returns {(threads, granule): {'map_us': [...], 'unmap_us': [...]}},
+    one value per run in the order the guest printed them.
+    """
+    rows, errors = {}, []
+    for line in lines:
+        m = LAT_LINE.match(line)
+        if m:
+            kv = dict(item.split('=') for item in m.group(1).split())
+            row = rows.setdefault((int(kv['threads']), int(kv['granule'])),
+                                  {'map_us': [], 'unmap_us': []})
+            row['map_us'].append(int(kv['map_100ns']) / 10)
+            row['unmap_us'].append(int(kv['unmap_100ns']) / 10)
+        elif line.startswith('@@bench error'):
+            errors.append(f'{kind} {mode}: {line[len("@@bench error "):]}')
+    return rows, errors
+
+
+def bench_latency(args, image, kind, mode, words):
+    log_path = os.path.join(args.build, 'bench', f'{kind}-{mode}.log')
+    qemu.log('BENCH', f'{kind} kernel, {mode} mode: dma_map_benchmark, '
+             f'{args.repeats} x {args.seconds} s a figure')
+    runs = 6 * args.repeats
+    result = bench_boot(args, image, ['harness=bench-lat',
+                                      f'seconds={args.seconds}',
+                                      f'repeats={args.repeats}'] + words,
+                        log_path, 60 + 3 * runs * args.seconds)
+    rows, errors = parse_latency(result.console(), kind, mode)
+    if not result.ok:
+        errors.append(f'{kind} {mode}: boot failed, see {log_path}')
+    return rows, errors
+
+
+# Targets of the SMMUv3 driver: ours/base at most LIMIT, as DMA_TARGETS...
+SMMU_TARGETS = (
+    ('strict mode, 1 thread, 1 page: unmap', 'latency',
+     'strict, 1 thread, 1 page: unmap', '', 0.8),
+    ('strict mode, 1 thread, 1 page: map', 'latency',
+     'strict, 1 thread, 1 page: map', '', 1.0),
+)
+# ...and command counts of our kernel that must be exactly WANT.
+SMMU_EXACT = (
+    ('one TLBI per 4 KiB read', 'tlbi per 4 KiB read', 1),
+    ('one CMD_SYNC per 4 KiB read', 'sync per 4 KiB read', 1),
+    ('one TLBI per 128 KiB read', 'tlbi per 128 KiB read', 1),
+    ('one CMD_SYNC per 128 KiB read', 'sync per 128 KiB read', 1),
+)
+
+
+def count_commands(trace_log):
+    counts = {'tlbi': 0, 'sync': 0, 'range': 0}
+    with open(trace_log, errors='replace') as f:
+        for line in f:
+            m = OPCODE.search(line)
+            if m:
+                op = m.group(1)
+                counts['tlbi'] += 'TLBI' in op
+                counts['sync'] += op.endswith('CMD_SYNC')
+            elif 'smmuv3_s1_range_inval' in line:
+                counts['range'] += 1
+    return counts
+
+
+def bench_commands(args, image, kind):
+    """SMMU commands per read for one kernel, and any errors.
+
+    Every figure is a difference from the boot-only count, so one failed
+    traced boot leaves this kernel without command figures.
+    """
+    counts = {}
+    for workload, size, count in WORKLOADS:
+        base = os.path.join(args.build, 'bench', f'{kind}-cmds-{workload}')
+        qemu.log('BENCH', f'{kind} kernel, SMMU commands, workload '
+                 f'{workload}')
+        result = bench_boot(args, image, ['harness=bench-cmds',
+                                          f'workload={workload}'],
+                            base + '.log', 60, trace_log=base + '.trace')
+        if not result.ok:
+            return {}, [f'{kind} commands: traced boot failed, see {base}.log']
+        counts[workload] = count_commands(base + '.trace')
+    out = {}
+    for workload, size, count in WORKLOADS[1:]:
+        per = count if size < (1 << 20) else count * size / (1 << 20)
+        unit = f'per {size >> 10} KiB read' if size < (1 << 20) \
+            else 'per MiB read'
+        for what in ('tlbi', 'sync'):
+            extra = counts[workload][what] - counts['none'][what]
+            out[f'{what} {unit}'] = extra / per
+    out['boot-only tlbi'] = counts['none']['tlbi']
+    out['boot-only sync'] = counts['none']['sync']
+    return out, []
+
+
+def parse_iova(lines, kind):
+    """The "@@bench iova NAME=NS" figures of one boot, and any errors."""
+    figures, errors = {}, []
+    for line in lines:
+        m = IOVA_LINE.match(line)
+        if m:
+            figures[m.group(1)] = int(m.group(2))
+        elif line.startswith('@@bench error iova'):
+            errors.append(f'{kind} {line[len("@@bench error "):]}')
+    missing = [name for name, _ in IOVA_FIGURES if name not in figures]
+    if missing:
+        errors.append(f'{kind} iova: no figure {", ".join(missing)}')
+    return figures, errors
+
+
+def iova_figure(name, values):
+    """One IOVA figure from its value in each boot: the fastest boot for
+    the fast-path figures (a) and (b), which are already the fastest of many
+    rounds; the median boot for (c), whose figures are medians and worsts."""
+    if name in ('fast_pair_ns', 'big_pair_ns'):
+        return min(values)
+    return sorted(values)[len(values) // 2]
+
+
+def bench_iova(args, image, kind):
+    """The IOVA microbenchmark's figures for one kernel, and any errors."""
+    log_path = os.path.join(args.build, 'bench', f'{kind}-iova.log')
+    qemu.log('BENCH', f'{kind} kernel, IOVA allocator microbenchmark '
+             f'(iova_bench-{kind}.ko)')
+    result = bench_boot(args, image, ['harness=bench-iova', f'kernel={kind}'],
+                        log_path, IOVA_TIMEOUT)
+    figures, errors = parse_iova(result.console(), kind)
+    errors = [f'{err} (see {log_path})' for err in errors]
+    if not result.ok:
+        errors.append(f'{kind} iova: boot failed, see {log_path}')
+    return figures, errors
+
+
+def iova_targets(data):
+    """Each target of IOVA_TARGETS with its ours/base ratio and verdict."""
+    labels = dict(IOVA_FIGURES)
+    out = []
+    for name, what, limit in IOVA_TARGETS:
+        val = data.get(labels[name], {})
+        ours, base = val.get('ours'), val.get('base')
+        ratio = ours / base if ours is not None and base else None
+        out.append({'figure': labels[name], 'target': what, 'max_ratio': limit,
+                    'ratio': ratio,
+                    'met': None if ratio is None else ratio <= limit})
+    return out
+
+
+def exact_targets(data):
+    """Each target of SMMU_EXACT with our figure and verdict."""
+    out = []
+    for what, figure, want in SMMU_EXACT:
+        ours = data.get('commands', {}).get(figure, {}).get('ours')
+        out.append({'figure': figure, 'target': what, 'want': want,
+                    'ours': ours,
+                    'met': None if ours is None else ours == want})
+    return out
+
+
+def dma_targets(data, targets=DMA_TARGETS):
+    """Each target of TARGETS with its ours/base ratio and verdict."""
+    out = []
+    for what, section, prefix, match, limit in targets:
+        figures = data.get(section, {})
+        ratio, worst = None, ''
+        if prefix is None:
+            ours = [figures.get(k, {}).get('ours') for k in match]
+            base = [figures.get(k, {}).get('base') for k in match]
+            if None not in ours + base and sum(base):
+                ratio, worst = sum(ours) / sum(base), ' + '.join(match)
+        else:
+            for key, val in figures.items():
+                if not key.startswith(prefix) or match not in key:
+                    continue
+                if val.get('ours') is None or not val.get('base'):
+                    continue
+                r = val['ours'] / val['base']
+                if ratio is None or r > ratio:
+                    ratio, worst = r, key
+        out.append({'figure': worst, 'target': what, 'max_ratio': limit,
+                    'ratio': ratio,
+                    'met': None if ratio is None else ratio <= limit})
+    return out
+
+
+def target_line(t):
+    verdict = {None: 'not measured', True: 'met', False: 'MISSED'}[t['met']]
+    if 'want' in t:
+        ours = '-' if t['ours'] is None else f'{t["ours"]:.2f}'
+        return f'{t["target"]}: ours {ours}, want {t["want"]}: {verdict}'
+    ratio = '-' if t['ratio'] is None else f'{t["ratio"]:.3f}'
+    return (f'{t["target"]}: ours/base {ratio}, target <= {t["max_ratio"]}: '
+            f'{verdict}')
+
+
+def config_differences(build):
+    def read(path):
+        conf = {}
+        with open(path) as f:
+            for line in f:
+                m = re.match(r'^(CONFIG_\w+)=(.*)$', line)
+                if m:
+                    conf[m.group(1)] = m.group(2)
+                m = re.match(r'^# (CONFIG_\w+) is not set', line)
+                if m:
+                    conf[m.group(1)] = 'n'
+        return conf
+    ours = read(os.path.join(build, 'obj-bench', '.config'))
+    base = read(os.path.join(build, 'obj-base', '.config'))
+    return sorted(k for k in set(ours) & set(base) if ours[k] != base[k])
+
+
+def bench_fmt(v):
+    """A table cell: whole numbers (counts, nanoseconds) as they are, the
+    rest to two decimals, or two significant digits below 0.1 (ratios)."""
+    if v is None:
+        return '-'
+    if isinstance(v, int):
+        return str(v)
+    digits = 2 if not v else max(2, 1 - math.floor(math.log10(abs(v))))
+    return f'{v:.{digits}f}'
+
+
+def cmd_bench(args):
+    diff = config_differences(args.build)
+    if diff:
+        print('bench: the two kernels are configured differently: '
+              + ', '.join(diff))
+        return 1
+    data = {'latency': {}, 'commands': {}, 'iova': {}}
+    errors = []
+    # Logs of failed boots from earlier runs would read as this run's.
+    for stale in glob.glob(os.path.join(args.build, 'bench', '*.failed')):
+        os.remove(stale)
+    kernels = (('ours', args.image), ('base', args.base_image))
+    # Ours and base alternate, so that a change in the host's load while the
+    # benchmark runs weighs on both alike.  QEMU runs the same loop at one of
+    # two speeds about 2x apart, for seconds to minutes at a time, and the
+    # host now and then stalls a vCPU for milliseconds, which a run's mean
+    # takes in whole; so each figure is the fastest of --rounds boots times
+    # --repeats runs, and results.json keeps every run.
+    samples = {}
+    for mode, words in MODES:
+        for _ in range(args.rounds):
+            for kind, image in kernels:
+                rows, errs = bench_latency(args, image, kind, mode, words)
+                errors += errs
+                for (threads, granule), val in rows.items():
+                    for op in ('map_us', 'unmap_us'):
+                        key = f'{mode}, {threads} thread' \
+                              f'{"s" if threads > 1 else ""}, {granule} page' \
+                              f'{"s" if granule > 1 else ""}: {op[:-3]} (us)'
+                        runs = samples.setdefault(key, {})
+                        runs.setdefault(kind, []).extend(val[op])
+                        data['latency'].setdefault(key, {})[kind] = \
+                            min(runs[kind])
+    for kind, image in kernels:
+        figures, errs = bench_commands(args, image, kind)
+        errors += errs
+        for key, val in figures.items():
+            data['commands'].setdefault(key, {})[kind] = val
+    iova_runs = {}
+    for _ in range(args.rounds):
+        for kind, image in kernels:
+            figures, errs = bench_iova(args, image, kind)
+            errors += errs
+            for name, value in figures.items():
+                iova_runs.setdefault(name, {}).setdefault(kind, []).append(
+                    value)
+    for name, label in IOVA_FIGURES:
+        for kind, values in iova_runs.get(name, {}).items():
+            data['iova'].setdefault(label, {})[kind] = \
+                iova_figure(name, values)
+
+    table = ['| figure | ours | base | ours/base |', '|---|---:|---:|---:|']
+    rows = []
+    for section in ('latency', 'commands', 'iova'):
+        for key, val in data[section].items():
+            ours, base = val.get('ours'), val.get('base')
+            ratio = ours / base if ours is not None and base else None
+            row = {'figure': key, 'group': section, 'ours': ours,
+                   'base': base, 'ratio': ratio}
+            if key in samples:
+                row['runs'] = samples[key]
+            rows.append(row)
+            table.append(f'| {key} | {bench_fmt(ours)} | {bench_fmt(base)} '
+                         f'| {bench_fmt(ratio)} |')
+    targets = iova_targets(data['iova'])
+    target_lines = ['Targets of the IOVA allocator:', '']
+    target_lines += [f'- {target_line(t)}' for t in targets]
+    dma = dma_targets(data)
+    target_lines += ['', 'Targets of the DMA layer (the worst figure counts):',
+                     '']
+    target_lines += [f'- {target_line(t)} ({t["figure"] or "-"})' for t in dma]
+    targets += dma
+    smmu = dma_targets(data, SMMU_TARGETS) + exact_targets(data)
+    target_lines += ['', 'Targets of the SMMUv3 driver:', '']
+    target_lines += [f'- {target_line(t)} ({t["figure"] or "-"})'
+                     for t in smmu]
+    targets += smmu
+    out_dir = os.path.join(args.build, 'bench')
+    header = [f'# IOMMU benchmarks, {time.strftime("%Y-%m-%d %H:%M")}', '',
+              'dma_map_benchmark on edu, '
+              f'the fastest of {args.rounds} boots x {args.repeats} runs '
+              f'of {args.seconds} s (every run in results.json), '
+              'latency in microseconds (the '
+              'kernel reports 0.1 us steps); SMMU commands counted in '
+              "QEMU's trace, boot-only counts subtracted.  Two identical "
+              'kernels differ by up to about 10% between runs; at 0.1-0.3 us '
+              '(identity mode) one 0.1 us step is a third.  The IOVA '
+              'figures come from the iova_bench module, in nanoseconds, '
+              f'one boot a kernel in each of {args.rounds} rounds: (a) and '
+              '(b) the fastest of 51 short rounds in the fastest boot, (c) '
+              'the median of five rounds (or the worst of all) in the '
+              'median boot.', '']
+    with open(os.path.join(out_dir, 'results.md'), 'w') as f:
+        f.write('\n'.join(header + table + [''] + target_lines) + '\n')
+        f.writelines(f'\nError: {err}\n' for err in errors)
+    with open(os.path.join(out_dir, 'results.json'), 'w') as f:
+        json.dump({'seconds': args.seconds, 'rounds': args.rounds,
+                   'repeats': args.repeats, 'rows': rows, 'targets': targets,
+                   'errors': errors}, f, indent=1)
+    print('\n'.join(table))
+    for t in targets:
+        print(f'target: {target_line(t)}'
+              + (f' ({t["figure"]})' if t in dma and t['figure'] else ''))
+    for err in errors:
+        print(f'bench: error: {err}')
+    qemu.log('RESULTS', f'{out_dir}/results.md and results.json')
+    return 1 if errors else 0
