@@ -16,13 +16,28 @@ import math
 import os
 import re
 import time
+import typing
 
 import qemu
 
-MODES = (('strict', []), ('lazy', ['iommu.strict=0']),
-         ('identity', ['iommu.passthrough=1']))
-WORKLOADS = (('none', 0, 0), ('4k', 4096, 1000), ('128k', 128 << 10, 256),
-             ('1m', 1 << 20, 32))
+class Mode(typing.NamedTuple):
+    """A mode the latency boots run in, and the kernel words that set it."""
+    name: str
+    words: list
+
+
+class Workload(typing.NamedTuple):
+    """An NVMe workload of the traced boots: @count reads of @size bytes
+    (guest tool iommu-nvme-read); "none" only boots."""
+    name: str
+    size: int
+    count: int
+
+
+MODES = (Mode('strict', []), Mode('lazy', ['iommu.strict=0']),
+         Mode('identity', ['iommu.passthrough=1']))
+WORKLOADS = (Workload('none', 0, 0), Workload('4k', 4096, 1000),
+             Workload('128k', 128 << 10, 256), Workload('1m', 1 << 20, 32))
 LAT_LINE = re.compile(r'^@@bench lat (.*)$')
 OPCODE = re.compile(r'smmuv3_cmdq_opcode.*<--- (\S+)')
 
@@ -31,31 +46,63 @@ OPCODE = re.compile(r'smmuv3_cmdq_opcode.*<--- (\S+)')
 # of many short rounds, (c) the median of five rounds but for the last, the
 # worst of all; see the module's header comment for the workloads.
 IOVA_LINE = re.compile(r'^@@bench iova (\w+)=(\d+)$')
+
+
+class IovaFigure(typing.NamedTuple):
+    """A figure the module prints as NAME=NS, and its row in the table."""
+    name: str
+    label: str
+
+
 IOVA_FIGURES = (
-    ('fast_pair_ns', 'IOVA (a) cached sizes, 1-8 pages: alloc+free pair (ns)'),
-    ('big_pair_ns', 'IOVA (b) 64 and 512 pages, beyond the caches: '
-                    'alloc+free pair (ns)'),
-    ('frag_pair_ns', 'IOVA (c) 100k live ranges: alloc+free pair, mean (ns)'),
-    ('frag_worst_alloc_ns', 'IOVA (c) 100k live ranges: worst allocation '
-                            'of a round (ns)'),
-    ('frag_max_alloc_ns', 'IOVA (c) 100k live ranges: worst allocation '
-                          'of all rounds (ns)'),
+    IovaFigure('fast_pair_ns',
+               'IOVA (a) cached sizes, 1-8 pages: alloc+free pair (ns)'),
+    IovaFigure('big_pair_ns', 'IOVA (b) 64 and 512 pages, beyond the '
+                              'caches: alloc+free pair (ns)'),
+    IovaFigure('frag_pair_ns',
+               'IOVA (c) 100k live ranges: alloc+free pair, mean (ns)'),
+    IovaFigure('frag_worst_alloc_ns', 'IOVA (c) 100k live ranges: worst '
+                                      'allocation of a round (ns)'),
+    IovaFigure('frag_max_alloc_ns', 'IOVA (c) 100k live ranges: worst '
+                                    'allocation of all rounds (ns)'),
 )
-# Targets of the IOVA allocator: the most ours/base may be.
-IOVA_TARGETS = (('fast_pair_ns', '(a) cached fast path, pair', 1.0),
-                ('frag_worst_alloc_ns', '(c) worst allocation', 0.1))
+
+
+class IovaTarget(typing.NamedTuple):
+    """A target of the IOVA allocator: the most ours/base of the figure
+    @name may be."""
+    name: str
+    what: str
+    max_ratio: float
+
+
+IOVA_TARGETS = (IovaTarget('fast_pair_ns', '(a) cached fast path, pair', 1.0),
+                IovaTarget('frag_worst_alloc_ns', '(c) worst allocation',
+                           0.1))
 IOVA_TIMEOUT = 300
 
-# Targets of the DMA layer, ours/base at most LIMIT: over the latency
-# figures whose key starts with PREFIX and contains WHAT (the worst one
-# counts), or over the SMMU command figures named in WHAT (their sums).
+class RatioTarget(typing.NamedTuple):
+    """A target of ours/base at most @max_ratio: over the figures of
+    @section whose key starts with @prefix and contains @match (the worst
+    one counts), or with @prefix None over the figures named in @match
+    (their sums)."""
+    what: str
+    section: str
+    prefix: typing.Optional[str]
+    match: typing.Union[str, tuple]
+    max_ratio: float
+
+
+# Targets of the DMA layer.
 DMA_TARGETS = (
-    ('lazy mode, every map and unmap figure', 'latency', 'lazy,', '', 1.0),
-    ('strict mode, every unmap figure', 'latency', 'strict,', 'unmap', 0.8),
-    ('strict mode, 1 thread, 1 page: unmap', 'latency',
-     'strict, 1 thread, 1 page: unmap', '', 0.8),
-    ('TLBI + CMD_SYNC per MiB read', 'commands', None,
-     ('tlbi per MiB read', 'sync per MiB read'), 0.25),
+    RatioTarget('lazy mode, every map and unmap figure', 'latency', 'lazy,',
+                '', 1.0),
+    RatioTarget('strict mode, every unmap figure', 'latency', 'strict,',
+                'unmap', 0.8),
+    RatioTarget('strict mode, 1 thread, 1 page: unmap', 'latency',
+                'strict, 1 thread, 1 page: unmap', '', 0.8),
+    RatioTarget('TLBI + CMD_SYNC per MiB read', 'commands', None,
+                ('tlbi per MiB read', 'sync per MiB read'), 0.25),
 )
 
 
@@ -83,19 +130,26 @@ def bench_boot(args, image, words, log_path, timeout, trace_log=None):
                      trace_log=trace_log)
 
 
+class LatencyRun(typing.NamedTuple):
+    """The shape of a dma_map_benchmark run: how many threads map how many
+    pages at a time."""
+    threads: int
+    granule: int
+
+
 def parse_latency(lines, kind, mode):
     """Every run's figures of one bench-lat boot, and any errors.
 
-    Returns {(threads, granule): {'map_us': [...], 'unmap_us': [...]}},
-    one value per run in the order the guest printed them.
+    Returns {LatencyRun: {'map_us': [...], 'unmap_us': [...]}}, one value
+    per run in the order the guest printed them.
     """
     rows, errors = {}, []
     for line in lines:
         m = LAT_LINE.match(line)
         if m:
             kv = dict(item.split('=') for item in m.group(1).split())
-            row = rows.setdefault((int(kv['threads']), int(kv['granule'])),
-                                  {'map_us': [], 'unmap_us': []})
+            shape = LatencyRun(int(kv['threads']), int(kv['granule']))
+            row = rows.setdefault(shape, {'map_us': [], 'unmap_us': []})
             row['map_us'].append(int(kv['map_100ns']) / 10)
             row['unmap_us'].append(int(kv['unmap_100ns']) / 10)
         elif line.startswith('@@bench error'):
@@ -118,19 +172,27 @@ def bench_latency(args, image, kind, mode, words):
     return rows, errors
 
 
-# Targets of the SMMUv3 driver: ours/base at most LIMIT, as DMA_TARGETS...
+# Targets of the SMMUv3 driver: ours/base at most max_ratio...
 SMMU_TARGETS = (
-    ('strict mode, 1 thread, 1 page: unmap', 'latency',
-     'strict, 1 thread, 1 page: unmap', '', 0.8),
-    ('strict mode, 1 thread, 1 page: map', 'latency',
-     'strict, 1 thread, 1 page: map', '', 1.0),
+    RatioTarget('strict mode, 1 thread, 1 page: unmap', 'latency',
+                'strict, 1 thread, 1 page: unmap', '', 0.8),
+    RatioTarget('strict mode, 1 thread, 1 page: map', 'latency',
+                'strict, 1 thread, 1 page: map', '', 1.0),
 )
-# ...and command counts of our kernel that must be exactly WANT.
+
+
+class ExactTarget(typing.NamedTuple):
+    """...and a command count of our kernel that must be exactly @want."""
+    what: str
+    figure: str
+    want: int
+
+
 SMMU_EXACT = (
-    ('one TLBI per 4 KiB read', 'tlbi per 4 KiB read', 1),
-    ('one CMD_SYNC per 4 KiB read', 'sync per 4 KiB read', 1),
-    ('one TLBI per 128 KiB read', 'tlbi per 128 KiB read', 1),
-    ('one CMD_SYNC per 128 KiB read', 'sync per 128 KiB read', 1),
+    ExactTarget('one TLBI per 4 KiB read', 'tlbi per 4 KiB read', 1),
+    ExactTarget('one CMD_SYNC per 4 KiB read', 'sync per 4 KiB read', 1),
+    ExactTarget('one TLBI per 128 KiB read', 'tlbi per 128 KiB read', 1),
+    ExactTarget('one CMD_SYNC per 128 KiB read', 'sync per 128 KiB read', 1),
 )
 
 
@@ -155,23 +217,24 @@ def bench_commands(args, image, kind):
     traced boot leaves this kernel without command figures.
     """
     counts = {}
-    for workload, size, count in WORKLOADS:
-        base = os.path.join(args.build, 'bench', f'{kind}-cmds-{workload}')
+    for load in WORKLOADS:
+        base = os.path.join(args.build, 'bench', f'{kind}-cmds-{load.name}')
         qemu.log('BENCH', f'{kind} kernel, SMMU commands, workload '
-                 f'{workload}')
+                 f'{load.name}')
         result = bench_boot(args, image, ['harness=bench-cmds',
-                                          f'workload={workload}'],
+                                          f'workload={load.name}'],
                             base + '.log', 60, trace_log=base + '.trace')
         if not result.ok:
             return {}, [f'{kind} commands: traced boot failed, see {base}.log']
-        counts[workload] = count_commands(base + '.trace')
+        counts[load.name] = count_commands(base + '.trace')
     out = {}
-    for workload, size, count in WORKLOADS[1:]:
-        per = count if size < (1 << 20) else count * size / (1 << 20)
-        unit = f'per {size >> 10} KiB read' if size < (1 << 20) \
-            else 'per MiB read'
+    for load in WORKLOADS[1:]:
+        if load.size < (1 << 20):
+            per, unit = load.count, f'per {load.size >> 10} KiB read'
+        else:
+            per, unit = load.count * load.size / (1 << 20), 'per MiB read'
         for what in ('tlbi', 'sync'):
-            extra = counts[workload][what] - counts['none'][what]
+            extra = counts[load.name][what] - counts['none'][what]
             out[f'{what} {unit}'] = extra / per
     out['boot-only tlbi'] = counts['none']['tlbi']
     out['boot-only sync'] = counts['none']['sync']
@@ -187,7 +250,7 @@ def parse_iova(lines, kind):
             figures[m.group(1)] = int(m.group(2))
         elif line.startswith('@@bench error iova'):
             errors.append(f'{kind} {line[len("@@bench error "):]}')
-    missing = [name for name, _ in IOVA_FIGURES if name not in figures]
+    missing = [f.name for f in IOVA_FIGURES if f.name not in figures]
     if missing:
         errors.append(f'{kind} iova: no figure {", ".join(missing)}')
     return figures, errors
@@ -218,52 +281,53 @@ def bench_iova(args, image, kind):
 
 def iova_targets(data):
     """Each target of IOVA_TARGETS with its ours/base ratio and verdict."""
-    labels = dict(IOVA_FIGURES)
+    labels = {f.name: f.label for f in IOVA_FIGURES}
     out = []
-    for name, what, limit in IOVA_TARGETS:
-        val = data.get(labels[name], {})
+    for t in IOVA_TARGETS:
+        val = data.get(labels[t.name], {})
         ours, base = val.get('ours'), val.get('base')
         ratio = ours / base if ours is not None and base else None
-        out.append({'figure': labels[name], 'target': what, 'max_ratio': limit,
-                    'ratio': ratio,
-                    'met': None if ratio is None else ratio <= limit})
+        out.append({'figure': labels[t.name], 'target': t.what,
+                    'max_ratio': t.max_ratio, 'ratio': ratio,
+                    'met': None if ratio is None else ratio <= t.max_ratio})
     return out
 
 
 def exact_targets(data):
     """Each target of SMMU_EXACT with our figure and verdict."""
     out = []
-    for what, figure, want in SMMU_EXACT:
-        ours = data.get('commands', {}).get(figure, {}).get('ours')
-        out.append({'figure': figure, 'target': what, 'want': want,
+    for t in SMMU_EXACT:
+        ours = data.get('commands', {}).get(t.figure, {}).get('ours')
+        out.append({'figure': t.figure, 'target': t.what, 'want': t.want,
                     'ours': ours,
-                    'met': None if ours is None else ours == want})
+                    'met': None if ours is None else ours == t.want})
     return out
 
 
 def dma_targets(data, targets=DMA_TARGETS):
-    """Each target of TARGETS with its ours/base ratio and verdict."""
+    """Each RatioTarget of @targets with its ours/base ratio and
+    verdict."""
     out = []
-    for what, section, prefix, match, limit in targets:
-        figures = data.get(section, {})
+    for t in targets:
+        figures = data.get(t.section, {})
         ratio, worst = None, ''
-        if prefix is None:
-            ours = [figures.get(k, {}).get('ours') for k in match]
-            base = [figures.get(k, {}).get('base') for k in match]
+        if t.prefix is None:
+            ours = [figures.get(k, {}).get('ours') for k in t.match]
+            base = [figures.get(k, {}).get('base') for k in t.match]
             if None not in ours + base and sum(base):
-                ratio, worst = sum(ours) / sum(base), ' + '.join(match)
+                ratio, worst = sum(ours) / sum(base), ' + '.join(t.match)
         else:
             for key, val in figures.items():
-                if not key.startswith(prefix) or match not in key:
+                if not key.startswith(t.prefix) or t.match not in key:
                     continue
                 if val.get('ours') is None or not val.get('base'):
                     continue
                 r = val['ours'] / val['base']
                 if ratio is None or r > ratio:
                     ratio, worst = r, key
-        out.append({'figure': worst, 'target': what, 'max_ratio': limit,
-                    'ratio': ratio,
-                    'met': None if ratio is None else ratio <= limit})
+        out.append({'figure': worst, 'target': t.what,
+                    'max_ratio': t.max_ratio, 'ratio': ratio,
+                    'met': None if ratio is None else ratio <= t.max_ratio})
     return out
 
 
@@ -305,6 +369,14 @@ def bench_fmt(v):
     return f'{v:.{digits}f}'
 
 
+def latency_key(mode, run, op):
+    """The table's row of the @op ("map_us" or "unmap_us") figures of the
+    LatencyRun @run in @mode."""
+    return (f'{mode}, {run.threads} thread{"s" if run.threads > 1 else ""}, '
+            f'{run.granule} page{"s" if run.granule > 1 else ""}: '
+            f'{op[:-3]} (us)')
+
+
 def cmd_bench(args):
     diff = config_differences(args.build)
     if diff:
@@ -324,16 +396,15 @@ def cmd_bench(args):
     # takes in whole; so each figure is the fastest of --rounds boots times
     # --repeats runs, and results.json keeps every run.
     samples = {}
-    for mode, words in MODES:
+    for mode in MODES:
         for _ in range(args.rounds):
             for kind, image in kernels:
-                rows, errs = bench_latency(args, image, kind, mode, words)
+                rows, errs = bench_latency(args, image, kind, mode.name,
+                                           mode.words)
                 errors += errs
-                for (threads, granule), val in rows.items():
+                for run, val in rows.items():
                     for op in ('map_us', 'unmap_us'):
-                        key = f'{mode}, {threads} thread' \
-                              f'{"s" if threads > 1 else ""}, {granule} page' \
-                              f'{"s" if granule > 1 else ""}: {op[:-3]} (us)'
+                        key = latency_key(mode.name, run, op)
                         runs = samples.setdefault(key, {})
                         runs.setdefault(kind, []).extend(val[op])
                         data['latency'].setdefault(key, {})[kind] = \
@@ -351,10 +422,10 @@ def cmd_bench(args):
             for name, value in figures.items():
                 iova_runs.setdefault(name, {}).setdefault(kind, []).append(
                     value)
-    for name, label in IOVA_FIGURES:
-        for kind, values in iova_runs.get(name, {}).items():
-            data['iova'].setdefault(label, {})[kind] = \
-                iova_figure(name, values)
+    for figure in IOVA_FIGURES:
+        for kind, values in iova_runs.get(figure.name, {}).items():
+            data['iova'].setdefault(figure.label, {})[kind] = \
+                iova_figure(figure.name, values)
 
     table = ['| figure | ours | base | ours/base |', '|---|---:|---:|---:|']
     rows = []

@@ -71,11 +71,17 @@ KMEMLEAK_BEGIN = '@@kmemleak begin'
 KMEMLEAK_END = '@@kmemleak end'
 
 
+class KmemleakReport(typing.NamedTuple):
+    """What the guest's end-of-boot kmemleak scan printed: whether the scan
+    ran, how many objects it reported, and the first one's size and the
+    first frames of its allocation backtrace past kmemleak's own."""
+    scanned: bool
+    objects: int
+    first: str
+
+
 def kmemleak_report(lines):
-    """What the guest's end-of-boot kmemleak scan printed, as
-    (scanned, objects, first): whether the scan ran, how many objects it
-    reported, and the first one's size and the first frames of its
-    allocation backtrace past kmemleak's own."""
+    """The KmemleakReport of a boot's console @lines."""
     scanned, inside, objects, first, frames = False, False, 0, '', []
     for line in lines:
         if line.startswith(KMEMLEAK_BEGIN):
@@ -97,18 +103,19 @@ def kmemleak_report(lines):
                 frames.append(m.group(1))
     if frames:
         first += ' from ' + ' < '.join(frames[:4])
-    return scanned, objects, first
+    return KmemleakReport(scanned, objects, first)
 
 
 def check_kmemleak(boot_result, results, what):
     """The end-of-boot kmemleak scan ran and reported nothing."""
-    scanned, objects, first = kmemleak_report(boot_result.lines)
-    if not scanned:
+    report = kmemleak_report(boot_result.lines)
+    if not report.scanned:
         detail = 'no kmemleak scan at the end of the boot: the kernel ' \
                  'lacks CONFIG_DEBUG_KMEMLEAK, or kmemleak turned itself off'
-    elif objects:
-        detail = f'{objects} unreferenced object{"s" * (objects > 1)}, ' \
-                 f'the first {first}; see {boot_result.log_path}'
+    elif report.objects:
+        n = report.objects
+        detail = f'{n} unreferenced object{"s" * (n > 1)}, ' \
+                 f'the first {report.first}; see {boot_result.log_path}'
     else:
         detail = ''
     results.add(not detail, f'boot.{what}.kmemleak', detail)
@@ -357,8 +364,15 @@ def check_boots(args, progs):
     return [b for b in boots if b.progs or b.kunit]
 
 
+class CheckOutcome(typing.NamedTuple):
+    """How one boot of make check went: its console, and what the host's
+    end of kselftest iommu_net received from it."""
+    boot: qemu.Boot
+    traffic: dict
+
+
 def run_check_boot(args, spec, words):
-    """Boot @spec; return its Boot and the traffic server's results."""
+    """Boot @spec; return its CheckOutcome."""
     log_path = os.path.join(args.build, 'check', spec.log_name)
     timeout = args.timeout + sum(int(w.split('=')[1]) for w in spec.words
                                  if w.startswith('stress='))
@@ -386,7 +400,7 @@ def run_check_boot(args, spec, words):
     finally:
         server.close()
     qemu.log('BOOT', f'{name}: done in {result.seconds:.0f} s')
-    return result, server.take()
+    return CheckOutcome(result, server.take())
 
 
 def cmd_check(args):
@@ -411,7 +425,8 @@ def cmd_check(args):
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         done = list(pool.map(lambda spec: run_check_boot(args, spec, words),
                              boots))
-    for spec, (result, traffic) in zip(boots, done):
+    for spec, outcome in zip(boots, done):
+        result = outcome.boot
         results.prefix = spec.prefix
         suites = parse_kunit(result.console(), results)
         if spec.kunit and not args.kunit:
@@ -420,7 +435,7 @@ def cmd_check(args):
         check_dma_api_debug(result, results)
         check_smmu_probe(result, results, plain=SMMU_PLAIN in spec.words)
         check_debug_kernel(result, results)
-        net.check_net(traffic, results, spec.progs)
+        net.check_net(outcome.traffic, results, spec.progs)
         if any(w.startswith('stress=') for w in spec.words):
             check_stress(result, results)
         check_boot(result, results, 'check')

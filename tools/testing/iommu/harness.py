@@ -30,31 +30,36 @@ import results
 
 
 def cmd_unit(args):
-    """Run the harness's own unit tests into a results file."""
+    """Run the harness's own unit tests into a results file, each case of
+    test_SCRIPT.py as harness.SCRIPT.CASE."""
     here = os.path.dirname(os.path.abspath(__file__))
     suite = unittest.defaultTestLoader.discover(here, pattern='test_*.py')
     outcome = {}
 
+    def record(test, status, detail=''):
+        module, _, case = test.id().rpartition('.')
+        script = module.split('.')[0].removeprefix('test_')
+        outcome[test.id()] = results.Result(status, f'harness.{script}.{case}',
+                                            detail[:120])
+
     class Recorder(unittest.TextTestResult):
         def addSuccess(self, test):
             super().addSuccess(test)
-            outcome[test.id()] = ('PASS', '')
+            record(test, 'PASS')
 
         def addFailure(self, test, err):
             super().addFailure(test, err)
-            outcome[test.id()] = ('FAIL', str(err[1]).splitlines()[0][:120])
+            record(test, 'FAIL', str(err[1]).splitlines()[0])
 
         def addError(self, test, err):
             super().addError(test, err)
-            outcome[test.id()] = ('FAIL', f'{err[0].__name__}: {err[1]}'[:120])
+            record(test, 'FAIL', f'{err[0].__name__}: {err[1]}')
 
     with open(os.devnull, 'w') as quiet:
         unittest.TextTestRunner(stream=quiet, resultclass=Recorder).run(suite)
-    with open(args.output, 'w') as f:
-        for test_id, (status, detail) in sorted(outcome.items()):
-            module, _, case = test_id.rpartition('.')
-            name = module.split('.')[0].removeprefix('test_') + '.' + case
-            f.write(f'{status} harness.{name} {detail}'.rstrip() + '\n')
+    found = results.Results()
+    found.items = [outcome[test_id] for test_id in sorted(outcome)]
+    found.save(args.output)
     return 0
 
 

@@ -11,6 +11,7 @@ net.<card>.host_checked.
 import socket
 import struct
 import threading
+import typing
 
 NET_BLOCK = 64 << 10
 NET_BLOCK_MULT = 0x9e3779b97f4a7c15
@@ -39,13 +40,20 @@ def net_stream_block(base, k):
                                                              'little')
 
 
+class Received(typing.NamedTuple):
+    """What the server made of one card's stream."""
+    ok: bool
+    detail: str
+
+
 class TrafficServer:
     """The server kselftest iommu_net talks to, on the host's loopback.
 
     Each connection sends "IOMMU-NET <card> <seed> <bytes>" and that many
     bytes of its stream; the server checks them, answers "OK <bytes>" (or
     "BAD <offset>") and sends the reply stream.  take() returns, per card,
-    whether what it sent arrived intact, and forgets it.
+    a Received that says whether what it sent arrived intact, and forgets
+    it.
     """
 
     def __init__(self):
@@ -69,7 +77,7 @@ class TrafficServer:
 
     def _record(self, card, ok, detail):
         with self.lock:
-            self.seen[card] = (ok, detail)
+            self.seen[card] = Received(ok, detail)
 
     def _serve(self, conn):
         card = '?'
@@ -122,8 +130,9 @@ def check_net(seen, results, expected):
     if 'iommu_net' not in expected:
         return
     for card in NET_CARDS:
-        ok, detail = seen.get(card, (False, 'nothing arrived from it'))
-        results.add(ok, f'net.{card}.host_checked', '' if ok else detail)
+        got = seen.get(card, Received(False, 'nothing arrived from it'))
+        results.add(got.ok, f'net.{card}.host_checked',
+                    '' if got.ok else got.detail)
 
 
 # --------------------------------------------------------------------------

@@ -10,40 +10,48 @@ kunit.<suite>.<case> and selftest.<program>.<test>.
 """
 
 import re
+import typing
+
+
+class Result(typing.NamedTuple):
+    """One test's result, as one line of a results file."""
+    status: str         # PASS, FAIL or SKIP
+    name: str
+    detail: str
 
 
 class Results:
     def __init__(self):
-        self.items = []         # (status, name, detail)
+        self.items = []         # Result
         self.prefix = ''        # put before the names add() is given
 
     def add(self, ok, name, detail='', skipped=False):
         status = 'SKIP' if skipped else ('PASS' if ok else 'FAIL')
-        self.items.append((status, self.prefix + name, detail))
+        self.items.append(Result(status, self.prefix + name, detail))
 
     def load(self, path):
         with open(path) as f:
             for line in f:
                 status, _, rest = line.rstrip('\n').partition(' ')
                 name, _, detail = rest.partition(' ')
-                self.items.append((status, name, detail))
+                self.items.append(Result(status, name, detail))
 
     def save(self, path):
         """Write the results as load() reads them."""
         with open(path, 'w') as f:
-            for status, name, detail in self.items:
-                f.write(f'{status} {name} {detail}'.rstrip() + '\n')
+            for r in self.items:
+                f.write(f'{r.status} {r.name} {r.detail}'.rstrip() + '\n')
 
     def report(self):
         """Print one line a test and the summary; return the exit code."""
-        for status, name, detail in self.items:
-            print(f'{status}  {name}' + (f'  ({detail})' if detail else ''))
-        passed = sum(1 for s, _, _ in self.items if s == 'PASS')
-        failed = sum(1 for s, _, _ in self.items if s == 'FAIL')
-        skipped = sum(1 for s, _, _ in self.items if s == 'SKIP')
-        tail = f', {skipped} skipped' if skipped else ''
-        print(f'{passed} passed, {failed} failed{tail}')
-        return 1 if failed or not self.items else 0
+        for r in self.items:
+            print(f'{r.status}  {r.name}' +
+                  (f'  ({r.detail})' if r.detail else ''))
+        counts = {status: sum(1 for r in self.items if r.status == status)
+                  for status in ('PASS', 'FAIL', 'SKIP')}
+        tail = f', {counts["SKIP"]} skipped' if counts['SKIP'] else ''
+        print(f'{counts["PASS"]} passed, {counts["FAIL"]} failed{tail}')
+        return 1 if counts['FAIL'] or not self.items else 0
 
 
 TAP_RESULT = re.compile(r'^(\s*)(ok|not ok) (\d+) (.*?)(?:\s+#\s*(SKIP|TODO)\b.*)?$')

@@ -17,8 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 import qemu  # noqa: E402
 
-ALL_FIGURES = [f'@@bench iova {name}={100 + i}'
-               for i, (name, _) in enumerate(bench.IOVA_FIGURES)]
+ALL_FIGURES = [f'@@bench iova {figure.name}={100 + i}'
+               for i, figure in enumerate(bench.IOVA_FIGURES)]
 
 
 class ParseIovaTest(unittest.TestCase):
@@ -83,9 +83,25 @@ class ParseLatencyTest(unittest.TestCase):
                                   'No space left on device'])
 
 
+class LatencyKeyTest(unittest.TestCase):
+    def test_rows_name_mode_shape_and_operation(self):
+        self.assertEqual(
+            bench.latency_key('strict', bench.LatencyRun(1, 1), 'unmap_us'),
+            'strict, 1 thread, 1 page: unmap (us)')
+        self.assertEqual(
+            bench.latency_key('lazy', bench.LatencyRun(2, 256), 'map_us'),
+            'lazy, 2 threads, 256 pages: map (us)')
+
+    def test_targets_find_their_rows(self):
+        key = bench.latency_key('strict', bench.LatencyRun(1, 1), 'unmap_us')
+        data = {'latency': {key: {'ours': 3.0, 'base': 4.0}}}
+        ratios = [t['ratio'] for t in bench.dma_targets(data)]
+        self.assertEqual(ratios, [None, 0.75, 0.75, None])
+
+
 class TargetTest(unittest.TestCase):
     def data(self, ours, base):
-        labels = dict(bench.IOVA_FIGURES)
+        labels = {f.name: f.label for f in bench.IOVA_FIGURES}
         return {labels['fast_pair_ns']: {'ours': 90, 'base': 100},
                 labels['frag_worst_alloc_ns']: {'ours': ours, 'base': base}}
 
@@ -207,6 +223,7 @@ class BenchBootTest(unittest.TestCase):
         self.assertEqual(len(calls), 2)
         self.assertEqual(calls[0], calls[1])
         self.assertTrue(failed)
+
 
 
 if __name__ == '__main__':

@@ -33,7 +33,7 @@ BOOT_LINES = ['[    0.01] DMA-API: preallocated 65536 debug entries',
 def judge(lines):
     found = results.Results()
     check.check_dma_api_debug(FakeBoot(lines), found)
-    return {name: (status, detail) for status, name, detail in found.items}
+    return {r.name: (r.status, r.detail) for r in found.items}
 
 
 SMMU_FULL = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: 2-level stream '
@@ -47,7 +47,7 @@ SMMU_PLAIN = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: linear stream '
 def judge_smmu(lines, plain):
     found = results.Results()
     check.check_smmu_probe(FakeBoot(lines), found, plain)
-    return {name: (status, detail) for status, name, detail in found.items}
+    return {r.name: (r.status, r.detail) for r in found.items}
 
 
 class SmmuProbeTest(unittest.TestCase):
@@ -101,19 +101,18 @@ class DmaApiDebugTest(unittest.TestCase):
 
 class PassthroughBootTest(unittest.TestCase):
     def test_runs_its_subset_without_kunit(self):
-        prefix, log_name, words, progs, kunit = check.pt_boot(
-            ['iommu_dma_edu', 'iommu_dma_io', 'iommu_groups',
-             'iommu_vfio_edu'])
-        self.assertEqual(prefix, 'pt.')
-        self.assertEqual(log_name, 'console-pt.log')
-        self.assertIn('iommu.passthrough=1', words)
-        self.assertIn('kunit.enable=0', words)
-        self.assertIn('selftests=iommu_dma_io,iommu_groups', words)
-        self.assertEqual(progs, ['iommu_dma_io', 'iommu_groups'])
-        self.assertFalse(kunit)
+        boot = check.pt_boot(['iommu_dma_edu', 'iommu_dma_io',
+                              'iommu_groups', 'iommu_vfio_edu'])
+        self.assertEqual(boot.prefix, 'pt.')
+        self.assertEqual(boot.log_name, 'console-pt.log')
+        self.assertIn('iommu.passthrough=1', boot.words)
+        self.assertIn('kunit.enable=0', boot.words)
+        self.assertIn('selftests=iommu_dma_io,iommu_groups', boot.words)
+        self.assertEqual(boot.progs, ['iommu_dma_io', 'iommu_groups'])
+        self.assertFalse(boot.kunit)
 
     def test_follows_the_selection(self):
-        self.assertEqual(check.pt_boot(['iommu_groups'])[3],
+        self.assertEqual(check.pt_boot(['iommu_groups']).progs,
                          ['iommu_groups'])
 
     def test_none_when_the_selection_has_none_of_it(self):
@@ -144,35 +143,38 @@ class DebugKernelTest(unittest.TestCase):
         return found.items[0]
 
     def test_a_leak_fails_with_its_first_backtrace(self):
-        status, name, detail = self.judge_kmemleak(self.LEAK)
-        self.assertEqual((status, name), ('FAIL', 'boot.check.kmemleak'))
-        self.assertIn('2 unreferenced objects', detail)
+        result = self.judge_kmemleak(self.LEAK)
+        self.assertEqual(result.status, 'FAIL')
+        self.assertEqual(result.name, 'boot.check.kmemleak')
+        self.assertIn('2 unreferenced objects', result.detail)
         self.assertIn('64 bytes from __kmalloc_noprof+0x1f0/0x2c0 < '
                       'iommu_dma_map_doorbell+0x44/0x100 < '
-                      'iommu_dma_prepare_msi+0x60/0x90', detail)
+                      'iommu_dma_prepare_msi+0x60/0x90', result.detail)
 
     def test_a_clean_scan_passes(self):
         self.assertEqual(self.judge_kmemleak(
-            ['@@kmemleak begin', '@@kmemleak end'])[0], 'PASS')
+            ['@@kmemleak begin', '@@kmemleak end']).status, 'PASS')
 
     def test_no_scan_fails(self):
-        self.assertEqual(self.judge_kmemleak(['@@harness end'])[0], 'FAIL')
+        self.assertEqual(self.judge_kmemleak(['@@harness end']).status,
+                         'FAIL')
         self.assertEqual(self.judge_kmemleak(
             ['@@kmemleak begin', '@@kmemleak error: the scan failed',
-             '@@kmemleak end'])[0], 'FAIL')
+             '@@kmemleak end']).status, 'FAIL')
 
     def test_checkers_on(self):
         found = results.Results()
         check.check_debug_kernel(self.boot(
             ['kasan: KernelAddressSanitizer initialized (generic)',
              '@@lockdep debug_locks:1']), found)
-        self.assertEqual(found.items[0][0], 'PASS')
+        self.assertEqual(found.items[0].status, 'PASS')
         found = results.Results()
         check.check_debug_kernel(self.boot(
             ['kasan: KernelAddressSanitizer initialized (generic)',
              '@@lockdep debug_locks:0']), found)
-        self.assertEqual(found.items[0][:2],
-                         ('FAIL', 'debug_kernel.checkers_on'))
+        self.assertEqual(found.items[0],
+                         ('FAIL', 'debug_kernel.checkers_on',
+                          'lockdep was off at the end'))
 
 
 STRESS_LINES = [
@@ -193,8 +195,7 @@ class StressTest(unittest.TestCase):
         found = results.Results()
         check.check_stress(qemu.Boot(lines, False, 1.0, 'c.log'),
                              found)
-        return {name: (status, detail)
-                for status, name, detail in found.items}
+        return {r.name: (r.status, r.detail) for r in found.items}
 
     def test_summary_is_read(self):
         out = check.parse_stress(STRESS_LINES)

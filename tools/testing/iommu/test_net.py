@@ -41,12 +41,12 @@ class TrafficServerTest(unittest.TestCase):
                                         net.NET_BLOCK)
         self.assertEqual(reply[:net.NET_BLOCK],
                          net.net_stream_block(base, 0))
-        self.assertTrue(seen['e1000e'][0])
+        self.assertTrue(seen['e1000e'].ok)
 
     def test_a_bad_byte_is_found(self):
         line, _, seen = self.talk(corrupt_at=net.NET_BLOCK + 7)
         self.assertEqual(line, f'BAD {net.NET_BLOCK + 7}')
-        self.assertFalse(seen['e1000e'][0])
+        self.assertFalse(seen['e1000e'].ok)
 
     def test_the_generator_is_splitmix64(self):
         # The first output of SplitMix64 seeded with 0.

@@ -6,22 +6,59 @@ Run directly (python3 test_results.py) or through make check, which
 reports each case as harness.results.<case>.
 """
 
+import contextlib
+import io
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results  # noqa: E402
 
 
-class PrefixTest(unittest.TestCase):
+def judged(results_):
+    return {r.name: (r.status, r.detail) for r in results_.items}
+
+
+class ResultsTest(unittest.TestCase):
     def test_second_boot_is_named_apart(self):
         found = results.Results()
         found.add(True, 'kunit.iova.case')
         found.prefix = 'lazy.'
         found.add(False, 'kunit.iova.case', 'why')
-        self.assertEqual([name for _, name, _ in found.items],
+        self.assertEqual([r.name for r in found.items],
                          ['kunit.iova.case', 'lazy.kunit.iova.case'])
+
+    def test_a_file_reads_back_as_written(self):
+        found = results.Results()
+        found.add(True, 'a.b')
+        found.add(False, 'a.c', 'why it failed')
+        found.add(True, 'a.d', skipped=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'x.results')
+            found.save(path)
+            again = results.Results()
+            again.load(path)
+        self.assertEqual(again.items, found.items)
+        self.assertEqual(again.items[1],
+                         results.Result('FAIL', 'a.c', 'why it failed'))
+
+    def test_the_summary_counts_and_fails(self):
+        found = results.Results()
+        found.add(True, 'a')
+        found.add(False, 'b')
+        found.add(True, 'c', skipped=True)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = found.report()
+        self.assertEqual(code, 1)
+        self.assertEqual(out.getvalue().splitlines()[-1],
+                         '1 passed, 1 failed, 1 skipped')
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(results.Results().report(), 1)
+        self.assertEqual(out.getvalue(), '0 passed, 0 failed\n')
 
 
 KUNIT_LOG = '''\
@@ -46,8 +83,7 @@ class KunitParseTest(unittest.TestCase):
     def setUp(self):
         self.results = results.Results()
         self.suites = results.parse_kunit(KUNIT_LOG, self.results)
-        self.items = {name: (status, detail)
-                      for status, name, detail in self.results.items}
+        self.items = judged(self.results)
 
     def test_cases_and_suites(self):
         self.assertEqual(self.suites, 1)
