@@ -9,13 +9,15 @@ results (make check), a report (make run) or benchmark tables (make bench).
 This file is the command line; the work is in the modules beside it:
 
   qemu.py     booting the guest and reading its console
-  results.py  results, and KUnit's and the kselftests' (K)TAP
+  results.py  results, and KUnit's and the kselftests' (K)TAP, read with
+              the base tree's tools/testing/kunit/kunit_parser.py
   check.py    make check, make run and make stress, and what they judge
   net.py      the host's end of kselftest iommu_net
   bench.py    make bench, ours against the base kernel
 
 Usage: harness.py --build BUILD COMMAND ...; BUILD is the Makefile's build
-directory, which holds the initramfs, the disks and the logs.
+directory, which holds the initramfs, the disks, the logs and the base tree
+(BUILD/base-src, from make base-src).
 """
 
 import argparse
@@ -148,6 +150,7 @@ def main():
                'stress': check.cmd_stress, 'summary': cmd_summary,
                'unit': cmd_unit, 'bench': bench.cmd_bench,
                'qemu-command': cmd_qemu_command}[args.cmd]
+    results.use_base_tree(os.path.join(args.build, 'base-src'))
     try:
         return handler(args)
     except (OSError, RuntimeError) as err:
