@@ -7,7 +7,8 @@ lazy and identity), SMMU commands per NVMe read counted in QEMU's trace,
 and the IOVA allocator's microbenchmark (iova_bench.ko).  cmd_bench()
 writes the figures side by side with their ratio to build/bench/results.md
 and results.json, and judges them against the targets below.  Both kernels
-must be configured alike.
+must be configured alike: config_differences() asks the base tree's
+scripts/diffconfig.
 """
 
 import glob
@@ -15,6 +16,8 @@ import json
 import math
 import os
 import re
+import subprocess
+import sys
 import time
 import typing
 
@@ -341,21 +344,29 @@ def target_line(t):
             f'{verdict}')
 
 
+def changed_options(diffconfig, old, new):
+    """The options that the configurations @old and @new both set, but to
+    different values, by the kernel's scripts/diffconfig at @diffconfig."""
+    for path in (diffconfig, old, new):
+        if not os.path.isfile(path):
+            # diffconfig would print its usage, and exit with 0.
+            raise RuntimeError(f'no {path}')
+    out = subprocess.run([sys.executable, diffconfig, old, new], check=True,
+                         capture_output=True, text=True).stdout
+    # "-NAME old" is only in @old, "+NAME new" only in @new, and
+    # " NAME old -> new" in both; NAME without its CONFIG_.
+    return ['CONFIG_' + line.split()[0] for line in out.splitlines()
+            if line.startswith(' ')]
+
+
 def config_differences(build):
-    def read(path):
-        conf = {}
-        with open(path) as f:
-            for line in f:
-                m = re.match(r'^(CONFIG_\w+)=(.*)$', line)
-                if m:
-                    conf[m.group(1)] = m.group(2)
-                m = re.match(r'^# (CONFIG_\w+) is not set', line)
-                if m:
-                    conf[m.group(1)] = 'n'
-        return conf
-    ours = read(os.path.join(build, 'obj-bench', '.config'))
-    base = read(os.path.join(build, 'obj-base', '.config'))
-    return sorted(k for k in set(ours) & set(base) if ours[k] != base[k])
+    """The options that make bench's two kernels both set, but to
+    different values.  Options that only one of them has (ours has its
+    subsystem's own) do not count."""
+    return changed_options(
+        os.path.join(build, 'base-src', 'scripts', 'diffconfig'),
+        os.path.join(build, 'obj-base', '.config'),
+        os.path.join(build, 'obj-bench', '.config'))
 
 
 def bench_fmt(v):

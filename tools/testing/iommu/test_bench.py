@@ -16,6 +16,7 @@ from unittest import mock
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 import qemu  # noqa: E402
+import results  # noqa: E402
 
 ALL_FIGURES = [f'@@bench iova {figure.name}={100 + i}'
                for i, figure in enumerate(bench.IOVA_FIGURES)]
@@ -224,6 +225,41 @@ class BenchBootTest(unittest.TestCase):
         self.assertEqual(calls[0], calls[1])
         self.assertTrue(failed)
 
+
+class ConfigDifferencesTest(unittest.TestCase):
+    """config_differences() with the base tree's scripts/diffconfig."""
+
+    BASE = ['CONFIG_KUNIT=y', 'CONFIG_NR_CPUS=64', '# CONFIG_KASAN is not set',
+            'CONFIG_LOCALVERSION=""', 'CONFIG_GONE=y']
+
+    def differences(self, ours):
+        base_src = results.base_tree()
+        with tempfile.TemporaryDirectory() as build:
+            os.symlink(base_src, os.path.join(build, 'base-src'))
+            for obj, lines in (('obj-base', self.BASE), ('obj-bench', ours)):
+                os.makedirs(os.path.join(build, obj))
+                with open(os.path.join(build, obj, '.config'), 'w') as f:
+                    f.write('# comment\n' + '\n'.join(lines) + '\n')
+            return bench.config_differences(build)
+
+    def test_alike(self):
+        self.assertEqual(self.differences(self.BASE), [])
+
+    def test_changed_values_count(self):
+        ours = ['CONFIG_KUNIT=y', 'CONFIG_NR_CPUS=8', 'CONFIG_KASAN=y',
+                'CONFIG_LOCALVERSION="-iommu"', 'CONFIG_GONE=y']
+        self.assertEqual(self.differences(ours),
+                         ['CONFIG_KASAN', 'CONFIG_LOCALVERSION',
+                          'CONFIG_NR_CPUS'])
+
+    def test_options_of_one_kernel_only_do_not(self):
+        ours = self.BASE[:-1] + ['CONFIG_IOMMU_KUNIT_TEST=y']
+        self.assertEqual(self.differences(ours), [])
+
+    def test_a_missing_configuration_is_an_error(self):
+        with tempfile.TemporaryDirectory() as build:
+            with self.assertRaisesRegex(RuntimeError, 'diffconfig'):
+                bench.config_differences(build)
 
 
 if __name__ == '__main__':
