@@ -76,16 +76,8 @@ static void smmu_ignore_features(struct smmu_device *smmu)
 
 /* ==== Registers ==== */
 
-/**
- * smmu_poll_reg() - wait until a register reads @want under @mask
- * @smmu: the SMMU.
- * @reg: offset of the register.
- * @mask: the bits to look at.
- * @want: their value.
- *
- * Return: 0, or -ETIMEDOUT after SMMU_POLL_TIMEOUT_US.
- */
-int smmu_poll_reg(struct smmu_device *smmu, u32 reg, u32 mask, u32 want)
+/* Wait until a register reads @want under @mask; 0 or -ETIMEDOUT. */
+static int smmu_poll_reg(struct smmu_device *smmu, u32 reg, u32 mask, u32 want)
 {
 	u32 val;
 

@@ -29,7 +29,6 @@
 
 /* ---- Registers, page 0 ---- */
 #define SMMU_IDR0			0x00
-#define  SMMU_IDR0_S2P			BIT(0)
 #define  SMMU_IDR0_S1P			BIT(1)
 #define  SMMU_IDR0_TTF			GENMASK(3, 2)
 #define   SMMU_TTF_AARCH64		0x2
@@ -42,7 +41,6 @@
 #define  SMMU_IDR0_TTENDIAN		GENMASK(22, 21)
 #define   SMMU_TTENDIAN_MIXED		0x0
 #define   SMMU_TTENDIAN_LE		0x2
-#define   SMMU_TTENDIAN_BE		0x3
 #define  SMMU_IDR0_STALL_MODEL		GENMASK(25, 24)
 #define   SMMU_STALL_MODEL_FORCE	0x2
 #define  SMMU_IDR0_ST_LEVEL		GENMASK(28, 27)
@@ -52,7 +50,6 @@
 #define  SMMU_IDR1_SIDSIZE		GENMASK(5, 0)
 #define  SMMU_IDR1_EVTQS		GENMASK(20, 16)
 #define  SMMU_IDR1_CMDQS		GENMASK(25, 21)
-#define  SMMU_IDR1_REL			BIT(28)
 #define  SMMU_IDR1_QUEUES_PRESET	BIT(29)
 #define  SMMU_IDR1_TABLES_PRESET	BIT(30)
 
@@ -64,9 +61,6 @@
 #define  SMMU_IDR5_GRAN4K		BIT(4)
 #define  SMMU_IDR5_GRAN16K		BIT(5)
 #define  SMMU_IDR5_GRAN64K		BIT(6)
-
-#define SMMU_IIDR			0x18
-#define SMMU_AIDR			0x1c
 
 #define SMMU_CR0			0x20
 #define  SMMU_CR0_SMMUEN		BIT(0)
@@ -83,7 +77,6 @@
 #define  SMMU_CR1_TABLE_SH		GENMASK(11, 10)
 
 #define SMMU_CR2			0x2c
-#define  SMMU_CR2_E2H			BIT(0)
 #define  SMMU_CR2_RECINVSID		BIT(1)
 #define  SMMU_CR2_PTM			BIT(2)
 
@@ -107,8 +100,6 @@
 #define  SMMU_GERROR_SFM		BIT(8)
 #define SMMU_GERRORN			0x64
 #define SMMU_GERROR_IRQ_CFG0		0x68
-#define SMMU_GERROR_IRQ_CFG1		0x70
-#define SMMU_GERROR_IRQ_CFG2		0x74
 
 #define SMMU_STRTAB_BASE		0x80
 #define  SMMU_STRTAB_BASE_ADDR		GENMASK_ULL(51, 6)
@@ -126,8 +117,6 @@
 #define SMMU_CMDQ_CONS			0x9c
 #define SMMU_EVTQ_BASE			0xa0
 #define SMMU_EVTQ_IRQ_CFG0		0xb0
-#define SMMU_EVTQ_IRQ_CFG1		0xb8
-#define SMMU_EVTQ_IRQ_CFG2		0xbc
 #define  SMMU_Q_BASE_LOG2SIZE		GENMASK_ULL(4, 0)
 #define  SMMU_Q_BASE_ADDR		GENMASK_ULL(51, 5)
 #define  SMMU_Q_BASE_RA			BIT_ULL(62)
@@ -145,7 +134,6 @@
 /* MSI configuration registers (IRQ_CFG0/1/2 of each interrupt). */
 #define  SMMU_MSI_CFG0_ADDR		GENMASK_ULL(51, 2)
 #define  SMMU_MSI_CFG2_MEMATTR		GENMASK(3, 0)
-#define  SMMU_MSI_CFG2_SH		GENMASK(5, 4)
 #define   SMMU_MEMATTR_DEVICE_NGNRE	0x1
 
 /* ---- Registers, page 1 (64 KiB above page 0) ---- */
@@ -187,7 +175,6 @@
 #define SMMU_STE1_EATS			GENMASK_ULL(29, 28)
 #define SMMU_STE1_STRW			GENMASK_ULL(31, 30)
 #define  SMMU_STRW_NSEL1		0x0
-#define  SMMU_STRW_EL2			0x2
 #define SMMU_STE1_SHCFG			GENMASK_ULL(45, 44)
 #define  SMMU_SHCFG_INCOMING		0x1
 
@@ -219,7 +206,6 @@
 
 #define SMMU_OP_CFGI_STE		0x03
 #define SMMU_OP_CFGI_ALL		0x04
-#define SMMU_OP_CFGI_CD			0x05
 #define SMMU_OP_TLBI_NH_ALL		0x10
 #define SMMU_OP_TLBI_NH_ASID		0x11
 #define SMMU_OP_TLBI_NH_VA		0x12
@@ -253,13 +239,9 @@
 #define SMMU_EVT0_SSV			BIT_ULL(11)
 #define SMMU_EVT0_SSID			GENMASK_ULL(31, 12)
 #define SMMU_EVT0_SID			GENMASK_ULL(63, 32)
-#define SMMU_EVT1_STALL			BIT_ULL(31)
-#define SMMU_EVT1_PNU			BIT_ULL(33)
 #define SMMU_EVT1_IND			BIT_ULL(34)
 #define SMMU_EVT1_RNW			BIT_ULL(35)
 #define SMMU_EVT1_S2			BIT_ULL(39)
-#define SMMU_EVT1_CLASS			GENMASK_ULL(41, 40)
-#define SMMU_EVT3_IPA			GENMASK_ULL(51, 12)
 
 /* The IOVA window the GICv3 ITS doorbell is mapped into, for MSIs. */
 #define SMMU_MSI_IOVA_BASE		0x8000000
@@ -586,7 +568,6 @@ const char *smmu_event_name(u8 id);
 int smmu_event_format(const u64 *evt, const char *dev, char *buf, size_t len);
 
 /* ---- Probe (arm-smmu-v3.c) ---- */
-int smmu_poll_reg(struct smmu_device *smmu, u32 reg, u32 mask, u32 want);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct smmu_device *smmu_kunit_get_device(void);
 #endif
