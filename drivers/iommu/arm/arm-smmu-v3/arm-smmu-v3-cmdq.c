@@ -148,7 +148,7 @@ unsigned int smmu_tlbi_range_cmds(const struct smmu_tlbi_range *r,
 				  struct smmu_cmd *cmds, unsigned int max)
 {
 	unsigned int leaf = r->leaf_shift ?: r->granule_shift;
-	u64 addr = r->iova, left = r->pages;
+	u64 addr = r->iova, left = r->granules;
 	u64 ttl = smmu_tlbi_ttl(r);
 	unsigned int n = 0;
 

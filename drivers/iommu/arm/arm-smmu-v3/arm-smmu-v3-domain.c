@@ -39,7 +39,7 @@ static void smmu_tlb_inv_range(struct smmu_domain *d, unsigned long iova,
 	struct smmu_tlbi_range range = {
 		.asid		= d->asid,
 		.iova		= iova,
-		.pages		= DIV_ROUND_UP(size, 1UL << d->granule_shift),
+		.granules	= DIV_ROUND_UP(size, 1UL << d->granule_shift),
 		.granule_shift	= d->granule_shift,
 		.leaf_shift	= leaf_size ? ilog2(leaf_size) : 0,
 		.use_range	= smmu->features & SMMU_FEAT_RANGE_INV,

@@ -975,30 +975,30 @@ static struct smmu_cmd *smmu_test_alloc_cmds(struct kunit *test)
 	return cmds;
 }
 
-/* One range command of @pages 4K pages at 0x12345000, with RIL */
+/* One range command of @granules 4K granules at 0x12345000, with RIL */
 static void smmu_test_ril_one(struct kunit *test, struct smmu_cmd *cmds,
-			      u64 pages, u64 want_scale, u64 want_num)
+			      u64 granules, u64 want_scale, u64 want_num)
 {
 	const struct smmu_tlbi_range r = {
-		.asid = 0x1234, .iova = 0x12345000, .pages = pages,
+		.asid = 0x1234, .iova = 0x12345000, .granules = granules,
 		.granule_shift = 12, .leaf_shift = 12, .use_range = true,
 	};
 	struct smmu_test_tlbi t;
 	unsigned int n;
 
 	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ_MSG(test, n, 1U, "%llu pages: commands", pages);
+	KUNIT_ASSERT_EQ_MSG(test, n, 1U, "%llu granules: commands", granules);
 	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
-	KUNIT_EXPECT_EQ_MSG(test, t.asid, 0x1234ULL, "%llu pages: ASID", pages);
-	KUNIT_EXPECT_EQ_MSG(test, t.scale, want_scale, "%llu pages: SCALE",
-			    pages);
-	KUNIT_EXPECT_EQ_MSG(test, t.num, want_num, "%llu pages: NUM", pages);
-	KUNIT_EXPECT_EQ_MSG(test, t.tg, 1ULL, "%llu pages: TG of 4K", pages);
+	KUNIT_EXPECT_EQ_MSG(test, t.asid, 0x1234ULL, "%llu granules: ASID", granules);
+	KUNIT_EXPECT_EQ_MSG(test, t.scale, want_scale, "%llu granules: SCALE",
+			    granules);
+	KUNIT_EXPECT_EQ_MSG(test, t.num, want_num, "%llu granules: NUM", granules);
+	KUNIT_EXPECT_EQ_MSG(test, t.tg, 1ULL, "%llu granules: TG of 4K", granules);
 	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 3ULL,
-			    "%llu pages: TTL of 4K leaves is level 3", pages);
-	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "%llu pages: LEAF", pages);
-	KUNIT_EXPECT_EQ_MSG(test, t.addr, 0x12345ULL, "%llu pages: ADDR",
-			    pages);
+			    "%llu granules: TTL of 4K leaves is level 3", granules);
+	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "%llu granules: LEAF", granules);
+	KUNIT_EXPECT_EQ_MSG(test, t.addr, 0x12345ULL, "%llu granules: ADDR",
+			    granules);
 }
 
 static void smmu_test_tlbi_range_single(struct kunit *test)
@@ -1017,7 +1017,7 @@ static void smmu_test_tlbi_range_single(struct kunit *test)
 static void smmu_test_tlbi_range_split(struct kunit *test)
 {
 	const struct smmu_tlbi_range r = {
-		.asid = 1, .iova = 0x40000000, .pages = 33,
+		.asid = 1, .iova = 0x40000000, .granules = 33,
 		.granule_shift = 12, .leaf_shift = 12, .use_range = true,
 	};
 	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
@@ -1026,7 +1026,7 @@ static void smmu_test_tlbi_range_split(struct kunit *test)
 	unsigned int i, n;
 
 	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ_MSG(test, n, 2U, "33 pages take two range commands");
+	KUNIT_ASSERT_EQ_MSG(test, n, 2U, "33 granules take two range commands");
 	for (i = 0; i < n; i++) {
 		smmu_test_decode_tlbi(test, &cmds[i], i, &t);
 		KUNIT_EXPECT_EQ_MSG(test, t.addr << 12, next,
@@ -1042,13 +1042,13 @@ static void smmu_test_tlbi_range_split(struct kunit *test)
 
 	/* With room for one only: count both, write one */
 	n = smmu_test_range_cmds(test, &r, cmds, 1);
-	KUNIT_EXPECT_EQ_MSG(test, n, 2U, "33 pages with room for 1 command");
+	KUNIT_EXPECT_EQ_MSG(test, n, 2U, "33 granules with room for 1 command");
 }
 
 static void smmu_test_tlbi_range_levels(struct kunit *test)
 {
 	struct smmu_tlbi_range r = {
-		.asid = 7, .iova = SZ_1G, .pages = 512,
+		.asid = 7, .iova = SZ_1G, .granules = 512,
 		.granule_shift = 12, .leaf_shift = 21, .use_range = true,
 	};
 	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
@@ -1078,7 +1078,7 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 	/* 64K granule: TG 3, 64K leaves at level 3 */
 	r.granule_shift = 16;
 	r.leaf_shift = 16;
-	r.pages = 4;
+	r.granules = 4;
 	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
 	KUNIT_ASSERT_EQ(test, n, 1U);
 	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
@@ -1092,7 +1092,7 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 	/* 16K granule: TG 2, 32 MiB leaves at level 2 */
 	r.granule_shift = 14;
 	r.leaf_shift = 25;
-	r.pages = 2048;
+	r.granules = 2048;
 	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
 	KUNIT_ASSERT_EQ(test, n, 1U);
 	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
@@ -1103,7 +1103,7 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 static void smmu_test_tlbi_no_range(struct kunit *test)
 {
 	struct smmu_tlbi_range r = {
-		.asid = 0x55, .iova = 0x7f000000, .pages = 4,
+		.asid = 0x55, .iova = 0x7f000000, .granules = 4,
 		.granule_shift = 12, .leaf_shift = 12, .use_range = false,
 	};
 	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
@@ -1130,7 +1130,7 @@ static void smmu_test_tlbi_no_range(struct kunit *test)
 	}
 
 	/* Two 2 MiB leaves: two commands, 2 MiB apart */
-	r.pages = 1024;
+	r.granules = 1024;
 	r.leaf_shift = 21;
 	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
 	KUNIT_ASSERT_EQ_MSG(test, n, 2U, "2 leaves of 2 MiB without RIL");
@@ -1143,7 +1143,7 @@ static void smmu_test_tlbi_no_range(struct kunit *test)
 	}
 
 	/* More leaves than room: say so, write nothing beyond the room */
-	r.pages = 40;
+	r.granules = 40;
 	r.leaf_shift = 12;
 	n = smmu_test_range_cmds(test, &r, cmds, 32);
 	KUNIT_EXPECT_GT_MSG(test, n, 32U,
@@ -1166,7 +1166,7 @@ static void smmu_test_tlbi_range_sweep(struct kunit *test)
 		struct smmu_tlbi_range r = {
 			.asid = prandom_u32_state(&rnd) & 0xffff,
 			.iova = (u64)prandom_u32_state(&rnd) << 12,
-			.pages = 1 + prandom_u32_state(&rnd) % SZ_1M,
+			.granules = 1 + prandom_u32_state(&rnd) % SZ_1M,
 			.granule_shift = 12,
 			.use_range = true,
 		};
@@ -1174,14 +1174,14 @@ static void smmu_test_tlbi_range_sweep(struct kunit *test)
 
 		r.leaf_shift = leaf_shifts[prandom_u32_state(&rnd) %
 					   ARRAY_SIZE(leaf_shifts)];
-		end = r.iova + (r.pages << 12);
-		bound = DIV_ROUND_UP(fls64(r.pages), 5) + 1;
+		end = r.iova + (r.granules << 12);
+		bound = DIV_ROUND_UP(fls64(r.granules), 5) + 1;
 
 		n = smmu_tlbi_range_cmds(&r, cmds, SMMU_TEST_MAX_CMDS);
 		if (n > bound) {
 			KUNIT_FAIL(test,
-				   "round %u: %llu pages at %#llx took %u commands, more than %u",
-				   round, r.pages, r.iova, n, bound);
+				   "round %u: %llu granules at %#llx took %u commands, more than %u",
+				   round, r.granules, r.iova, n, bound);
 			return;
 		}
 		for (i = 0; i < n; i++) {
@@ -1191,8 +1191,8 @@ static void smmu_test_tlbi_range_sweep(struct kunit *test)
 			if (t.addr << 12 != next || t.asid != r.asid ||
 			    t.tg != 1 || t.leaf != (u64)!!r.leaf_shift) {
 				KUNIT_FAIL(test,
-					   "round %u: %llu pages at %#llx, leaf shift %u: command %u covers from %#llx (asid %#llx tg %llu leaf %llu), expected from %#llx",
-					   round, r.pages, r.iova, r.leaf_shift,
+					   "round %u: %llu granules at %#llx, leaf shift %u: command %u covers from %#llx (asid %#llx tg %llu leaf %llu), expected from %#llx",
+					   round, r.granules, r.iova, r.leaf_shift,
 					   i, t.addr << 12, t.asid, t.tg,
 					   t.leaf, next);
 				return;
@@ -1201,8 +1201,8 @@ static void smmu_test_tlbi_range_sweep(struct kunit *test)
 		}
 		if (next != end) {
 			KUNIT_FAIL(test,
-				   "round %u: %llu pages at %#llx: %u commands end at %#llx, not %#llx",
-				   round, r.pages, r.iova, n, next, end);
+				   "round %u: %llu granules at %#llx: %u commands end at %#llx, not %#llx",
+				   round, r.granules, r.iova, n, next, end);
 			return;
 		}
 	}

@@ -409,7 +409,7 @@ struct smmu_master {
  * @smmu: the SMMU whose devices it may be attached to.
  * @pgtbl: its I/O page table.
  * @asid: the ASID of its TLB entries.
- * @granule_shift: log2 of the page table's granule.
+ * @granule_shift: log2 of the page table's translation granule.
  * @cd: its context descriptor, which every attached STE points to.
  * @cd_dma: where the SMMU sees @cd.
  */
@@ -476,8 +476,8 @@ void smmu_cmd_tlbi_all(struct smmu_cmd *cmd, u8 opcode);
 /**
  * struct smmu_tlbi_range - what one or more TLBI_NH_VA commands invalidate
  * @asid: the ASID.
- * @iova: start of the range, aligned to @granule_shift.
- * @pages: length in translation granules.
+ * @iova: start of the range, aligned to the granule.
+ * @granules: length in translation granules.
  * @granule_shift: log2 of the page table's translation granule.
  * @leaf_shift: log2 of the size of the leaf entries that went, or 0 if
  *	tables went too (then every level is invalidated).
@@ -486,7 +486,7 @@ void smmu_cmd_tlbi_all(struct smmu_cmd *cmd, u8 opcode);
 struct smmu_tlbi_range {
 	u16		asid;
 	u64		iova;
-	u64		pages;
+	u64		granules;
 	unsigned int	granule_shift;
 	unsigned int	leaf_shift;
 	bool		use_range;
