@@ -975,30 +975,40 @@ static struct smmu_cmd *smmu_test_alloc_cmds(struct kunit *test)
 	return cmds;
 }
 
-/* One range command of @granules 4K granules at 0x12345000, with RIL */
+/* @r must take exactly one command: decode it into @t */
+static void smmu_test_one_tlbi(struct kunit *test,
+			       const struct smmu_tlbi_range *r,
+			       struct smmu_cmd *cmds, struct smmu_test_tlbi *t)
+{
+	unsigned int n;
+
+	n = smmu_test_range_cmds(test, r, cmds, SMMU_TEST_MAX_CMDS);
+	KUNIT_ASSERT_EQ_MSG(test, n, 1U,
+			    "%llu granules of 2^%u bytes, leaves of 2^%u: commands",
+			    r->granules, r->granule_shift, r->leaf_shift);
+	smmu_test_decode_tlbi(test, &cmds[0], 0, t);
+}
+
+/* One range command of @n 4K granules at 0x12345000, with RIL */
 static void smmu_test_ril_one(struct kunit *test, struct smmu_cmd *cmds,
-			      u64 granules, u64 want_scale, u64 want_num)
+			      u64 n, u64 want_scale, u64 want_num)
 {
 	const struct smmu_tlbi_range r = {
-		.asid = 0x1234, .iova = 0x12345000, .granules = granules,
+		.asid = 0x1234, .iova = 0x12345000, .granules = n,
 		.granule_shift = 12, .leaf_shift = 12, .use_range = true,
 	};
 	struct smmu_test_tlbi t;
-	unsigned int n;
 
-	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ_MSG(test, n, 1U, "%llu granules: commands", granules);
-	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
-	KUNIT_EXPECT_EQ_MSG(test, t.asid, 0x1234ULL, "%llu granules: ASID", granules);
+	smmu_test_one_tlbi(test, &r, cmds, &t);
+	KUNIT_EXPECT_EQ_MSG(test, t.asid, 0x1234ULL, "%llu granules: ASID", n);
 	KUNIT_EXPECT_EQ_MSG(test, t.scale, want_scale, "%llu granules: SCALE",
-			    granules);
-	KUNIT_EXPECT_EQ_MSG(test, t.num, want_num, "%llu granules: NUM", granules);
-	KUNIT_EXPECT_EQ_MSG(test, t.tg, 1ULL, "%llu granules: TG of 4K", granules);
+			    n);
+	KUNIT_EXPECT_EQ_MSG(test, t.num, want_num, "%llu granules: NUM", n);
+	KUNIT_EXPECT_EQ_MSG(test, t.tg, 1ULL, "%llu granules: TG of 4K", n);
 	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 3ULL,
-			    "%llu granules: TTL of 4K leaves is level 3", granules);
-	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "%llu granules: LEAF", granules);
-	KUNIT_EXPECT_EQ_MSG(test, t.addr, 0x12345ULL, "%llu granules: ADDR",
-			    granules);
+			    "%llu granules: TTL of 4K leaves is level 3", n);
+	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "%llu granules: LEAF", n);
+	KUNIT_EXPECT_EQ_MSG(test, t.addr, 0x12345ULL, "%llu granules: ADDR", n);
 }
 
 static void smmu_test_tlbi_range_single(struct kunit *test)
@@ -1053,12 +1063,9 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 	};
 	struct smmu_cmd *cmds = smmu_test_alloc_cmds(test);
 	struct smmu_test_tlbi t;
-	unsigned int n;
 
 	/* One 2 MiB block: level 2 */
-	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ(test, n, 1U);
-	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	smmu_test_one_tlbi(test, &r, cmds, &t);
 	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 2ULL, "TTL of 2 MiB leaves");
 	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 1ULL, "LEAF of 2 MiB leaves");
 	KUNIT_EXPECT_EQ_MSG(test, (t.num + 1) << t.scale, 512ULL,
@@ -1067,9 +1074,7 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 
 	/* Tables went too: every level, not only leaves */
 	r.leaf_shift = 0;
-	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ(test, n, 1U);
-	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	smmu_test_one_tlbi(test, &r, cmds, &t);
 	KUNIT_EXPECT_EQ_MSG(test, t.leaf, 0ULL,
 			    "a table walk invalidation must not be LEAF");
 	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 0ULL,
@@ -1079,9 +1084,7 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 	r.granule_shift = 16;
 	r.leaf_shift = 16;
 	r.granules = 4;
-	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ(test, n, 1U);
-	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	smmu_test_one_tlbi(test, &r, cmds, &t);
 	KUNIT_EXPECT_EQ_MSG(test, t.tg, 3ULL, "TG of 64K");
 	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 3ULL, "TTL of 64K leaves");
 	KUNIT_EXPECT_EQ_MSG(test, (t.num + 1) << t.scale, 4ULL,
@@ -1093,9 +1096,7 @@ static void smmu_test_tlbi_range_levels(struct kunit *test)
 	r.granule_shift = 14;
 	r.leaf_shift = 25;
 	r.granules = 2048;
-	n = smmu_test_range_cmds(test, &r, cmds, SMMU_TEST_MAX_CMDS);
-	KUNIT_ASSERT_EQ(test, n, 1U);
-	smmu_test_decode_tlbi(test, &cmds[0], 0, &t);
+	smmu_test_one_tlbi(test, &r, cmds, &t);
 	KUNIT_EXPECT_EQ_MSG(test, t.tg, 2ULL, "TG of 16K");
 	KUNIT_EXPECT_EQ_MSG(test, t.ttl, 2ULL, "TTL of 32 MiB leaves");
 }
