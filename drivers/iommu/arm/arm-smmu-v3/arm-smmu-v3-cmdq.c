@@ -245,6 +245,7 @@ static void smmu_cmdq_skip_bad(struct smmu_device *smmu)
 	__le64 *slot = smmu_q_entry(q, cons);
 	struct smmu_cmd sync;
 
+	lockdep_assert_held(&smmu->cmdq.lock);
 	dev_err_ratelimited(smmu->dev,
 			    "command queue: %s at index %u: %016llx %016llx; skipped\n",
 			    why < ARRAY_SIZE(smmu_cerror_names) ?
@@ -297,7 +298,8 @@ static void smmu_cmdq_read_cons(struct smmu_queue *q)
 
 /*
  * Wait until the SMMU consumed everything up to PROD (@drain) or until
- * @need entries are free.  The queue lock is held.
+ * @need entries are free.  The caller holds the queue lock, so nobody else
+ * moves PROD meanwhile.
  */
 static int smmu_cmdq_wait(struct smmu_device *smmu, u32 need, bool drain)
 {
@@ -306,6 +308,7 @@ static int smmu_cmdq_wait(struct smmu_device *smmu, u32 need, bool drain)
 	ktime_t timeout = 0;
 	unsigned int spins = 0;
 
+	lockdep_assert_held(&smmu->cmdq.lock);
 	/* Room as of the last look at CONS is room still: no register read. */
 	if (!drain && smmu_q_space(q) >= need)
 		return 0;
