@@ -18,7 +18,8 @@
  *
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
- * with a harmless CMD_SYNC, acknowledges the error and lets the SMMU go on.
+ * with a harmless CMD_SYNC and acknowledges the error, upon which the SMMU
+ * goes on.
  */
 
 #include <linux/delay.h>
@@ -274,20 +275,17 @@ void smmu_cmdq_handle_error(struct smmu_device *smmu)
 {
 	u32 gerror = readl_relaxed(smmu->base + SMMU_GERROR);
 	u32 gerrorn = readl_relaxed(smmu->base + SMMU_GERRORN);
-	struct smmu_queue *q = &smmu->cmdq.q;
 
 	lockdep_assert_held(&smmu->cmdq.lock);
 	if (!((gerror ^ gerrorn) & SMMU_GERROR_CMDQ_ERR))
 		return;
 
 	smmu_cmdq_skip_bad(smmu);
-	/* Acknowledge: make GERRORN.CMDQ_ERR equal GERROR.CMDQ_ERR again. */
-	writel(gerrorn ^ SMMU_GERROR_CMDQ_ERR, smmu->base + SMMU_GERRORN);
 	/*
-	 * Some implementations only look at the queue again when PROD is
-	 * written; writing the same value is harmless to the others.
+	 * Acknowledge: make GERRORN.CMDQ_ERR equal GERROR.CMDQ_ERR again.
+	 * The SMMU resumes from CONS, at the replacement, once it sees this.
 	 */
-	writel(q->prod, q->prod_reg);
+	writel(gerrorn ^ SMMU_GERROR_CMDQ_ERR, smmu->base + SMMU_GERRORN);
 }
 
 /* Refresh the shadow of CONS; the error field does not belong to it. */
