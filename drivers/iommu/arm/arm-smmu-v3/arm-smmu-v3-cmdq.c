@@ -11,10 +11,10 @@
  * Producers take one lock, write their commands and a CMD_SYNC, and keep
  * the lock until CONS reaches PROD.  With the lock held nobody else can add
  * commands, so "the SMMU consumed all we wrote" is the whole completion test
- * and no completion records are needed.  Callers gather their commands into
- * a struct smmu_batch, so one unmap or one STE update costs one lock, one
- * PROD write and one CMD_SYNC.  Polling uses WFE when the SMMU signals
- * completions with SEV.
+ * and no completion records are needed.  Every submission ends with one
+ * CMD_SYNC, so an unmap's invalidations, or one step of an STE update, cost
+ * one lock, one PROD write and one CMD_SYNC.  Polling uses WFE when the
+ * SMMU signals completions with SEV.
  *
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
@@ -343,102 +343,55 @@ static int smmu_cmdq_wait(struct smmu_device *smmu, u32 need, bool drain)
 }
 
 /**
- * smmu_cmdq_submit() - queue commands, and optionally wait for them
+ * smmu_cmdq_submit() - queue commands and a CMD_SYNC, and wait for it
  * @smmu: the SMMU.
  * @cmds: the commands.
- * @n: how many; may be 0 with @sync.
- * @sync: end with a CMD_SYNC and wait until it completed.
+ * @n: how many; may be 0 for a CMD_SYNC alone.
  *
- * Return: 0, or -ETIMEDOUT if the SMMU did not make progress in time.
+ * More commands than the ring holds go a ring at a time, each part handed
+ * to the SMMU before room is waited for again.
+ *
+ * Return: 0 once the SMMU has carried out every command (those it refused
+ * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
  */
 int smmu_cmdq_submit(struct smmu_device *smmu, const struct smmu_cmd *cmds,
-		     unsigned int n, bool sync)
+		     unsigned int n)
 {
 	struct smmu_queue *q = &smmu->cmdq.q;
-	/* Leave room for a CMD_SYNC behind whatever we write. */
+	/* Leave room for the CMD_SYNC behind whatever we write. */
 	u32 room = smmu_q_entries(q) - 1;
-	struct smmu_cmd sync_cmd;
+	struct smmu_cmd sync;
 	unsigned long flags;
-	int ret = 0;
+	int ret;
 
-	smmu_cmd_sync(&sync_cmd, smmu->features & SMMU_FEAT_SEV);
+	smmu_cmd_sync(&sync, smmu->features & SMMU_FEAT_SEV);
 
 	raw_spin_lock_irqsave(&smmu->cmdq.lock, flags);
-	while (n) {
+	for (;;) {
 		u32 chunk = min(n, room);
 
-		ret = smmu_cmdq_wait(smmu, chunk + sync, false);
+		/* Room for this part, and for the CMD_SYNC after the last. */
+		ret = smmu_cmdq_wait(smmu, chunk + 1, false);
 		if (ret)
 			goto out;
 		q->prod = smmu_queue_write(q, q->prod, cmds, chunk);
 		cmds += chunk;
 		n -= chunk;
-		if (n) {
-			dma_wmb();
-			writel_relaxed(q->prod, q->prod_reg);
-		}
+		if (!n)
+			break;
+		dma_wmb();
+		writel_relaxed(q->prod, q->prod_reg);
 	}
-	if (sync) {
-		ret = smmu_cmdq_wait(smmu, 1, false);
-		if (ret)
-			goto out;
-		q->prod = smmu_queue_write(q, q->prod, &sync_cmd, 1);
-	}
+	q->prod = smmu_queue_write(q, q->prod, &sync, 1);
 	/* Commands in memory before the SMMU learns of them. */
 	dma_wmb();
 	writel_relaxed(q->prod, q->prod_reg);
-	if (sync)
-		ret = smmu_cmdq_wait(smmu, 0, true);
+	ret = smmu_cmdq_wait(smmu, 0, true);
 out:
 	raw_spin_unlock_irqrestore(&smmu->cmdq.lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_submit);
-
-/**
- * smmu_cmdq_issue_sync() - issue one command and a CMD_SYNC, and wait
- * @smmu: the SMMU.
- * @cmd: the command.
- *
- * Return: as smmu_cmdq_submit().
- */
-int smmu_cmdq_issue_sync(struct smmu_device *smmu, const struct smmu_cmd *cmd)
-{
-	return smmu_cmdq_submit(smmu, cmd, 1, true);
-}
-
-/**
- * smmu_batch_add() - add a command to a batch
- * @b: the batch.
- * @cmd: the command.
- *
- * A full batch is handed to the queue without a CMD_SYNC; the one sync
- * comes with smmu_batch_sync().
- */
-void smmu_batch_add(struct smmu_batch *b, const struct smmu_cmd *cmd)
-{
-	if (b->count == SMMU_BATCH_CMDS) {
-		smmu_cmdq_submit(b->smmu, b->cmds, b->count, false);
-		b->count = 0;
-	}
-	b->cmds[b->count++] = *cmd;
-}
-EXPORT_SYMBOL_IF_KUNIT(smmu_batch_add);
-
-/**
- * smmu_batch_sync() - submit a batch with one CMD_SYNC and wait for it
- * @b: the batch; empty afterwards.
- *
- * Return: as smmu_cmdq_submit().
- */
-int smmu_batch_sync(struct smmu_batch *b)
-{
-	int ret = smmu_cmdq_submit(b->smmu, b->cmds, b->count, true);
-
-	b->count = 0;
-	return ret;
-}
-EXPORT_SYMBOL_IF_KUNIT(smmu_batch_sync);
 
 /* ==== Set-up ==== */
 
@@ -520,7 +473,7 @@ int smmu_cmdq_init(struct smmu_device *smmu)
 			       "command queue");
 	if (ret)
 		return ret;
-	/* A batch and its CMD_SYNC must fit, or batching gains nothing. */
+	/* A command and its CMD_SYNC must fit, or submissions cannot go. */
 	if (smmu_q_entries(&cmdq->q) < 2) {
 		dev_err(smmu->dev, "command queue of %u entries is too small\n",
 			smmu_q_entries(&cmdq->q));

@@ -10,9 +10,9 @@
  *
  * Unmapping gathers the leaves that went (io-pgtable calls tlb_add_pages
  * for each run of them, which only widens the gather) and iotlb_sync then
- * invalidates the whole range in one batch: with range invalidation
+ * invalidates the whole range in one submission: with range invalidation
  * usually one TLBI_NH_VA, without it one per leaf, and one CMD_SYNC either
- * way.  A range that would take more commands than a batch holds
+ * way.  A range that would take more than SMMU_TLBI_MAX_CMDS commands
  * invalidates the ASID instead.
  */
 
@@ -28,6 +28,17 @@
 
 /* ==== TLB maintenance ==== */
 
+/* Most TLBI_NH_VA commands one invalidation sends, rather than TLBI_NH_ASID */
+#define SMMU_TLBI_MAX_CMDS	32
+
+static void smmu_tlb_inv_asid(struct smmu_domain *d)
+{
+	struct smmu_cmd cmd;
+
+	smmu_cmd_tlbi_asid(&cmd, d->asid);
+	smmu_cmdq_submit(d->smmu, &cmd, 1);
+}
+
 /*
  * Invalidate [@iova, @iova + @size) of @d.  @leaf_size is the size of the
  * leaves that went, or 0 when tables went as well.
@@ -35,34 +46,22 @@
 static void smmu_tlb_inv_range(struct smmu_domain *d, unsigned long iova,
 			       size_t size, size_t leaf_size)
 {
-	struct smmu_device *smmu = d->smmu;
 	struct smmu_tlbi_range range = {
 		.asid		= d->asid,
 		.iova		= iova,
 		.granules	= DIV_ROUND_UP(size, 1UL << d->granule_shift),
 		.granule_shift	= d->granule_shift,
 		.leaf_shift	= leaf_size ? ilog2(leaf_size) : 0,
-		.use_range	= smmu->features & SMMU_FEAT_RANGE_INV,
+		.use_range	= d->smmu->features & SMMU_FEAT_RANGE_INV,
 	};
-	struct smmu_batch batch;
+	struct smmu_cmd cmds[SMMU_TLBI_MAX_CMDS];
 	unsigned int n;
 
-	smmu_batch_init(&batch, smmu);
-	n = smmu_tlbi_range_cmds(&range, batch.cmds, SMMU_BATCH_CMDS);
-	if (n > SMMU_BATCH_CMDS) {
-		smmu_cmd_tlbi_asid(&batch.cmds[0], d->asid);
-		n = 1;
-	}
-	batch.count = n;
-	smmu_batch_sync(&batch);
-}
-
-static void smmu_tlb_inv_asid(struct smmu_domain *d)
-{
-	struct smmu_cmd cmd;
-
-	smmu_cmd_tlbi_asid(&cmd, d->asid);
-	smmu_cmdq_issue_sync(d->smmu, &cmd);
+	n = smmu_tlbi_range_cmds(&range, cmds, SMMU_TLBI_MAX_CMDS);
+	if (n > SMMU_TLBI_MAX_CMDS)
+		smmu_tlb_inv_asid(d);
+	else
+		smmu_cmdq_submit(d->smmu, cmds, n);
 }
 
 static void smmu_tlb_add_page(struct iommu_iotlb_gather *gather,

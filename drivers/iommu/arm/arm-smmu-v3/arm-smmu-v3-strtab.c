@@ -224,7 +224,7 @@ static void smmu_ste_sync(void *cookie)
 	struct smmu_cmd cmd;
 
 	smmu_cmd_cfgi_ste(&cmd, w->sid, true);
-	smmu_cmdq_issue_sync(w->smmu, &cmd);
+	smmu_cmdq_submit(w->smmu, &cmd, 1);
 }
 
 const struct smmu_entry_ops smmu_ste_ops = {
@@ -432,7 +432,7 @@ int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
 
 	/* Drop an invalid level-1 descriptor the SMMU may have cached. */
 	smmu_cmd_cfgi_ste(&cmd, sid, false);
-	return smmu_cmdq_issue_sync(smmu, &cmd);
+	return smmu_cmdq_submit(smmu, &cmd, 1);
 }
 
 /**

@@ -29,9 +29,8 @@
  * of a set of STEs and CDs, and says which updates must be hitless.
  *
  * The last cases use the SMMU that probed at boot, if any: a command it
- * refuses is skipped and counted, and a batch larger than a batch holds,
- * or a submission three times the size of the ring, still ends with the
- * queue drained.
+ * refuses is skipped and counted, and a submission three times the size of
+ * the ring still ends with the queue drained.
  */
 
 #include <kunit/test.h>
@@ -1450,52 +1449,18 @@ static void smmu_test_live_illegal_command(struct kunit *test)
 	int errors, ret;
 
 	errors = atomic_read(&smmu->cmdq.errors);
-	ret = smmu_cmdq_submit(smmu, &c, 1, true);
+	ret = smmu_cmdq_submit(smmu, &c, 1);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
 			    "a refused command must be skipped, not fail the sync");
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors + 1,
 			    "the refused command was not counted exactly once");
 
-	ret = smmu_cmdq_submit(smmu, NULL, 0, true);
+	ret = smmu_cmdq_submit(smmu, NULL, 0);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
 			    "the queue does not work after a refused command");
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors + 1,
 			    "a CMD_SYNC alone was counted as refused");
 	smmu_test_expect_drained(test, smmu, "after a refused command");
-}
-
-static void smmu_test_live_batch(struct kunit *test)
-{
-	struct smmu_device *smmu = smmu_test_live_smmu(test);
-	struct smmu_batch *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
-	struct smmu_cmd cmd;
-	unsigned int i;
-	int errors, ret;
-
-	KUNIT_ASSERT_NOT_NULL(test, b);
-	errors = atomic_read(&smmu->cmdq.errors);
-
-	/*
-	 * Harmless commands: ASID 0 is never given to a domain, and dropping
-	 * the cached STE of StreamID 0 only makes the SMMU fetch it again.
-	 */
-	smmu_batch_init(b, smmu);
-	for (i = 0; i < SMMU_BATCH_CMDS + 5; i++) {
-		if (i % 2)
-			smmu_cmd_cfgi_ste(&cmd, 0, true);
-		else
-			smmu_cmd_tlbi_asid(&cmd, 0);
-		smmu_batch_add(b, &cmd);
-	}
-	KUNIT_EXPECT_EQ_MSG(test, b->count, 5U,
-			    "a full batch was not handed on when it overflowed");
-	ret = smmu_batch_sync(b);
-	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "sync of %u commands",
-			    SMMU_BATCH_CMDS + 5);
-	KUNIT_EXPECT_EQ_MSG(test, b->count, 0U, "batch not empty after sync");
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors,
-			    "the SMMU refused one of the batch's commands");
-	smmu_test_expect_drained(test, smmu, "after a batch and a half");
 }
 
 /*
@@ -1515,7 +1480,7 @@ static void smmu_test_live_queue_full(struct kunit *test)
 		smmu_cmd_tlbi_asid(&cmds[i], 0);	/* ASID 0 is never used */
 	errors = atomic_read(&smmu->cmdq.errors);
 
-	ret = smmu_cmdq_submit(smmu, cmds, n, true);
+	ret = smmu_cmdq_submit(smmu, cmds, n);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "%u commands through a ring of %u",
 			    n, smmu_q_entries(&smmu->cmdq.q));
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors,
@@ -1549,7 +1514,6 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_event_without_address),
 	KUNIT_CASE(smmu_test_event_names),
 	KUNIT_CASE(smmu_test_live_illegal_command),
-	KUNIT_CASE(smmu_test_live_batch),
 	KUNIT_CASE(smmu_test_live_queue_full),
 	{}
 };

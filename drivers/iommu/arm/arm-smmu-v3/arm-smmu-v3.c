@@ -237,19 +237,14 @@ static u32 smmu_cr1(const struct smmu_device *smmu)
 /* Forget whatever configuration and translations the SMMU cached. */
 static int smmu_invalidate_all(struct smmu_device *smmu)
 {
-	struct smmu_batch batch;
-	struct smmu_cmd cmd;
+	struct smmu_cmd cmds[3];
+	unsigned int n = 0;
 
-	smmu_batch_init(&batch, smmu);
-	smmu_cmd_cfgi_all(&cmd);
-	smmu_batch_add(&batch, &cmd);
-	if (smmu->features & SMMU_FEAT_HYP) {
-		smmu_cmd_tlbi_all(&cmd, SMMU_OP_TLBI_EL2_ALL);
-		smmu_batch_add(&batch, &cmd);
-	}
-	smmu_cmd_tlbi_all(&cmd, SMMU_OP_TLBI_NSNH_ALL);
-	smmu_batch_add(&batch, &cmd);
-	return smmu_batch_sync(&batch);
+	smmu_cmd_cfgi_all(&cmds[n++]);
+	if (smmu->features & SMMU_FEAT_HYP)
+		smmu_cmd_tlbi_all(&cmds[n++], SMMU_OP_TLBI_EL2_ALL);
+	smmu_cmd_tlbi_all(&cmds[n++], SMMU_OP_TLBI_NSNH_ALL);
+	return smmu_cmdq_submit(smmu, cmds, n);
 }
 
 static int smmu_device_reset(struct smmu_device *smmu)

@@ -310,21 +310,6 @@ struct smmu_cmdq {
 	atomic_t		errors;
 };
 
-/* Commands gathered before one submission; a batch ends with one CMD_SYNC. */
-#define SMMU_BATCH_CMDS			32
-
-/**
- * struct smmu_batch - commands on their way to the command queue
- * @smmu: the SMMU they go to.
- * @count: commands held.
- * @cmds: the commands.
- */
-struct smmu_batch {
-	struct smmu_device	*smmu;
-	unsigned int		count;
-	struct smmu_cmd		cmds[SMMU_BATCH_CMDS];
-};
-
 /**
  * struct smmu_strtab - the stream table
  * @base: linear: every STE; two-level: the level-1 descriptors.
@@ -505,19 +490,8 @@ int smmu_cmdq_init(struct smmu_device *smmu);
 u32 smmu_queue_write(struct smmu_queue *q, u32 pos,
 		     const struct smmu_cmd *cmds, unsigned int n);
 int smmu_cmdq_submit(struct smmu_device *smmu, const struct smmu_cmd *cmds,
-		     unsigned int n, bool sync);
+		     unsigned int n);
 void smmu_cmdq_handle_error(struct smmu_device *smmu);
-int smmu_cmdq_issue_sync(struct smmu_device *smmu, const struct smmu_cmd *cmd);
-
-static inline void smmu_batch_init(struct smmu_batch *b,
-				   struct smmu_device *smmu)
-{
-	b->smmu = smmu;
-	b->count = 0;
-}
-
-void smmu_batch_add(struct smmu_batch *b, const struct smmu_cmd *cmd);
-int smmu_batch_sync(struct smmu_batch *b);
 
 /* ---- Stream table and context descriptors (arm-smmu-v3-strtab.c) ---- */
 
