@@ -145,6 +145,14 @@ static phys_addr_t smmu_iova_to_phys(struct iommu_domain *domain,
 	return ops->iova_to_phys(ops, iova);
 }
 
+/* Every domain's attach_dev: the core calls it with the group's mutex held. */
+static int smmu_attach(struct iommu_domain *domain, struct device *dev,
+		       const u64 *ste)
+{
+	iommu_group_mutex_assert(dev);
+	return smmu_master_attach(dev_iommu_priv_get(dev), domain, ste);
+}
+
 static int smmu_attach_paging(struct iommu_domain *domain, struct device *dev)
 {
 	struct smmu_master *master = dev_iommu_priv_get(dev);
@@ -158,8 +166,7 @@ static int smmu_attach_paging(struct iommu_domain *domain, struct device *dev)
 		return -EINVAL;
 	}
 	smmu_ste_s1(ste, d->smmu, d->cd_dma);
-	smmu_master_attach(master, domain, ste);
-	return 0;
+	return smmu_attach(domain, dev, ste);
 }
 
 static void smmu_domain_free(struct iommu_domain *domain)
@@ -235,7 +242,9 @@ struct iommu_domain *smmu_domain_alloc_paging(struct device *dev)
 	if (!d->cd)
 		goto free_pgtbl;
 	smmu_cd_s1(cd, smmu, d->asid, &cfg);
-	smmu_write_entry(&smmu_cd_ops, NULL, d->cd, cd);
+	ret = smmu_write_entry(&smmu_cd_ops, NULL, d->cd, cd);
+	if (ret)
+		goto free_cd;
 
 	d->domain.ops = &smmu_paging_ops;
 	d->domain.pgsize_bitmap = cfg.pgsize_bitmap;
@@ -243,6 +252,8 @@ struct iommu_domain *smmu_domain_alloc_paging(struct device *dev)
 	d->domain.geometry.force_aperture = true;
 	return &d->domain;
 
+free_cd:
+	dma_pool_free(smmu->cd_pool, d->cd, d->cd_dma);
 free_pgtbl:
 	free_io_pgtable_ops(d->pgtbl);
 free_asid:
@@ -260,8 +271,7 @@ static int smmu_attach_identity(struct iommu_domain *domain,
 	u64 ste[SMMU_STE_WORDS];
 
 	smmu_ste_bypass(ste);
-	smmu_master_attach(dev_iommu_priv_get(dev), domain, ste);
-	return 0;
+	return smmu_attach(domain, dev, ste);
 }
 
 static int smmu_attach_blocked(struct iommu_domain *domain, struct device *dev)
@@ -269,8 +279,7 @@ static int smmu_attach_blocked(struct iommu_domain *domain, struct device *dev)
 	u64 ste[SMMU_STE_WORDS];
 
 	smmu_ste_abort(ste);
-	smmu_master_attach(dev_iommu_priv_get(dev), domain, ste);
-	return 0;
+	return smmu_attach(domain, dev, ste);
 }
 
 static const struct iommu_domain_ops smmu_identity_ops = {

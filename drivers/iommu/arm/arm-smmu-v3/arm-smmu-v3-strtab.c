@@ -15,7 +15,10 @@
  * The stream table is linear when the StreamID space is small or the SMMU
  * has no two-level tables; otherwise second-level tables of 256 STEs are
  * made as devices with StreamIDs in their span appear.  Every STE starts
- * out aborting.
+ * out aborting.  Everything written to the stream table is written under
+ * the SMMU's strtab_mutex: at probe, at attach (where the IOMMU core holds
+ * the device's group mutex as well) and at release (where the device has
+ * left its group already).
  */
 
 #include <linux/device.h>
@@ -35,26 +38,45 @@
 
 /* ==== Safe updates of live entries ==== */
 
-/* Store @val in @word unless it is there already; say if it changed. */
-static bool smmu_store_word(__le64 *word, u64 val)
+static void smmu_read_entry(const __le64 *entry, u64 *val)
 {
-	if (le64_to_cpu(READ_ONCE(*word)) == val)
-		return false;
-	WRITE_ONCE(*word, cpu_to_le64(val));
-	return true;
+	unsigned int i;
+
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		val[i] = le64_to_cpu(READ_ONCE(entry[i]));
 }
 
-/* Store every word of @val; make it visible if anything changed. */
-static void smmu_store_words(const struct smmu_entry_ops *ops, void *cookie,
-			     __le64 *entry, const u64 *val, unsigned int from)
+/* One smmu_write_entry() under way. */
+struct smmu_entry_update {
+	const struct smmu_entry_ops	*ops;
+	void				*cookie;
+	__le64				*entry;
+	int				ret;	/* of the first failed sync */
+};
+
+static void smmu_entry_sync(struct smmu_entry_update *u)
+{
+	int ret = u->ops->sync(u->cookie);
+
+	if (!u->ret)
+		u->ret = ret;
+}
+
+/* Store words @from to @to - 1 of @val; sync once if any of them changed. */
+static void smmu_store_words(struct smmu_entry_update *u, const u64 *val,
+			     unsigned int from, unsigned int to)
 {
 	bool changed = false;
 	unsigned int i;
 
-	for (i = from; i < SMMU_STE_WORDS; i++)
-		changed |= smmu_store_word(&entry[i], val[i]);
+	for (i = from; i < to; i++) {
+		if (le64_to_cpu(READ_ONCE(u->entry[i])) == val[i])
+			continue;
+		WRITE_ONCE(u->entry[i], cpu_to_le64(val[i]));
+		changed = true;
+	}
 	if (changed)
-		ops->sync(cookie);
+		smmu_entry_sync(u);
 }
 
 /**
@@ -74,24 +96,32 @@ static void smmu_store_words(const struct smmu_entry_ops *ops, void *cookie,
  *    aborts and reads nothing else), then words 1-7 and last word 0 take
  *    their new values.
  *
- * Each step that stores anything ends with @ops->sync.
+ * Each step that stores anything ends with @ops->sync.  A failed sync does
+ * not stop the update: every step is taken, so that @entry holds @target
+ * on return either way, and writing the old entry back goes through the
+ * same safe steps from there.
+ *
+ * Return: 0, or the error of the first sync that failed; the SMMU may then
+ * act on the old entry, the new one or the break entry for a while.
  */
-void smmu_write_entry(const struct smmu_entry_ops *ops, void *cookie,
-		      __le64 *entry, const u64 *target)
+int smmu_write_entry(const struct smmu_entry_ops *ops, void *cookie,
+		     __le64 *entry, const u64 *target)
 {
+	struct smmu_entry_update u = {
+		.ops = ops, .cookie = cookie, .entry = entry,
+	};
 	u64 cur[SMMU_STE_WORDS], used_cur[SMMU_STE_WORDS];
 	u64 used_new[SMMU_STE_WORDS], mix[SMMU_STE_WORDS];
 	unsigned int i, differ = 0, word = 0;
 
-	for (i = 0; i < SMMU_STE_WORDS; i++)
-		cur[i] = le64_to_cpu(READ_ONCE(entry[i]));
+	smmu_read_entry(entry, cur);
 	ops->used(cur, used_cur);
 	ops->used(target, used_new);
 
 	/* Step 1. */
 	for (i = 0; i < SMMU_STE_WORDS; i++)
 		mix[i] = (cur[i] & used_cur[i]) | (target[i] & ~used_cur[i]);
-	smmu_store_words(ops, cookie, entry, mix, 0);
+	smmu_store_words(&u, mix, 0, SMMU_STE_WORDS);
 
 	/* Step 2: which words still differ where the new entry looks? */
 	for (i = 0; i < SMMU_STE_WORDS; i++) {
@@ -108,19 +138,17 @@ void smmu_write_entry(const struct smmu_entry_ops *ops, void *cookie,
 		after[word] = target[word];
 		ops->used(after, used_after);
 		if (!memcmp(used_after, used_new, sizeof(used_after))) {
-			if (smmu_store_word(&entry[word], target[word]))
-				ops->sync(cookie);
-			smmu_store_words(ops, cookie, entry, target, 0);
-			return;
+			smmu_store_words(&u, target, word, word + 1);
+			smmu_store_words(&u, target, 0, SMMU_STE_WORDS);
+			return u.ret;
 		}
 	}
 
 	/* Step 3. */
-	if (smmu_store_word(&entry[0], ops->break_word0))
-		ops->sync(cookie);
-	smmu_store_words(ops, cookie, entry, target, 1);
-	if (smmu_store_word(&entry[0], target[0]))
-		ops->sync(cookie);
+	smmu_store_words(&u, &ops->break_word0, 0, 1);
+	smmu_store_words(&u, target, 1, SMMU_STE_WORDS);
+	smmu_store_words(&u, target, 0, 1);
+	return u.ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_write_entry);
 
@@ -218,13 +246,18 @@ struct smmu_ste_writer {
 	u32			sid;
 };
 
-static void smmu_ste_sync(void *cookie)
+/*
+ * CFGI_STE without Leaf drops what the SMMU cached of the STE and of the
+ * level-1 descriptor that leads to it, so that a stale descriptor cannot
+ * outlive a failed invalidation in smmu_strtab_prepare().
+ */
+static int smmu_ste_sync(void *cookie)
 {
 	struct smmu_ste_writer *w = cookie;
 	struct smmu_cmd cmd;
 
-	smmu_cmd_cfgi_ste(&cmd, w->sid, true);
-	smmu_cmdq_submit(w->smmu, &cmd, 1);
+	smmu_cmd_cfgi_ste(&cmd, w->sid, false);
+	return smmu_cmdq_submit(w->smmu, &cmd, 1);
 }
 
 const struct smmu_entry_ops smmu_ste_ops = {
@@ -287,13 +320,15 @@ void smmu_cd_s1(u64 *cd, const struct smmu_device *smmu, u16 asid,
 EXPORT_SYMBOL_IF_KUNIT(smmu_cd_s1);
 
 /*
- * A domain's CD is written before any STE points at it and not changed
- * while one does, so there is nothing cached to drop: the stores only have
- * to reach memory before the STE that publishes them.
+ * A domain's CD is written while the domain is allocated, before anyone
+ * else can reach it (so under no lock) and before any STE points at it,
+ * and it is not changed afterwards: there is nothing cached to drop.  The
+ * stores only have to reach memory before the STE that publishes them.
  */
-static void smmu_cd_sync(void *cookie)
+static int smmu_cd_sync(void *cookie)
 {
 	dma_wmb();
+	return 0;
 }
 
 const struct smmu_entry_ops smmu_cd_ops = {
@@ -430,19 +465,17 @@ int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
 	WRITE_ONCE(st->base[l1], cpu_to_le64(desc));
 	st->l2[l1] = l2;
 
-	/* Drop an invalid level-1 descriptor the SMMU may have cached. */
+	/*
+	 * Drop an invalid level-1 descriptor the SMMU may have cached.  Should
+	 * that fail, the table stays: the next STE write for any StreamID it
+	 * spans drops the descriptor again (smmu_ste_sync()).
+	 */
 	smmu_cmd_cfgi_ste(&cmd, sid, false);
 	return smmu_cmdq_submit(smmu, &cmd, 1);
 }
 
-/**
- * smmu_strtab_ste() - the STE of a StreamID
- * @smmu: the SMMU.
- * @sid: a StreamID smmu_strtab_prepare() succeeded for.
- *
- * Return: the STE.
- */
-__le64 *smmu_strtab_ste(struct smmu_device *smmu, u32 sid)
+/* The STE of a StreamID that smmu_strtab_prepare() succeeded for. */
+static __le64 *smmu_strtab_ste(struct smmu_device *smmu, u32 sid)
 {
 	struct smmu_strtab *st = &smmu->strtab;
 
@@ -452,24 +485,27 @@ __le64 *smmu_strtab_ste(struct smmu_device *smmu, u32 sid)
 	       (sid & (SMMU_STRTAB_L2_STES - 1)) * SMMU_STE_WORDS;
 }
 
-/**
- * smmu_master_write_ste() - give every StreamID of a device one STE
- * @master: the device.
- * @target: the STE.
- *
- * The caller serialises updates of one device (the IOMMU core holds its
- * group's lock across attach and release).
+/*
+ * Give every StreamID of a device the STE @target, which every one of them
+ * holds in memory afterwards.  Return 0 or the first error of a sync.
  */
-void smmu_master_write_ste(struct smmu_master *master, const u64 *target)
+static int smmu_master_write_ste(struct smmu_master *master,
+				 const u64 *target)
 {
 	struct smmu_ste_writer w = { .smmu = master->smmu };
 	unsigned int i;
+	int ret = 0, err;
 
+	lockdep_assert_held(&master->smmu->strtab_mutex);
 	for (i = 0; i < master->num_sids; i++) {
 		w.sid = master->sids[i];
-		smmu_write_entry(&smmu_ste_ops, &w,
-				 smmu_strtab_ste(master->smmu, w.sid), target);
+		err = smmu_write_entry(&smmu_ste_ops, &w,
+				       smmu_strtab_ste(master->smmu, w.sid),
+				       target);
+		if (err && !ret)
+			ret = err;
 	}
+	return ret;
 }
 
 /**
@@ -479,19 +515,60 @@ void smmu_master_write_ste(struct smmu_master *master, const u64 *target)
  * @ste: the STE that leads to @domain.
  *
  * Once the STEs are written, @domain takes over the device's fault
- * reports.  The event queue reads @master->domain under the same lock and
- * calls the owner's fault handler with it held, so when this returns no
- * report can still be using the domain the device had before, and its
- * owner may free it.
+ * reports.  The event queue reads @master->domain under the lock of the
+ * streams xarray and calls the owner's fault handler with it held, so when
+ * this returns no report can still be using the domain the device had
+ * before, and its owner may free it.
+ *
+ * If a sync fails, the STEs are written back as they were and the device
+ * stays on its domain, as the IOMMU core expects of a failed attach.
+ *
+ * Return: 0, or the error of the first sync that failed.
  */
-void smmu_master_attach(struct smmu_master *master,
-			struct iommu_domain *domain, const u64 *ste)
+int smmu_master_attach(struct smmu_master *master,
+		       struct iommu_domain *domain, const u64 *ste)
 {
-	struct xarray *streams = &master->smmu->streams;
+	struct smmu_device *smmu = master->smmu;
+	u64 old[SMMU_STE_WORDS];
+	int ret;
 
-	iommu_group_mutex_assert(master->dev);
-	smmu_master_write_ste(master, ste);
-	xa_lock(streams);
-	master->domain = domain;
-	xa_unlock(streams);
+	guard(mutex)(&smmu->strtab_mutex);
+	/* Every StreamID of a device holds the same STE. */
+	smmu_read_entry(smmu_strtab_ste(smmu, master->sids[0]), old);
+	ret = smmu_master_write_ste(master, ste);
+	if (ret) {
+		/*
+		 * Through the same safe steps, whose syncs go to the queue
+		 * that just failed.  If they fail as well, the old STEs are
+		 * in memory all the same, and the error is the one returned.
+		 */
+		smmu_master_write_ste(master, old);
+		return ret;
+	}
+	scoped_guard(spinlock, &smmu->streams.xa_lock)
+		master->domain = domain;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_master_attach);
+
+/**
+ * smmu_master_release() - make a device's StreamIDs abort as it goes
+ * @master: the device, which the IOMMU core has taken out of its group.
+ *
+ * The core attached the release domain (blocked) already, so normally
+ * nothing changes; this covers an attach of it that failed.
+ */
+void smmu_master_release(struct smmu_master *master)
+{
+	u64 ste[SMMU_STE_WORDS];
+
+	smmu_ste_abort(ste);
+	guard(mutex)(&master->smmu->strtab_mutex);
+	/*
+	 * Nobody can be told of a failure: the device goes whatever happens.
+	 * Its STEs abort in memory, but the SMMU may act on what it cached of
+	 * the old ones until it carries out the invalidations.
+	 */
+	if (smmu_master_write_ste(master, ste))
+		dev_err(master->dev, "StreamIDs may still use the old STE\n");
 }

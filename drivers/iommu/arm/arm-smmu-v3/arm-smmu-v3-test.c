@@ -415,7 +415,7 @@ struct smmu_test_writer {
 	unsigned int syncs;
 };
 
-static void smmu_test_record_sync(void *cookie)
+static int smmu_test_record_sync(void *cookie)
 {
 	struct smmu_test_writer *w = cookie;
 	unsigned int i;
@@ -424,6 +424,7 @@ static void smmu_test_record_sync(void *cookie)
 		for (i = 0; i < SMMU_STE_WORDS; i++)
 			w->snap[w->syncs][i] = le64_to_cpu(w->entry[i]);
 	w->syncs++;
+	return 0;
 }
 
 /* Does @view act as @ref: read the same bits, holding the same values? */

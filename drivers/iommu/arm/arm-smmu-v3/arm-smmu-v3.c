@@ -338,7 +338,7 @@ static struct iommu_device *smmu_probe_device(struct device *dev)
 	unsigned int i;
 	int ret;
 
-	if (!fwspec)
+	if (!fwspec || !fwspec->num_ids)
 		return ERR_PTR(-ENODEV);
 	smmu = smmu_from_fwnode(fwspec->iommu_fwnode);
 	if (!smmu)
@@ -391,11 +391,8 @@ undo:
 static void smmu_release_device(struct device *dev)
 {
 	struct smmu_master *master = dev_iommu_priv_get(dev);
-	u64 ste[SMMU_STE_WORDS];
 
-	/* The core attached the blocked domain already; make sure. */
-	smmu_ste_abort(ste);
-	smmu_master_write_ste(master, ste);
+	smmu_master_release(master);
 	smmu_forget_streams(master, master->num_sids);
 	kfree(master);
 }

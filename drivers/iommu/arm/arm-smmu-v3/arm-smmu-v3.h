@@ -341,7 +341,8 @@ struct smmu_strtab {
  * @gerror_irq: interrupt of global errors.
  * @strtab: the stream table.
  * @streams: StreamID -> struct smmu_master; lookups are under its lock.
- * @strtab_mutex: serialises creation of second-level stream tables.
+ * @strtab_mutex: serialises writes to the stream table: second-level
+ *	tables, their level-1 descriptors and STEs.
  * @asids: ASIDs in use, one per paging domain.
  * @cd_pool: memory for context descriptors.
  * @iommu: what the IOMMU core knows of this SMMU.
@@ -501,16 +502,16 @@ void smmu_cmdq_handle_error(struct smmu_device *smmu);
  *	configuration @entry selects.
  * @break_word0: a first word that makes the entry stop using all others.
  * @sync: make the stores so far visible to the SMMU and drop what it
- *	cached of the entry.
+ *	cached of the entry; returns 0 or why it could not.
  */
 struct smmu_entry_ops {
 	void (*used)(const u64 *entry, u64 *used);
 	u64 break_word0;
-	void (*sync)(void *cookie);
+	int (*sync)(void *cookie);
 };
 
-void smmu_write_entry(const struct smmu_entry_ops *ops, void *cookie,
-		      __le64 *entry, const u64 *target);
+int smmu_write_entry(const struct smmu_entry_ops *ops, void *cookie,
+		     __le64 *entry, const u64 *target);
 
 extern const struct smmu_entry_ops smmu_ste_ops;
 extern const struct smmu_entry_ops smmu_cd_ops;
@@ -525,10 +526,9 @@ void smmu_cd_used(const u64 *cd, u64 *used);
 
 int smmu_strtab_init(struct smmu_device *smmu);
 int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid);
-__le64 *smmu_strtab_ste(struct smmu_device *smmu, u32 sid);
-void smmu_master_write_ste(struct smmu_master *master, const u64 *target);
-void smmu_master_attach(struct smmu_master *master,
-			struct iommu_domain *domain, const u64 *ste);
+int smmu_master_attach(struct smmu_master *master,
+		       struct iommu_domain *domain, const u64 *ste);
+void smmu_master_release(struct smmu_master *master);
 
 /* ---- Domains and TLB maintenance (arm-smmu-v3-domain.c) ---- */
 struct iommu_domain *smmu_domain_alloc_paging(struct device *dev);
