@@ -26,13 +26,22 @@
  * before it, is a view the SMMU may act on.  Each such view must act as
  * the old entry, as the new one, or as the break entry (word 0 holds
  * break_word0 and nothing else is read).  The case runs every ordered pair
- * of a set of STEs and CDs, and says which updates must be hitless.
+ * of a set of STEs and CDs, and says which updates must be hitless.  With
+ * syncs that fail, an update must still take every step and return the
+ * first error.
+ *
+ * Attaching a device is tried on an SMMU made of memory, whose command
+ * queue either carries out every command at once or never moves: the STEs
+ * of every StreamID must be invalidated after each step, and when the
+ * queue times out, the attach must fail with the STEs and the device's
+ * domain as they were.
  *
  * The last cases use the SMMU that probed at boot, if any: a command it
  * refuses is skipped and counted, and a submission three times the size of
  * the ring still ends with the queue drained.
  */
 
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/bitfield.h>
 #include <linux/bitops.h>
@@ -407,12 +416,15 @@ static void smmu_test_cd_used(struct kunit *test)
 /*
  * smmu_write_entry() with the used() and break_word0 of a real kind of
  * entry, and a sync that snapshots the entry instead of telling an SMMU.
+ * From sync number @fail_from on (counting from 1; 0 for never) the sync
+ * fails, as a command queue that stopped would.
  */
 struct smmu_test_writer {
 	struct smmu_entry_ops ops;
 	__le64 entry[SMMU_STE_WORDS];
 	u64 snap[SMMU_TEST_MAX_SYNCS][SMMU_STE_WORDS];
 	unsigned int syncs;
+	unsigned int fail_from;
 };
 
 static int smmu_test_record_sync(void *cookie)
@@ -424,7 +436,7 @@ static int smmu_test_record_sync(void *cookie)
 		for (i = 0; i < SMMU_STE_WORDS; i++)
 			w->snap[w->syncs][i] = le64_to_cpu(w->entry[i]);
 	w->syncs++;
-	return 0;
+	return w->fail_from && w->syncs >= w->fail_from ? -ETIMEDOUT : 0;
 }
 
 /* Does @view act as @ref: read the same bits, holding the same values? */
@@ -462,6 +474,7 @@ static bool smmu_test_is_break(const struct smmu_entry_ops *ops,
 struct smmu_test_outcome {
 	unsigned int syncs;
 	bool broke;	/* some view acted only as the break entry */
+	int ret;	/* what smmu_write_entry() returned */
 };
 
 /*
@@ -509,11 +522,15 @@ static bool smmu_test_check_step(struct kunit *test,
 	return true;
 }
 
-/* Update an entry from @from to @to, checking every view on the way */
+/*
+ * Update an entry from @from to @to, with syncs failing from @fail_from on
+ * (0: none), checking every view on the way and that the entry ends as @to
+ */
 static void smmu_test_transition(struct kunit *test,
 				 const struct smmu_entry_ops *real,
 				 const u64 *from, const u64 *to,
-				 const char *what, struct smmu_test_outcome *out)
+				 unsigned int fail_from, const char *what,
+				 struct smmu_test_outcome *out)
 {
 	struct smmu_test_writer *w = kunit_kzalloc(test, sizeof(*w),
 						   GFP_KERNEL);
@@ -524,10 +541,11 @@ static void smmu_test_transition(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	w->ops = *real;
 	w->ops.sync = smmu_test_record_sync;
+	w->fail_from = fail_from;
 	for (i = 0; i < SMMU_STE_WORDS; i++)
 		w->entry[i] = cpu_to_le64(from[i]);
 
-	smmu_write_entry(&w->ops, w, w->entry, to);
+	out->ret = smmu_write_entry(&w->ops, w, w->entry, to);
 
 	out->syncs = w->syncs;
 	out->broke = false;
@@ -654,7 +672,8 @@ static void smmu_test_ste_transition(struct kunit *test)
 	smmu_test_ste_pair_desc(p, what);
 	smmu_test_make_ste(test, p->from, from);
 	smmu_test_make_ste(test, p->to, to);
-	smmu_test_transition(test, &smmu_ste_ops, from, to, what, &out);
+	smmu_test_transition(test, &smmu_ste_ops, from, to, 0, what, &out);
+	KUNIT_EXPECT_EQ_MSG(test, out.ret, 0, "%s: no sync failed", what);
 
 	kunit_info(test, "%s: %u syncs, %s\n", what, out.syncs,
 		   out.broke ? "through the break entry" : "hitless");
@@ -675,6 +694,38 @@ static void smmu_test_ste_transition(struct kunit *test)
 		KUNIT_EXPECT_FALSE_MSG(test, out.broke,
 				       "%s: should be hitless, but aborted on the way",
 				       what);
+}
+
+/*
+ * The same updates with the syncs failing from each one on: the update must
+ * still take every step it takes when they succeed (so that the entry ends
+ * as the new one, and writing the old one back starts from there), through
+ * views that are all safe, and return the error of the first that failed.
+ * An update that stores nothing syncs nothing, and cannot fail.
+ */
+static void smmu_test_ste_failed_sync(struct kunit *test)
+{
+	const struct smmu_test_ste_pair *p = test->param_value;
+	u64 from[SMMU_STE_WORDS], to[SMMU_STE_WORDS];
+	struct smmu_test_outcome clean, out;
+	char what[KUNIT_PARAM_DESC_SIZE];
+	unsigned int fail_from;
+
+	smmu_test_ste_pair_desc(p, what);
+	smmu_test_make_ste(test, p->from, from);
+	smmu_test_make_ste(test, p->to, to);
+	smmu_test_transition(test, &smmu_ste_ops, from, to, 0, what, &clean);
+
+	for (fail_from = 1; fail_from <= max(clean.syncs, 1U); fail_from++) {
+		smmu_test_transition(test, &smmu_ste_ops, from, to, fail_from,
+				     what, &out);
+		KUNIT_EXPECT_EQ_MSG(test, out.ret, clean.syncs ? -ETIMEDOUT : 0,
+				    "%s, syncs failing from %u: what it returned",
+				    what, fail_from);
+		KUNIT_EXPECT_EQ_MSG(test, out.syncs, clean.syncs,
+				    "%s, syncs failing from %u: steps left out",
+				    what, fail_from);
+	}
 }
 
 enum smmu_test_cd_kind {
@@ -738,7 +789,8 @@ static void smmu_test_cd_transition(struct kunit *test)
 
 	smmu_test_make_cd(test, p->from, from);
 	smmu_test_make_cd(test, p->to, to);
-	smmu_test_transition(test, &smmu_cd_ops, from, to, p->name, &out);
+	smmu_test_transition(test, &smmu_cd_ops, from, to, 0, p->name, &out);
+	KUNIT_EXPECT_EQ_MSG(test, out.ret, 0, "%s: a CD sync failed", p->name);
 
 	kunit_info(test, "%s: %u syncs, %s\n", p->name, out.syncs,
 		   out.broke ? "through the break entry" : "hitless");
@@ -795,7 +847,7 @@ static void smmu_test_forced_break(struct kunit *test)
 			   smmu_test_acts_as(&smmu_test_fake_ops, torn_b, to) ||
 			   smmu_test_is_break(&smmu_test_fake_ops, torn_b));
 
-	smmu_test_transition(test, &smmu_test_fake_ops, from, to,
+	smmu_test_transition(test, &smmu_test_fake_ops, from, to, 0,
 			     "forced break", &out);
 	KUNIT_EXPECT_TRUE_MSG(test, out.broke,
 			      "words 0 and 1 both changed without the break entry");
@@ -803,7 +855,7 @@ static void smmu_test_forced_break(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, out.syncs, 3U, "syncs of the forced break");
 
 	/* One used word (1) and an unused one (3) change: no break needed */
-	smmu_test_transition(test, &smmu_test_fake_ops, from, word1_only,
+	smmu_test_transition(test, &smmu_test_fake_ops, from, word1_only, 0,
 			     "word 1 only", &out);
 	KUNIT_EXPECT_FALSE_MSG(test, out.broke,
 			       "a change of one used word went through the break");
@@ -1417,6 +1469,179 @@ static void smmu_test_event_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, smmu_event_name(0x26), "unknown event");
 }
 
+/* ---- Attaching, on an SMMU made of memory ---- */
+
+#define SMMU_TEST_MEM_Q_SHIFT		5
+#define SMMU_TEST_MEM_SID_BITS		3
+/* GERROR, GERRORN, CMDQ_PROD and CMDQ_CONS: the queue's registers */
+#define SMMU_TEST_MEM_REG_BYTES		SZ_4K
+
+/* The StreamIDs of the device the cases attach, with others around them */
+static const u32 smmu_test_mem_sids[] = { 1, 6 };
+
+/*
+ * An SMMU that is only memory: its registers in a buffer, a command queue
+ * and a linear stream table whose STEs all abort.  Its CONS register is its
+ * PROD register, so whatever PROD passes counts as carried out at once.
+ */
+static struct smmu_device *smmu_test_mem_smmu(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test, 0);
+	struct smmu_strtab *st = &smmu->strtab;
+	struct smmu_queue *q = &smmu->cmdq.q;
+	u32 i, stes = BIT(SMMU_TEST_MEM_SID_BITS);
+	u64 abort[SMMU_STE_WORDS];
+	void *regs;
+
+	smmu->dev = kunit_device_register(test, "smmu-v3-mem");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, smmu->dev);
+	regs = kunit_kzalloc(test, SMMU_TEST_MEM_REG_BYTES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, regs);
+	smmu->base = (void __iomem __force *)regs;
+
+	raw_spin_lock_init(&smmu->cmdq.lock);
+	q->shift = SMMU_TEST_MEM_Q_SHIFT;
+	q->entry_words = SMMU_CMD_WORDS;
+	q->base = kunit_kcalloc(test, smmu_q_entries(q) * SMMU_CMD_WORDS,
+				sizeof(*q->base), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->base);
+	q->prod_reg = smmu->base + SMMU_CMDQ_PROD;
+	q->cons_reg = q->prod_reg;
+
+	smmu->sid_bits = SMMU_TEST_MEM_SID_BITS;
+	st->base = kunit_kcalloc(test, stes * SMMU_STE_WORDS,
+				 sizeof(*st->base), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st->base);
+	smmu_ste_abort(abort);
+	for (i = 0; i < stes * SMMU_STE_WORDS; i++)
+		st->base[i] = cpu_to_le64(abort[i % SMMU_STE_WORDS]);
+	mutex_init(&smmu->strtab_mutex);
+	xa_init(&smmu->streams);
+	return smmu;
+}
+
+/* From now on CONS stays where it is: every CMD_SYNC times out */
+static void smmu_test_mem_stall(struct smmu_device *smmu)
+{
+	struct smmu_queue *q = &smmu->cmdq.q;
+
+	q->cons_reg = smmu->base + SMMU_CMDQ_CONS;
+	writel_relaxed(q->prod, q->cons_reg);
+}
+
+static struct smmu_master *smmu_test_mem_master(struct kunit *test,
+						struct smmu_device *smmu)
+{
+	unsigned int n = ARRAY_SIZE(smmu_test_mem_sids);
+	struct smmu_master *master;
+
+	master = kunit_kzalloc(test, struct_size(master, sids, n), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, master);
+	master->smmu = smmu;
+	master->dev = smmu->dev;
+	master->num_sids = n;
+	memcpy(master->sids, smmu_test_mem_sids, sizeof(smmu_test_mem_sids));
+	return master;
+}
+
+/* Every STE: @dev_ste for the device's StreamIDs, aborting for the others */
+static void smmu_test_mem_expect_stes(struct kunit *test,
+				      struct smmu_device *smmu,
+				      const u64 *dev_ste, const char *what)
+{
+	unsigned int sid, i, k;
+	u64 abort[SMMU_STE_WORDS];
+
+	smmu_ste_abort(abort);
+	for (sid = 0; sid < BIT(SMMU_TEST_MEM_SID_BITS); sid++) {
+		const __le64 *ste = smmu->strtab.base + sid * SMMU_STE_WORDS;
+		const u64 *want = abort;
+
+		for (k = 0; k < ARRAY_SIZE(smmu_test_mem_sids); k++)
+			if (smmu_test_mem_sids[k] == sid)
+				want = dev_ste;
+		for (i = 0; i < SMMU_STE_WORDS; i++)
+			KUNIT_EXPECT_EQ_MSG(test, le64_to_cpu(ste[i]), want[i],
+					    "%s: StreamID %u, word %u", what,
+					    sid, i);
+	}
+}
+
+/*
+ * A device with two StreamIDs goes from aborting to a stage-1 STE: each
+ * StreamID's STE is written and, after each step, dropped from the SMMU's
+ * caches (CFGI_STE without Leaf, for the level-1 descriptor too) and
+ * synced, StreamID by StreamID.
+ */
+static void smmu_test_mem_attach(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_mem_smmu(test);
+	struct smmu_master *master = smmu_test_mem_master(test, smmu);
+	const struct smmu_queue *q = &smmu->cmdq.q;
+	unsigned int i, k = 0, cfgis[ARRAY_SIZE(smmu_test_mem_sids)] = {};
+	struct iommu_domain domain = {};
+	u64 ste[SMMU_STE_WORDS];
+
+	smmu_ste_s1(ste, smmu, SMMU_TEST_CD_A);
+	KUNIT_ASSERT_EQ(test, smmu_master_attach(master, &domain, ste), 0);
+	KUNIT_EXPECT_PTR_EQ(test, master->domain, &domain);
+	smmu_test_mem_expect_stes(test, smmu, ste, "after the attach");
+
+	/* Pairs of commands, none past the end of the ring */
+	KUNIT_ASSERT_GT(test, q->prod, 0U);
+	KUNIT_ASSERT_LT(test, q->prod, smmu_q_entries(q));
+	KUNIT_ASSERT_EQ_MSG(test, q->prod % 2, 0U, "commands not in pairs");
+	for (i = 0; i < q->prod; i += 2) {
+		u64 cfgi = le64_to_cpu(q->base[i * SMMU_CMD_WORDS]);
+		u64 leaf = le64_to_cpu(q->base[i * SMMU_CMD_WORDS + 1]);
+		u64 sync = le64_to_cpu(q->base[(i + 1) * SMMU_CMD_WORDS]);
+
+		KUNIT_ASSERT_EQ_MSG(test, FIELD_GET(SMMU_CMD0_OPCODE, cfgi),
+				    (u64)SMMU_OP_CFGI_STE, "command %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, leaf & SMMU_CFGI1_LEAF, 0ULL,
+				    "command %u: Leaf would leave the level-1 descriptor cached",
+				    i);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_CMD0_OPCODE, sync),
+				    (u64)SMMU_OP_CMD_SYNC, "command %u", i + 1);
+		/* StreamID by StreamID, in the device's order */
+		while (k < ARRAY_SIZE(smmu_test_mem_sids) &&
+		       FIELD_GET(SMMU_CFGI0_SID, cfgi) != smmu_test_mem_sids[k])
+			k++;
+		KUNIT_ASSERT_LT_MSG(test, k, ARRAY_SIZE(smmu_test_mem_sids),
+				    "command %u: StreamID %llu out of order or not the device's",
+				    i, FIELD_GET(SMMU_CFGI0_SID, cfgi));
+		cfgis[k]++;
+	}
+	for (k = 0; k < ARRAY_SIZE(smmu_test_mem_sids); k++)
+		KUNIT_EXPECT_GT_MSG(test, cfgis[k], 0U,
+				    "StreamID %u was never invalidated",
+				    smmu_test_mem_sids[k]);
+}
+
+/*
+ * The device is on domain A; moving it to domain B times out on the first
+ * sync.  The attach must fail with every STE back on A and the device's
+ * faults still reported to A, as the IOMMU core expects of a failed attach.
+ */
+static void smmu_test_mem_attach_timeout(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_mem_smmu(test);
+	struct smmu_master *master = smmu_test_mem_master(test, smmu);
+	u64 ste_a[SMMU_STE_WORDS], ste_b[SMMU_STE_WORDS];
+	struct iommu_domain a = {}, b = {};
+
+	smmu_ste_s1(ste_a, smmu, SMMU_TEST_CD_A);
+	smmu_ste_s1(ste_b, smmu, SMMU_TEST_CD_B);
+	KUNIT_ASSERT_EQ(test, smmu_master_attach(master, &a, ste_a), 0);
+
+	smmu_test_mem_stall(smmu);
+	KUNIT_EXPECT_EQ(test, smmu_master_attach(master, &b, ste_b),
+			-ETIMEDOUT);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, master->domain, &a,
+				"a failed attach moved the fault reports");
+	smmu_test_mem_expect_stes(test, smmu, ste_a, "after a failed attach");
+}
+
 /* ---- The SMMU that probed ---- */
 
 static struct smmu_device *smmu_test_live_smmu(struct kunit *test)
@@ -1498,6 +1723,8 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_cd_used),
 	KUNIT_CASE_PARAM(smmu_test_ste_transition,
 			 smmu_test_ste_pairs_gen_params),
+	KUNIT_CASE_PARAM(smmu_test_ste_failed_sync,
+			 smmu_test_ste_pairs_gen_params),
 	KUNIT_CASE_PARAM(smmu_test_cd_transition,
 			 smmu_test_cd_pairs_gen_params),
 	KUNIT_CASE(smmu_test_forced_break),
@@ -1514,6 +1741,8 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_event_translation_fault),
 	KUNIT_CASE(smmu_test_event_without_address),
 	KUNIT_CASE(smmu_test_event_names),
+	KUNIT_CASE(smmu_test_mem_attach),
+	KUNIT_CASE(smmu_test_mem_attach_timeout),
 	KUNIT_CASE(smmu_test_live_illegal_command),
 	KUNIT_CASE(smmu_test_live_queue_full),
 	{}
