@@ -19,7 +19,9 @@
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
  * with a harmless CMD_SYNC and acknowledges the error, upon which the SMMU
- * goes on.
+ * goes on.  A submission fails only when the SMMU makes no progress for
+ * SMMU_POLL_TIMEOUT_US; its callers return the error or, where they cannot,
+ * say what it leaves behind.
  */
 
 #include <linux/delay.h>

@@ -31,12 +31,32 @@
 /* Most TLBI_NH_VA commands one invalidation sends, rather than TLBI_NH_ASID */
 #define SMMU_TLBI_MAX_CMDS	32
 
+/*
+ * Send invalidations of @d and wait for them.  Neither iotlb_sync nor the
+ * page table's flush callbacks can fail: their callers free the pages and
+ * tables whatever happens.  So a failure is reported here (the command
+ * queue has said why), and the domain's ASID is kept out of use when the
+ * domain goes, unless an invalidation of all of it succeeds before then
+ * (smmu_domain_free()).
+ */
+static int smmu_tlb_submit(struct smmu_domain *d, const struct smmu_cmd *cmds,
+			   unsigned int n)
+{
+	int ret = smmu_cmdq_submit(d->smmu, cmds, n);
+
+	if (unlikely(ret))
+		dev_err_ratelimited(d->smmu->dev,
+				    "ASID %u: TLB invalidation failed (%d), stale entries may remain\n",
+				    d->asid, ret);
+	return ret;
+}
+
 static void smmu_tlb_inv_asid(struct smmu_domain *d)
 {
 	struct smmu_cmd cmd;
 
 	smmu_cmd_tlbi_asid(&cmd, d->asid);
-	smmu_cmdq_submit(d->smmu, &cmd, 1);
+	WRITE_ONCE(d->asid_stale, smmu_tlb_submit(d, &cmd, 1) != 0);
 }
 
 /*
@@ -61,7 +81,7 @@ static void smmu_tlb_inv_range(struct smmu_domain *d, unsigned long iova,
 	if (n > SMMU_TLBI_MAX_CMDS)
 		smmu_tlb_inv_asid(d);
 	else
-		smmu_cmdq_submit(d->smmu, cmds, n);
+		smmu_tlb_submit(d, cmds, n);
 }
 
 static void smmu_tlb_add_page(struct iommu_iotlb_gather *gather,
@@ -177,11 +197,17 @@ static void smmu_domain_free(struct iommu_domain *domain)
 	/*
 	 * The core detached every device, so no STE leads to the CD any more.
 	 * Freeing the table invalidates the ASID (tlb_flush_all) before the
-	 * ASID can tag another table.
+	 * ASID can tag another table.  If that failed, entries of this table
+	 * may still carry the ASID, and another domain's devices would reach
+	 * them through it: the ASID stays allocated instead.
 	 */
 	free_io_pgtable_ops(d->pgtbl);
 	dma_pool_free(smmu->cd_pool, d->cd, d->cd_dma);
-	ida_free(&smmu->asids, d->asid);
+	if (READ_ONCE(d->asid_stale))
+		dev_err(smmu->dev, "ASID %u not reused: its TLB entries may remain\n",
+			d->asid);
+	else
+		ida_free(&smmu->asids, d->asid);
 	kfree(d);
 }
 

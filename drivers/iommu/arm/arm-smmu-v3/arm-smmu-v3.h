@@ -396,6 +396,8 @@ struct smmu_master {
  * @pgtbl: its I/O page table.
  * @asid: the ASID of its TLB entries.
  * @granule_shift: log2 of the page table's translation granule.
+ * @asid_stale: the last invalidation of the whole ASID failed, so TLB
+ *	entries tagged with it may remain.
  * @cd: its context descriptor, which every attached STE points to.
  * @cd_dma: where the SMMU sees @cd.
  */
@@ -405,6 +407,7 @@ struct smmu_domain {
 	struct io_pgtable_ops	*pgtbl;
 	u16			asid;
 	u8			granule_shift;
+	bool			asid_stale;
 	__le64			*cd;
 	dma_addr_t		cd_dma;
 };
