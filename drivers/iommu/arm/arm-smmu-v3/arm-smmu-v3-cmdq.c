@@ -398,20 +398,23 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_submit);
 /* ==== Set-up ==== */
 
 /**
- * smmu_queue_alloc() - allocate a ring and program its base register
+ * smmu_queue_init() - allocate a ring and find its registers
  * @smmu: the SMMU.
  * @q: the ring to set up.
  * @shift: log2 of the number of entries wanted.
  * @entry_words: entry size in 64-bit words.
+ * @prod_reg: offset of its PROD register.
+ * @cons_reg: offset of its CONS register.
  * @what: its name, for messages.
  *
- * Halves the ring until an allocation succeeds.
+ * Halves the ring until an allocation succeeds.  The SMMU learns of it
+ * when the queue is enabled.
  *
  * Return: 0 or -ENOMEM.
  */
-int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q,
-		     unsigned int shift, unsigned int entry_words,
-		     const char *what)
+int smmu_queue_init(struct smmu_device *smmu, struct smmu_queue *q,
+		    unsigned int shift, unsigned int entry_words,
+		    u32 prod_reg, u32 cons_reg, const char *what)
 {
 	size_t bytes;
 
@@ -434,32 +437,16 @@ int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q,
 	q->entry_words = entry_words;
 	q->prod = 0;
 	q->cons = 0;
+	q->prod_reg = smmu->base + prod_reg;
+	q->cons_reg = smmu->base + cons_reg;
 	return 0;
-}
-
-/**
- * smmu_queue_base_reg() - the value of a queue's base register
- * @smmu: the SMMU.
- * @q: the queue.
- *
- * Return: the value.
- */
-u64 smmu_queue_base_reg(const struct smmu_device *smmu,
-			const struct smmu_queue *q)
-{
-	u64 val = FIELD_PREP(SMMU_Q_BASE_ADDR, q->dma >> 5) |
-		  FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, q->shift);
-
-	if (smmu->features & SMMU_FEAT_COHERENT)
-		val |= SMMU_Q_BASE_RA;
-	return val;
 }
 
 /**
  * smmu_cmdq_init() - allocate the command queue
  * @smmu: the SMMU, with its IDRs read.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -ENODEV for a queue too small to be used.
  */
 int smmu_cmdq_init(struct smmu_device *smmu)
 {
@@ -471,8 +458,8 @@ int smmu_cmdq_init(struct smmu_device *smmu)
 
 	raw_spin_lock_init(&cmdq->lock);
 	atomic_set(&cmdq->errors, 0);
-	ret = smmu_queue_alloc(smmu, &cmdq->q, shift, SMMU_CMD_WORDS,
-			       "command queue");
+	ret = smmu_queue_init(smmu, &cmdq->q, shift, SMMU_CMD_WORDS,
+			      SMMU_CMDQ_PROD, SMMU_CMDQ_CONS, "command queue");
 	if (ret)
 		return ret;
 	/* A command and its CMD_SYNC must fit, or submissions cannot go. */
@@ -481,7 +468,5 @@ int smmu_cmdq_init(struct smmu_device *smmu)
 			smmu_q_entries(&cmdq->q));
 		return -ENODEV;
 	}
-	cmdq->q.prod_reg = smmu->base + SMMU_CMDQ_PROD;
-	cmdq->q.cons_reg = smmu->base + SMMU_CMDQ_CONS;
 	return 0;
 }

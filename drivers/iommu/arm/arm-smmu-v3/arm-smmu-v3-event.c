@@ -247,15 +247,9 @@ int smmu_evtq_init(struct smmu_device *smmu)
 	u32 idr1 = readl_relaxed(smmu->base + SMMU_IDR1);
 	unsigned int shift = min_t(unsigned int, SMMU_EVTQ_MAX_SHIFT,
 				   FIELD_GET(SMMU_IDR1_EVTQS, idr1));
-	int ret;
 
-	ret = smmu_queue_alloc(smmu, &smmu->evtq, shift, SMMU_EVT_WORDS,
-			       "event queue");
-	if (ret)
-		return ret;
-	smmu->evtq.prod_reg = smmu->base + SMMU_EVTQ_PROD;
-	smmu->evtq.cons_reg = smmu->base + SMMU_EVTQ_CONS;
-	return 0;
+	return smmu_queue_init(smmu, &smmu->evtq, shift, SMMU_EVT_WORDS,
+			       SMMU_EVTQ_PROD, SMMU_EVTQ_CONS, "event queue");
 }
 
 /* ==== Interrupts ==== */

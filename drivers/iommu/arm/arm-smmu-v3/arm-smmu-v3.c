@@ -247,10 +247,31 @@ static int smmu_invalidate_all(struct smmu_device *smmu)
 	return smmu_cmdq_submit(smmu, cmds, n);
 }
 
+/*
+ * Point the SMMU at an empty queue and turn it on: @cr0 holds what CR0
+ * enables already, and gains @enable.
+ */
+static int smmu_queue_enable(struct smmu_device *smmu, struct smmu_queue *q,
+			     u32 base_reg, u32 enable, u32 *cr0)
+{
+	u64 base = FIELD_PREP(SMMU_Q_BASE_ADDR, q->dma >> 5) |
+		   FIELD_PREP(SMMU_Q_BASE_LOG2SIZE, q->shift);
+
+	if (smmu->features & SMMU_FEAT_COHERENT)
+		base |= SMMU_Q_BASE_RA;
+	writeq_relaxed(base, smmu->base + base_reg);
+	q->prod = 0;
+	q->cons = 0;
+	writel_relaxed(0, q->prod_reg);
+	writel_relaxed(0, q->cons_reg);
+	*cr0 |= enable;
+	return smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, *cr0);
+}
+
 static int smmu_device_reset(struct smmu_device *smmu)
 {
 	u64 strtab = smmu->strtab.dma & SMMU_STRTAB_BASE_ADDR;
-	u32 enables;
+	u32 enables = 0;
 	int ret;
 
 	/* Abort, not bypass, whatever comes while we turn things off. */
@@ -269,29 +290,13 @@ static int smmu_device_reset(struct smmu_device *smmu)
 	writeq_relaxed(strtab, smmu->base + SMMU_STRTAB_BASE);
 	writel_relaxed(smmu->strtab.cfg, smmu->base + SMMU_STRTAB_BASE_CFG);
 
-	writeq_relaxed(smmu_queue_base_reg(smmu, &smmu->cmdq.q),
-		       smmu->base + SMMU_CMDQ_BASE);
-	smmu->cmdq.q.prod = 0;
-	smmu->cmdq.q.cons = 0;
-	writel_relaxed(0, smmu->cmdq.q.prod_reg);
-	writel_relaxed(0, smmu->cmdq.q.cons_reg);
-	enables = SMMU_CR0_CMDQEN;
-	ret = smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, enables);
-	if (ret)
-		return ret;
-
-	ret = smmu_invalidate_all(smmu);
-	if (ret)
-		return ret;
-
-	writeq_relaxed(smmu_queue_base_reg(smmu, &smmu->evtq),
-		       smmu->base + SMMU_EVTQ_BASE);
-	smmu->evtq.prod = 0;
-	smmu->evtq.cons = 0;
-	writel_relaxed(0, smmu->evtq.prod_reg);
-	writel_relaxed(0, smmu->evtq.cons_reg);
-	enables |= SMMU_CR0_EVTQEN;
-	ret = smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, enables);
+	ret = smmu_queue_enable(smmu, &smmu->cmdq.q, SMMU_CMDQ_BASE,
+				SMMU_CR0_CMDQEN, &enables);
+	if (!ret)
+		ret = smmu_invalidate_all(smmu);
+	if (!ret)
+		ret = smmu_queue_enable(smmu, &smmu->evtq, SMMU_EVTQ_BASE,
+					SMMU_CR0_EVTQEN, &enables);
 	if (ret)
 		return ret;
 

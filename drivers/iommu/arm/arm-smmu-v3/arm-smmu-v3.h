@@ -485,11 +485,9 @@ unsigned int smmu_tlbi_range_cmds(const struct smmu_tlbi_range *r,
 				  struct smmu_cmd *cmds, unsigned int max);
 
 /* ---- Command queue (arm-smmu-v3-cmdq.c) ---- */
-int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q,
-		     unsigned int shift, unsigned int entry_words,
-		     const char *what);
-u64 smmu_queue_base_reg(const struct smmu_device *smmu,
-			const struct smmu_queue *q);
+int smmu_queue_init(struct smmu_device *smmu, struct smmu_queue *q,
+		    unsigned int shift, unsigned int entry_words,
+		    u32 prod_reg, u32 cons_reg, const char *what);
 int smmu_cmdq_init(struct smmu_device *smmu);
 u32 smmu_queue_write(struct smmu_queue *q, u32 pos,
 		     const struct smmu_cmd *cmds, unsigned int n);
