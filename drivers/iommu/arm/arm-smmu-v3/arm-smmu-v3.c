@@ -114,6 +114,16 @@ static int smmu_set_gbpa(struct smmu_device *smmu, u32 val)
 	return ret;
 }
 
+/*
+ * Turn the SMMU off; GBPA, set to abort at reset, then makes it abort every
+ * transaction.  For teardown and a failed probe, which have nobody to tell
+ * of a failure (smmu_write_ack() has logged it).
+ */
+static void smmu_disable(struct smmu_device *smmu)
+{
+	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+}
+
 /* ==== What the SMMU implements ==== */
 
 static const u8 smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
@@ -315,12 +325,15 @@ static int smmu_device_reset(struct smmu_device *smmu)
 
 /* ==== Devices behind the SMMU ==== */
 
-static struct smmu_device *smmu_from_fwnode(struct fwnode_handle *fwnode)
+/* The first SMMU @match accepts; it stays while the driver is bound. */
+static struct smmu_device *smmu_find(const void *data,
+				     int (*match)(struct device *dev,
+						  const void *data))
 {
-	struct device *dev;
 	struct smmu_device *smmu;
+	struct device *dev;
 
-	dev = driver_find_device_by_fwnode(&smmu_driver.driver, fwnode);
+	dev = driver_find_device(&smmu_driver.driver, NULL, data, match);
 	if (!dev)
 		return NULL;
 	smmu = dev_get_drvdata(dev);
@@ -345,7 +358,7 @@ static struct iommu_device *smmu_probe_device(struct device *dev)
 
 	if (!fwspec || !fwspec->num_ids)
 		return ERR_PTR(-ENODEV);
-	smmu = smmu_from_fwnode(fwspec->iommu_fwnode);
+	smmu = smmu_find(fwspec->iommu_fwnode, device_match_fwnode);
 	if (!smmu)
 		return ERR_PTR(-ENODEV);
 
@@ -477,16 +490,7 @@ static int smmu_match_any(struct device *dev, const void *data)
  */
 struct smmu_device *smmu_kunit_get_device(void)
 {
-	struct smmu_device *smmu;
-	struct device *dev;
-
-	dev = driver_find_device(&smmu_driver.driver, NULL, NULL,
-				 smmu_match_any);
-	if (!dev)
-		return NULL;
-	smmu = dev_get_drvdata(dev);
-	put_device(dev);
-	return smmu;
+	return smmu_find(NULL, smmu_match_any);
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_kunit_get_device);
 #endif
@@ -563,7 +567,7 @@ static int smmu_probe(struct platform_device *pdev)
 	return 0;
 
 disable:
-	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+	smmu_disable(smmu);
 	return ret;
 }
 
@@ -573,16 +577,13 @@ static void smmu_remove(struct platform_device *pdev)
 
 	iommu_device_unregister(&smmu->iommu);
 	iommu_device_sysfs_remove(&smmu->iommu);
-	/* GBPA still says abort. */
-	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+	smmu_disable(smmu);
 	ida_destroy(&smmu->asids);
 }
 
 static void smmu_shutdown(struct platform_device *pdev)
 {
-	struct smmu_device *smmu = platform_get_drvdata(pdev);
-
-	smmu_write_ack(smmu, SMMU_CR0, SMMU_CR0ACK, 0);
+	smmu_disable(platform_get_drvdata(pdev));
 }
 
 static const struct of_device_id smmu_of_match[] = {
