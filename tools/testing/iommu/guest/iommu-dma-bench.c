@@ -12,6 +12,7 @@
  * 1 MiB at a time while a flush queue holds freed ranges back.
  */
 #include "dma_map_bench.h"
+#include "pci_bind.h"
 
 int main(int argc, char **argv)
 {
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
 	args.granule = strtoul(argv[2], NULL, 0);
 	args.seconds = strtoul(argv[3], NULL, 0);
 
-	err = find_pci_device(EDU_VENDOR, EDU_DEVICE, devdir, sizeof(devdir));
+	err = edu_find(devdir, sizeof(devdir));
 	if (!err)
 		err = pci_bind_override(devdir, DMA_MAP_BENCH_DRIVER);
 	if (err) {

@@ -31,9 +31,9 @@
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "dma_map_bench.h"
 #include "vfio_edu.h"
 
-#define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
 #define SETTLE_SECONDS		5
 #define NVME_ROUNDS		8	/* I/O rounds between two rebinds */
 #define EDUS			5
@@ -189,11 +189,6 @@ static void probe_edus(void)
 	}
 }
 
-static const char *bdf_of(const char *devdir)
-{
-	return strrchr(devdir, '/') + 1;
-}
-
 static void disk_worker(const char *serial, int index)
 {
 	bool nvme = !strcmp(serial, "iommu-nvme");
@@ -206,7 +201,7 @@ static void disk_worker(const char *serial, int index)
 		return;
 	}
 	if (nvme && disk_iommu_group(disk, devdir, sizeof(devdir)) >= 0) {
-		snprintf(bdf, sizeof(bdf), "%s", bdf_of(devdir));
+		snprintf(bdf, sizeof(bdf), "%s", pci_bdf(devdir));
 		snprintf(tally->nvme_bdf, sizeof(tally->nvme_bdf), "%s", bdf);
 	}
 	snprintf(path, sizeof(path), "/sys/block/%s", disk);
@@ -267,7 +262,7 @@ static void edu_dma_worker(void)
 		count(EDU_DMA, err, "binding edu 0: %s", strerror(-err));
 		return;
 	}
-	snprintf(run, sizeof(run), EDU_TEST_DEBUGFS "/%s/run", bdf_of(edus[0]));
+	snprintf(run, sizeof(run), EDU_TEST_DEBUGFS "/%s/run", pci_bdf(edus[0]));
 	while (running()) {
 		const char *test = tests[i++ % ARRAY_SIZE(tests)];
 
@@ -366,7 +361,7 @@ static void vfio_worker(void)
 	vfio_edu_init(&e);
 	/* vfio_edu_bind() takes the first edu; this worker's is edu 4. */
 	snprintf(e.devdir, sizeof(e.devdir), "%s", edus[4]);
-	e.bdf = bdf_of(e.devdir);
+	e.bdf = pci_bdf(e.devdir);
 	e.rebound = true;
 	err = pci_bind_override(e.devdir, VFIO_DRIVER);
 	e.group_id = device_iommu_group(e.devdir);

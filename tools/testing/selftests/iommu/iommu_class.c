@@ -7,7 +7,7 @@
  * and a group's type file takes only the names of default domain types.
  */
 #include "../kselftest_harness.h"
-#include "iommu_test_util.h"
+#include "pci_bind.h"
 
 #define IOMMU_CLASS_DIR	"/sys/class/iommu"
 

@@ -34,11 +34,9 @@
  */
 #include <sys/mman.h>
 #include "../kselftest_harness.h"
-#include "dma_map_bench.h"
 #include "iommu_kmsg.h"
+#include "pci_bind.h"
 
-#define EDU_TEST_DRIVER		"iommu_dma_edu_test"
-#define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
 #define EDU_MMAP_SIZE		(64 * 1024)
 #define EDU_MMAP_COPY		4096
 #define EDU_MMAP_DEST		(32 * 1024)
@@ -53,15 +51,16 @@ FIXTURE(edu) {
 
 FIXTURE_SETUP(edu)
 {
-	char why[PATH_MAX + 128];
 	const char *bdf;
 
-	ASSERT_EQ(0, edu_bind(EDU_TEST_DRIVER, self->devdir,
-			      sizeof(self->devdir), why, sizeof(why))) {
-		TH_LOG("%s (CONFIG_IOMMU_DMA_EDU_TEST?)", why);
+	ASSERT_EQ(0, edu_find(self->devdir, sizeof(self->devdir))) {
+		TH_LOG("no edu device (PCI 1234:11e8)");
+	}
+	ASSERT_EQ(0, edu_bind(self->devdir, EDU_TEST_DRIVER)) {
+		TH_LOG("CONFIG_IOMMU_DMA_EDU_TEST?");
 	}
 
-	bdf = strrchr(self->devdir, '/') + 1;
+	bdf = pci_bdf(self->devdir);
 	snprintf(self->run, sizeof(self->run), EDU_TEST_DEBUGFS "/%s/run", bdf);
 	snprintf(self->mmap, sizeof(self->mmap), EDU_TEST_DEBUGFS "/%s/mmap",
 		 bdf);

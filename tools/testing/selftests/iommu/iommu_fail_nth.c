@@ -40,7 +40,6 @@
 
 #define TEXT_RANGE_FILE		"/usr/share/iommu/text-range"
 #define FAULT_DEBUGFS		"/sys/kernel/debug"
-#define EDU_DEBUGFS		"/sys/kernel/debug/" EDU_TEST_DRIVER
 #define NVME_DISK		"nvme0n1"
 #define NVME_OFFSET		(40LL << 20)
 /* A sweep stops (and fails) if an operation crosses this many points. */
@@ -269,15 +268,20 @@ struct edu_ctx {
 	const char *name;	/* the driver's operation */
 };
 
+/* Bind the edu in @c->devdir to the test driver and find its files. */
 static int edu_ctx_init(struct edu_ctx *c, char *why, size_t len)
 {
-	const char *bdf;
+	const char *bdf = pci_bdf(c->devdir);
+	int err;
 
-	if (edu_bind(EDU_TEST_DRIVER, c->devdir, sizeof(c->devdir), why, len))
+	err = edu_bind(c->devdir, EDU_TEST_DRIVER);
+	if (err) {
+		snprintf(why, len, "binding edu to %s: %s", EDU_TEST_DRIVER,
+			 strerror(-err));
 		return -1;
-	bdf = strrchr(c->devdir, '/') + 1;
-	snprintf(c->op, sizeof(c->op), EDU_DEBUGFS "/%s/op", bdf);
-	snprintf(c->state, sizeof(c->state), EDU_DEBUGFS "/%s/state", bdf);
+	}
+	snprintf(c->op, sizeof(c->op), EDU_TEST_DEBUGFS "/%s/op", bdf);
+	snprintf(c->state, sizeof(c->state), EDU_TEST_DEBUGFS "/%s/state", bdf);
 	if (!path_exists(c->op) || !path_exists(c->state)) {
 		snprintf(why, len, "%s or its state file is missing", c->op);
 		return -1;
@@ -365,6 +369,7 @@ FIXTURE_SETUP(edu_ops)
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
+	ASSERT_EQ(0, edu_find(self->c.devdir, sizeof(self->c.devdir)));
 	ASSERT_EQ(0, edu_ctx_init(&self->c, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
@@ -482,6 +487,7 @@ FIXTURE_SETUP(group_type)
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
+	ASSERT_EQ(0, edu_find(self->t.edu.devdir, sizeof(self->t.edu.devdir)));
 	ASSERT_EQ(0, edu_ctx_init(&self->t.edu, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
@@ -774,6 +780,7 @@ FIXTURE_SETUP(pci)
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
+	ASSERT_EQ(0, edu_find(self->p.edu.devdir, sizeof(self->p.edu.devdir)));
 	ASSERT_EQ(0, edu_ctx_init(&self->p.edu, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}

@@ -21,7 +21,7 @@
  * driver it found.
  */
 #include "../kselftest_harness.h"
-#include "iommu_test_util.h"
+#include "pci_bind.h"
 
 #define NVME_DISK	"nvme0n1"
 #define NVME_DRIVER	"nvme"

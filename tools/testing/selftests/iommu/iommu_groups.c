@@ -10,7 +10,7 @@
  * the group to VFIO put it back.
  */
 #include "../kselftest_harness.h"
-#include "iommu_test_util.h"
+#include "pci_bind.h"
 
 /* How many groups list @bdf among their devices. */
 static int groups_holding(const char *bdf, int *group)

@@ -8,7 +8,7 @@
  * group and a verified O_DIRECT transfer goes through it.
  */
 #include "../kselftest_harness.h"
-#include "iommu_test_util.h"
+#include "pci_bind.h"
 
 #define NVME_DISK	"nvme0n1"
 #define ROUNDS		2

@@ -26,8 +26,6 @@
 #include <sys/stat.h>
 
 #define IOMMU_GROUPS_DIR	"/sys/kernel/iommu_groups"
-#define PCI_DEVICES_DIR		"/sys/bus/pci/devices"
-#define PCI_DRIVERS_DIR		"/sys/bus/pci/drivers"
 #define IOMMU_SECTOR		512
 #define IOMMU_PAGE		4096
 
@@ -393,35 +391,6 @@ static inline void *alloc_io_buffer(size_t len, size_t offset, void **base)
 	return (char *)*base + offset;
 }
 
-/* The sysfs directory of the first PCI device with this vendor and device. */
-static inline int find_pci_device(unsigned int vendor, unsigned int device,
-				  char *devdir, size_t len)
-{
-	char path[PATH_MAX], val[32];
-	struct dirent *de;
-	int found = -ENODEV;
-	DIR *dir;
-
-	dir = opendir(PCI_DEVICES_DIR);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/vendor", de->d_name);
-		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != vendor)
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/device", de->d_name);
-		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != device)
-			continue;
-		snprintf(devdir, len, PCI_DEVICES_DIR "/%s", de->d_name);
-		found = 0;
-		break;
-	}
-	closedir(dir);
-	return found;
-}
-
 /*
  * A boolean kernel parameter's value as the kernel's kstrtobool() reads
  * it: 1/y/t and 0/n/f by their first character (either case), "on" and
@@ -471,12 +440,6 @@ static inline const char *expected_group_type(void)
 	if (passthrough)
 		return "identity";
 	return strict ? "DMA" : "DMA-FQ";
-}
-
-/* The name of the driver bound to a device, or "" when none is. */
-static inline void device_driver(const char *devdir, char *name, size_t len)
-{
-	link_target_name(devdir, "driver", name, len);
 }
 
 /*

@@ -16,11 +16,9 @@
  */
 #include <sys/mount.h>
 #include "../kselftest_harness.h"
-#include "dma_map_bench.h"
+#include "pci_bind.h"
 
 #define TRACEFS			"/sys/kernel/tracing"
-#define EDU_TEST_DRIVER		"iommu_dma_edu_test"
-#define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
 #define RESCAN_TIMEOUT_MS	5000
 #define TRACE_MAX		(1024 * 1024)
 
@@ -101,11 +99,10 @@ FIXTURE_SETUP(trace)
 {
 	if (!tracefs_ready())
 		SKIP(return, "no tracefs with iommu events (CONFIG_FTRACE?)");
-	ASSERT_EQ(0, find_pci_device(EDU_VENDOR, EDU_DEVICE, self->devdir,
-				     sizeof(self->devdir))) {
-		TH_LOG("no edu device (1234:11e8)");
+	ASSERT_EQ(0, edu_find(self->devdir, sizeof(self->devdir))) {
+		TH_LOG("no edu device (PCI 1234:11e8)");
 	}
-	self->bdf = strrchr(self->devdir, '/') + 1;
+	self->bdf = pci_bdf(self->devdir);
 	self->identity = !strcmp(expected_group_type(), "identity");
 	ASSERT_EQ(0, pci_unbind_override(self->devdir));
 	ASSERT_EQ(0, trace_clear());
@@ -127,15 +124,12 @@ FIXTURE_TEARDOWN(trace)
  */
 TEST_F(trace, device_life)
 {
-	char run[PATH_MAX], why[PATH_MAX + 128], path[PATH_MAX];
+	char run[PATH_MAX], path[PATH_MAX];
 	char *trace;
 
 	/* edu joins its group on its first bind: make sure it has one. */
 	ASSERT_EQ(0, trace_events(false));
-	ASSERT_EQ(0, edu_bind(EDU_TEST_DRIVER, self->devdir,
-			      sizeof(self->devdir), why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, edu_bind(self->devdir, EDU_TEST_DRIVER));
 	ASSERT_EQ(0, pci_unbind_override(self->devdir));
 	ASSERT_EQ(0, trace_clear());
 	ASSERT_EQ(0, trace_events(true));
@@ -148,10 +142,7 @@ TEST_F(trace, device_life)
 		TH_LOG("edu did not come back after a rescan");
 	}
 
-	ASSERT_EQ(0, edu_bind(EDU_TEST_DRIVER, self->devdir,
-			      sizeof(self->devdir), why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, edu_bind(self->devdir, EDU_TEST_DRIVER));
 	snprintf(run, sizeof(run), EDU_TEST_DEBUGFS "/%s/run", self->bdf);
 	if (!self->identity) {
 		ASSERT_EQ(0, sysfs_write(run, "single_offsets"));
@@ -181,14 +172,11 @@ TEST_F(trace, device_life)
 /* With the events off, the same DMA records nothing. */
 TEST_F(trace, events_off_record_nothing)
 {
-	char run[PATH_MAX], why[PATH_MAX + 128];
+	char run[PATH_MAX];
 	char *trace;
 
 	ASSERT_EQ(0, trace_events(false));
-	ASSERT_EQ(0, edu_bind(EDU_TEST_DRIVER, self->devdir,
-			      sizeof(self->devdir), why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, edu_bind(self->devdir, EDU_TEST_DRIVER));
 	snprintf(run, sizeof(run), EDU_TEST_DEBUGFS "/%s/run", self->bdf);
 	if (!self->identity)
 		ASSERT_EQ(0, sysfs_write(run, "single_offsets"));

@@ -726,7 +726,7 @@ TEST_F(vfio_edu, close_and_reopen)
  */
 TEST_F(vfio_edu, dma_api_after_vfio)
 {
-	char why[PATH_MAX + 128], run[PATH_MAX];
+	char run[PATH_MAX];
 	int err;
 
 	ASSERT_EQ(0, vfio_map(self->e.container, self->e.a, IOVA_A,
@@ -735,12 +735,8 @@ TEST_F(vfio_edu, dma_api_after_vfio)
 	vfio_edu_close(&self->e);
 
 	/* The teardown puts edu back from here too. */
-	ASSERT_EQ(0, edu_bind(EDU_TEST_DRIVER, self->e.devdir,
-			      sizeof(self->e.devdir), why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
-	snprintf(run, sizeof(run), "/sys/kernel/debug/%s/%s/run",
-		 EDU_TEST_DRIVER, self->e.bdf);
+	ASSERT_EQ(0, edu_bind(self->e.devdir, EDU_TEST_DRIVER));
+	snprintf(run, sizeof(run), EDU_TEST_DEBUGFS "/%s/run", self->e.bdf);
 	err = sysfs_write(run, "coherent_small");
 	if (!strcmp(expected_group_type(), "identity")) {
 		/* edu cannot reach RAM untranslated; the driver says so. */

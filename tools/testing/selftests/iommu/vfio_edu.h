@@ -25,11 +25,10 @@
 #include <sys/mman.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
-#include "dma_map_bench.h"
+#include "pci_bind.h"
 
 #define VFIO_DRIVER		"vfio-pci"
 #define VFIO_CONTAINER_PATH	"/dev/vfio/vfio"
-#define EDU_TEST_DRIVER		"iommu_dma_edu_test"
 #define BIND_TIMEOUT_MS		5000
 
 /* edu's registers in BAR0. */
@@ -64,8 +63,7 @@
 struct vfio_edu {
 	char devdir[PATH_MAX];
 	const char *bdf;
-	char old_driver[64];
-	char old_override[64];
+	struct pci_binding found;	/* edu's binding before the test */
 	bool rebound;		/* edu's binding changed: put it back */
 	int group_id;
 	int container, group, device;
@@ -102,19 +100,12 @@ static inline int vfio_edu_bind(struct vfio_edu *e, char *why, size_t len)
 	char path[PATH_MAX], cur[64];
 	int err;
 
-	if (find_pci_device(EDU_VENDOR, EDU_DEVICE, e->devdir,
-			    sizeof(e->devdir))) {
+	if (edu_find(e->devdir, sizeof(e->devdir))) {
 		snprintf(why, len, "no edu device (1234:11e8); run QEMU with -device edu");
 		return -1;
 	}
-	e->bdf = strrchr(e->devdir, '/') + 1;
-	device_driver(e->devdir, e->old_driver, sizeof(e->old_driver));
-	snprintf(path, sizeof(path), "%s/driver_override", e->devdir);
-	if (sysfs_read(path, e->old_override, sizeof(e->old_override)))
-		e->old_override[0] = '\0';
-	if (!strcmp(e->old_override, "(null)"))
-		e->old_override[0] = '\0';
-
+	e->bdf = pci_bdf(e->devdir);
+	pci_binding_save(e->devdir, &e->found);
 	e->rebound = true;
 	err = pci_bind_override(e->devdir, VFIO_DRIVER);
 	if (err) {
@@ -161,9 +152,6 @@ static inline void vfio_edu_close(struct vfio_edu *e)
  */
 static inline int vfio_edu_restore(struct vfio_edu *e)
 {
-	char path[PATH_MAX];
-	int err, ret = 0;
-
 	vfio_edu_close(e);
 	if (e->a != MAP_FAILED)
 		munmap(e->a, IOMMU_PAGE);
@@ -174,20 +162,7 @@ static inline int vfio_edu_restore(struct vfio_edu *e)
 	if (!e->rebound)
 		return 0;
 	e->rebound = false;
-
-	ret = pci_unbind_override(e->devdir);
-	if (e->old_override[0]) {
-		snprintf(path, sizeof(path), "%s/driver_override", e->devdir);
-		err = sysfs_write(path, e->old_override);
-		ret = ret ?: err;
-	}
-	if (e->old_driver[0]) {
-		snprintf(path, sizeof(path), PCI_DRIVERS_DIR "/%s/bind",
-			 e->old_driver);
-		err = sysfs_write(path, e->bdf);
-		ret = ret ?: err;
-	}
-	return ret;
+	return pci_binding_restore(e->devdir, &e->found);
 }
 
 /* Open the container and the group; check the API and the group. */

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI devices for the IOMMU kselftests and the harness's guest tools:
+ * finding one, the driver bound to it, binding and unbinding drivers, and
+ * putting a device back to the driver and driver_override it had.  A PCI
+ * device joins its IOMMU group when a driver first binds to it, and stays
+ * in the group when the driver goes.
+ *
+ * QEMU's edu device (PCI 1234:11e8) has no driver of its own; the tests
+ * bind it to theirs through driver_override.
+ *
+ * Functions return 0 or a negative errno, and report on stderr which step
+ * failed where there are several, so that callers can use them with or
+ * without kselftest_harness.h.
+ */
+#ifndef __PCI_BIND_H
+#define __PCI_BIND_H
+
+#include "iommu_test_util.h"
+
+#define PCI_DEVICES_DIR		"/sys/bus/pci/devices"
+#define PCI_DRIVERS_DIR		"/sys/bus/pci/drivers"
+
+/* QEMU's edu device: PCI 1234:11e8, a 28-bit DMA engine. */
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+#define EDU_DMA_BITS		28
+/* The kernel's driver for edu's DMA tests (CONFIG_IOMMU_DMA_EDU_TEST). */
+#define EDU_TEST_DRIVER		"iommu_dma_edu_test"
+#define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
+
+/* The PCI name ("0000:00:03.0") of the device in sysfs directory @devdir. */
+static inline const char *pci_bdf(const char *devdir)
+{
+	return strrchr(devdir, '/') + 1;
+}
+
+/* The sysfs directory of the first PCI device with this vendor and device. */
+static inline int find_pci_device(unsigned int vendor, unsigned int device,
+				  char *devdir, size_t len)
+{
+	char path[PATH_MAX], val[32];
+	struct dirent *de;
+	int found = -ENODEV;
+	DIR *dir;
+
+	dir = opendir(PCI_DEVICES_DIR);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/vendor", de->d_name);
+		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != vendor)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/device", de->d_name);
+		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != device)
+			continue;
+		snprintf(devdir, len, PCI_DEVICES_DIR "/%s", de->d_name);
+		found = 0;
+		break;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* The first edu, or -ENODEV. */
+static inline int edu_find(char *devdir, size_t len)
+{
+	return find_pci_device(EDU_VENDOR, EDU_DEVICE, devdir, len);
+}
+
+/* The name of the driver bound to a device, or "" when none is. */
+static inline void device_driver(const char *devdir, char *name, size_t len)
+{
+	link_target_name(devdir, "driver", name, len);
+}
+
+static inline bool pci_driver_exists(const char *driver)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), PCI_DRIVERS_DIR "/%s", driver);
+	return path_exists(path);
+}
+
+/* Unbind whatever driver the device has; 0 when it has none. */
+static inline int pci_unbind(const char *devdir)
+{
+	char path[PATH_MAX], cur[64];
+
+	device_driver(devdir, cur, sizeof(cur));
+	if (!cur[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/driver/unbind", devdir);
+	return sysfs_write(path, pci_bdf(devdir));
+}
+
+/* Bind @driver to the device, which must have no driver. */
+static inline int pci_bind(const char *devdir, const char *driver)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), PCI_DRIVERS_DIR "/%s/bind", driver);
+	return sysfs_write(path, pci_bdf(devdir));
+}
+
+/*
+ * Bind the PCI device in @devdir to @driver through driver_override,
+ * unbinding it from whatever holds it first.
+ */
+static inline int pci_bind_override(const char *devdir, const char *driver)
+{
+	char path[PATH_MAX], cur[64];
+	int err;
+
+	device_driver(devdir, cur, sizeof(cur));
+	if (!strcmp(cur, driver))
+		return 0;
+	err = pci_unbind(devdir);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/driver_override", devdir);
+	err = sysfs_write(path, driver);
+	if (err)
+		return err;
+	return pci_bind(devdir, driver);
+}
+
+/* Undo pci_bind_override(): unbind and clear the override. */
+static inline int pci_unbind_override(const char *devdir)
+{
+	char path[PATH_MAX];
+	int err = pci_unbind(devdir);
+
+	snprintf(path, sizeof(path), "%s/driver_override", devdir);
+	/* A lone newline clears the override. */
+	return sysfs_write(path, "\n") ?: err;
+}
+
+/* A device's driver and driver_override, to put back after a test. */
+struct pci_binding {
+	char driver[64];
+	char override[64];
+};
+
+static inline void pci_binding_save(const char *devdir, struct pci_binding *b)
+{
+	char path[PATH_MAX];
+
+	device_driver(devdir, b->driver, sizeof(b->driver));
+	snprintf(path, sizeof(path), "%s/driver_override", devdir);
+	if (sysfs_read(path, b->override, sizeof(b->override)) ||
+	    !strcmp(b->override, "(null)"))
+		b->override[0] = '\0';
+}
+
+/* Put back what pci_binding_save() found; 0 or the first error. */
+static inline int pci_binding_restore(const char *devdir,
+				      const struct pci_binding *b)
+{
+	char path[PATH_MAX];
+	int err, ret;
+
+	ret = pci_unbind_override(devdir);
+	if (b->override[0]) {
+		snprintf(path, sizeof(path), "%s/driver_override", devdir);
+		err = sysfs_write(path, b->override);
+		ret = ret ?: err;
+	}
+	if (b->driver[0]) {
+		err = pci_bind(devdir, b->driver);
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+/*
+ * Bind the edu in @devdir to @driver and check that it got an IOMMU group
+ * (a PCI device gets one when a driver binds).
+ */
+static inline int edu_bind(const char *devdir, const char *driver)
+{
+	char cur[64];
+	int err;
+
+	err = pci_bind_override(devdir, driver);
+	if (err) {
+		iommu_err("binding %s to %s: %s", pci_bdf(devdir), driver,
+			  strerror(-err));
+		return err;
+	}
+	device_driver(devdir, cur, sizeof(cur));
+	if (strcmp(cur, driver)) {
+		iommu_err("%s is bound to \"%s\", not %s", pci_bdf(devdir), cur,
+			  driver);
+		return -EBUSY;
+	}
+	if (device_iommu_group(devdir) < 0) {
+		iommu_err("%s got no IOMMU group when %s bound", pci_bdf(devdir),
+			  driver);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+#endif /* __PCI_BIND_H */
