@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 #include "iommu_test_util.h"
 
-#define DMA_MAP_BENCH_FILE	"/sys/kernel/debug/dma_map_benchmark"
+#define DMA_MAP_BENCH_FILE	DEBUGFS "/dma_map_benchmark"
 #define DMA_MAP_BENCH_DRIVER	"dma_map_benchmark"
 #define DMA_MAP_BIDIRECTIONAL	0
 

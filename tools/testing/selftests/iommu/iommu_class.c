@@ -33,9 +33,8 @@ TEST(class_has_an_instance)
 	char name[256];
 
 	first_iommu(name, sizeof(name));
-	ASSERT_NE(0, name[0]) {
-		TH_LOG("nothing in " IOMMU_CLASS_DIR);
-	}
+	if (!name[0])
+		MISSING(return, "no IOMMU in " IOMMU_CLASS_DIR);
 	/* Our SMMUv3 driver names its instances after their address. */
 	EXPECT_EQ(0, strncmp(name, "smmu3.", 6)) {
 		TH_LOG("instance %s", name);
@@ -51,7 +50,8 @@ TEST(devices_link_both_ways)
 	DIR *dir;
 
 	dir = opendir(PCI_DEVICES_DIR);
-	ASSERT_NE(NULL, dir);
+	if (!dir)
+		MISSING(return, "no PCI bus");
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -73,8 +73,8 @@ TEST(devices_link_both_ways)
 		checked++;
 	}
 	closedir(dir);
-	/* The NVMe and virtio disks at least are bound, so grouped. */
-	EXPECT_LE(2, checked);
+	if (!checked)
+		MISSING(return, "no PCI device is in an IOMMU group");
 }
 
 FIXTURE(group_files) {

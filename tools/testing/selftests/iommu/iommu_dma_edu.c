@@ -51,14 +51,12 @@ FIXTURE(edu) {
 
 FIXTURE_SETUP(edu)
 {
-	const char *bdf;
+	const char *bdf, *missing;
 
-	ASSERT_EQ(0, edu_find(self->devdir, sizeof(self->devdir))) {
-		TH_LOG("no edu device (PCI 1234:11e8)");
-	}
-	ASSERT_EQ(0, edu_bind(self->devdir, EDU_TEST_DRIVER)) {
-		TH_LOG("CONFIG_IOMMU_DMA_EDU_TEST?");
-	}
+	missing = edu_test_missing(self->devdir, sizeof(self->devdir));
+	if (missing)
+		MISSING(return, "%s", missing);
+	ASSERT_EQ(0, edu_bind(self->devdir, EDU_TEST_DRIVER));
 
 	bdf = pci_bdf(self->devdir);
 	snprintf(self->run, sizeof(self->run), EDU_TEST_DEBUGFS "/%s/run", bdf);

@@ -53,9 +53,13 @@ FIXTURE_VARIANT_ADD(edu_bench, edu_28_bit_mask) {
 
 FIXTURE_SETUP(edu_bench)
 {
-	ASSERT_EQ(0, edu_find(self->devdir, sizeof(self->devdir))) {
-		TH_LOG("no edu device (PCI 1234:11e8)");
-	}
+	if (edu_find(self->devdir, sizeof(self->devdir)))
+		MISSING(return, "no edu device (PCI 1234:11e8)");
+	if (!pci_driver_exists(DMA_MAP_BENCH_DRIVER))
+		MISSING(return, "no PCI driver " DMA_MAP_BENCH_DRIVER
+			" (CONFIG_DMA_MAP_BENCHMARK)");
+	if (!debugfs_mounted())
+		MISSING(return, "debugfs is not mounted on " DEBUGFS);
 	ASSERT_EQ(0, edu_bind(self->devdir, DMA_MAP_BENCH_DRIVER));
 }
 

@@ -39,7 +39,6 @@
 #include "vfio_edu.h"
 
 #define TEXT_RANGE_FILE		"/usr/share/iommu/text-range"
-#define FAULT_DEBUGFS		"/sys/kernel/debug"
 #define NVME_DISK		"nvme0n1"
 #define NVME_OFFSET		(40LL << 20)
 /* A sweep stops (and fails) if an operation crosses this many points. */
@@ -55,12 +54,12 @@
 
 static const char *const injectors[] = { "failslab", "fail_page_alloc" };
 
-/* Write @val to FAULT_DEBUGFS/@injector/@knob. */
+/* Write @val to DEBUGFS/@injector/@knob. */
 static int knob(const char *injector, const char *knob, const char *val)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), FAULT_DEBUGFS "/%s/%s", injector, knob);
+	snprintf(path, sizeof(path), DEBUGFS "/%s/%s", injector, knob);
 	return sysfs_write(path, val);
 }
 
@@ -85,6 +84,28 @@ static unsigned long long kallsyms_addr(const char *name)
 }
 
 /*
+ * What the sweeps need and this machine lacks, or NULL: fail-nth, the two
+ * injectors with their stack trace filters in debugfs, and the file that
+ * names the subsystem's code, which the harness puts in its guest.
+ */
+static const char *inject_missing(void)
+{
+	char path[PATH_MAX];
+
+	if (!path_exists("/proc/thread-self/fail-nth"))
+		return "no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)";
+	for (size_t i = 0; i < ARRAY_SIZE(injectors); i++) {
+		snprintf(path, sizeof(path), DEBUGFS "/%s/require-start",
+			 injectors[i]);
+		if (!path_exists(path))
+			return "no fault injectors with stack trace filters in debugfs";
+	}
+	if (!path_exists(TEXT_RANGE_FILE))
+		return "no " TEXT_RANGE_FILE " (the harness writes it)";
+	return NULL;
+}
+
+/*
  * Make the injectors count only allocations made through the subsystem's
  * code, and fail them quietly.  0, or -1 with the reason in @why.
  */
@@ -95,10 +116,6 @@ static int inject_setup(char *why, size_t len)
 	int err = 0;
 	FILE *f;
 
-	if (!path_exists("/proc/thread-self/fail-nth")) {
-		snprintf(why, len, "no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)");
-		return -1;
-	}
 	f = fopen(TEXT_RANGE_FILE, "r");
 	if (!f || !fgets(line, sizeof(line), f) ||
 	    sscanf(line, "%127s %127s", names[0], names[1]) != 2) {
@@ -129,8 +146,8 @@ static int inject_setup(char *why, size_t len)
 	err = err ?: knob("fail_page_alloc", "ignore-gfp-highmem", "N") ?:
 	      knob("fail_page_alloc", "min-order", "0");
 	if (err) {
-		snprintf(why, len, "setting up %s: %s (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER?)",
-			 FAULT_DEBUGFS, strerror(-err));
+		snprintf(why, len, "setting up the injectors in %s: %s", DEBUGFS,
+			 strerror(-err));
 		return -1;
 	}
 	return 0;
@@ -363,13 +380,17 @@ FIXTURE_VARIANT_ADD(edu_ops, iova_cold) { .op = "iova_cold" };
 FIXTURE_SETUP(edu_ops)
 {
 	char why[PATH_MAX + 128];
+	const char *missing;
 
 	if (!strcmp(expected_group_type(), "identity"))
 		SKIP(return, "edu's group is on an identity domain: edu cannot DMA");
+	missing = edu_test_missing(self->c.devdir, sizeof(self->c.devdir)) ?:
+		  inject_missing();
+	if (missing)
+		MISSING(return, "%s", missing);
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
-	ASSERT_EQ(0, edu_find(self->c.devdir, sizeof(self->c.devdir)));
 	ASSERT_EQ(0, edu_ctx_init(&self->c, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
@@ -482,12 +503,17 @@ FIXTURE(group_type) {
 FIXTURE_SETUP(group_type)
 {
 	char why[PATH_MAX + 128];
+	const char *missing;
 	int group;
 
+	missing = edu_test_missing(self->t.edu.devdir,
+				   sizeof(self->t.edu.devdir)) ?:
+		  inject_missing();
+	if (missing)
+		MISSING(return, "%s", missing);
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
-	ASSERT_EQ(0, edu_find(self->t.edu.devdir, sizeof(self->t.edu.devdir)));
 	ASSERT_EQ(0, edu_ctx_init(&self->t.edu, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
@@ -774,13 +800,18 @@ FIXTURE(pci) {
 FIXTURE_SETUP(pci)
 {
 	char why[PATH_MAX + 128];
+	const char *missing;
 
 	if (!strcmp(expected_group_type(), "identity"))
 		SKIP(return, "edu's group is on an identity domain: edu cannot DMA");
+	missing = edu_test_missing(self->p.edu.devdir,
+				   sizeof(self->p.edu.devdir)) ?:
+		  inject_missing();
+	if (missing)
+		MISSING(return, "%s", missing);
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
-	ASSERT_EQ(0, edu_find(self->p.edu.devdir, sizeof(self->p.edu.devdir)));
 	ASSERT_EQ(0, edu_ctx_init(&self->p.edu, why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
@@ -908,14 +939,18 @@ FIXTURE(vfio) {
 FIXTURE_SETUP(vfio)
 {
 	char why[PATH_MAX + 128];
+	const char *missing;
 	int err;
 
 	if (!strcmp(expected_group_type(), "identity"))
 		SKIP(return, "edu's group is on an identity domain");
+	vfio_edu_init(&self->v.e);
+	missing = vfio_edu_missing(&self->v.e) ?: inject_missing();
+	if (missing)
+		MISSING(return, "%s", missing);
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
-	vfio_edu_init(&self->v.e);
 	err = vfio_edu_bind(&self->v.e, why, sizeof(why));
 	if (!err) {
 		self->v.e.a = page_alloc(IOMMU_PAGE);

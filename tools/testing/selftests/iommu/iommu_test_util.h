@@ -2,9 +2,9 @@
 /*
  * Helpers shared by the IOMMU kselftests and the harness's guest tools:
  * sysfs access, finding the PCI device and IOMMU group behind a disk, the
- * group type that the kernel command line asks for, a seeded pseudo-random
- * generator, a checksum, and O_DIRECT transfers that are written, read back
- * and compared.
+ * kernel command line (the group type it asks for, and whether this is the
+ * harness's guest), a seeded pseudo-random generator, a checksum, and
+ * O_DIRECT transfers that are written, read back and compared.
  *
  * Everything here reports failures as a negative return value and a line on
  * stderr, so that callers can use it with or without kselftest_harness.h.
@@ -78,6 +78,30 @@ static inline bool path_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+/* How many entries directory @path has, or a negative errno. */
+static inline int dir_count(const char *path)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir)))
+		n += de->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/* The tests' kernel interfaces that are no ABI live in debugfs. */
+#define DEBUGFS			"/sys/kernel/debug"
+
+static inline bool debugfs_mounted(void)
+{
+	return dir_count(DEBUGFS) > 0;
 }
 
 /* Poll for @path to appear (or, with @gone, to disappear). */
@@ -218,16 +242,57 @@ static inline int disk_serial(const char *disk, char *serial, size_t len)
 }
 
 /*
- * Whether this runs in the guest of the harness (tools/testing/iommu/),
- * whose /init gets "harness=MODE" from the kernel command line, and which
- * has every device the tests look for.
+ * The value of the last "@key=value" word of the kernel command line, in
+ * @val; 0, or -ENOENT when there is none.
+ */
+static inline int cmdline_value(const char *key, char *val, size_t len)
+{
+	size_t klen = strlen(key);
+	char cmdline[4096];
+	char *tok, *save;
+	int err = -ENOENT;
+
+	if (sysfs_read("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return -ENOENT;
+	for (tok = strtok_r(cmdline, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strncmp(tok, key, klen) && tok[klen] == '=') {
+			snprintf(val, len, "%s", tok + klen + 1);
+			err = 0;
+		}
+	}
+	return err;
+}
+
+/*
+ * Whether this runs in the QEMU guest of the harness (tools/testing/iommu/),
+ * which boots with "harness=MODE" on the kernel command line, has every
+ * device and option the tests need, and whose devices are all there to be
+ * tested on.  A test that needs something only that guest is sure to have
+ * fails without it there, and skips elsewhere (MISSING()).
  */
 static inline bool in_harness_guest(void)
 {
-	const char *mode = getenv("harness");
+	char mode[64];
 
-	return mode && *mode;
+	return !cmdline_value("harness", mode, sizeof(mode)) && mode[0];
 }
+
+/*
+ * For kselftest_harness.h tests: skip the test for want of a prerequisite,
+ * which the printf() format and arguments after @statement name, unless
+ * this is the harness's guest, which has them all; there its absence is a
+ * failure.  @statement ends the test, as with SKIP().
+ */
+#define MISSING(statement, ...) do {					\
+	char _missing[256];						\
+									\
+	snprintf(_missing, sizeof(_missing), __VA_ARGS__);		\
+	ASSERT_FALSE(in_harness_guest()) {				\
+		TH_LOG("%s in the harness's guest", _missing);		\
+	}								\
+	SKIP(statement, "%s", _missing);				\
+} while (0)
 
 /*
  * The block device (such as "sdb") whose serial number is @serial: the

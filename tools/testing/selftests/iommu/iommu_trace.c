@@ -10,9 +10,9 @@
  * maps, which the SMMUv3 driver reports through report_iommu_fault()
  * (io_page_fault, naming edu).
  *
- * The tests need tracefs (CONFIG_FTRACE with event tracing); without it
- * they are skipped.  On an identity domain nothing is mapped and nothing
- * faults, so those checks are skipped there too.
+ * The tests need edu, its test driver and tracefs (CONFIG_FTRACE with event
+ * tracing); without them they are skipped.  On an identity domain nothing
+ * is mapped and nothing faults, so those checks are skipped there too.
  */
 #include <sys/mount.h>
 #include "../kselftest_harness.h"
@@ -97,11 +97,14 @@ FIXTURE(trace) {
 
 FIXTURE_SETUP(trace)
 {
+	const char *missing;
+
+	missing = edu_test_missing(self->devdir, sizeof(self->devdir));
+	if (missing)
+		MISSING(return, "%s", missing);
+	/* The tracing of a machine without edu is left alone. */
 	if (!tracefs_ready())
-		SKIP(return, "no tracefs with iommu events (CONFIG_FTRACE?)");
-	ASSERT_EQ(0, edu_find(self->devdir, sizeof(self->devdir))) {
-		TH_LOG("no edu device (PCI 1234:11e8)");
-	}
+		MISSING(return, "no tracefs with iommu events (CONFIG_FTRACE)");
 	self->bdf = pci_bdf(self->devdir);
 	self->identity = !strcmp(expected_group_type(), "identity");
 	ASSERT_EQ(0, pci_unbind_override(self->devdir));

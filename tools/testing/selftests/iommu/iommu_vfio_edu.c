@@ -51,9 +51,13 @@ FIXTURE(vfio_open) {
 FIXTURE_SETUP(vfio_open)
 {
 	char why[PATH_MAX + 128];
+	const char *missing;
 	int err;
 
 	vfio_edu_init(&self->e);
+	missing = vfio_edu_missing(&self->e);
+	if (missing)
+		MISSING(return, "%s", missing);
 	err = vfio_edu_bind(&self->e, why, sizeof(why)) ?:
 	      vfio_edu_open(&self->e, why, sizeof(why));
 	/* The teardown does not run after a failed setup. */
@@ -186,10 +190,14 @@ FIXTURE(vfio_edu) {
 FIXTURE_SETUP(vfio_edu)
 {
 	char why[PATH_MAX + 128];
+	const char *missing;
 	__u64 state;
 	int err;
 
 	vfio_edu_init(&self->e);
+	missing = vfio_edu_missing(&self->e);
+	if (missing)
+		MISSING(return, "%s", missing);
 	err = vfio_edu_bind(&self->e, why, sizeof(why)) ?:
 	      vfio_edu_open(&self->e, why, sizeof(why)) ?:
 	      vfio_edu_attach(&self->e, why, sizeof(why));
@@ -729,6 +737,9 @@ TEST_F(vfio_edu, dma_api_after_vfio)
 	char run[PATH_MAX];
 	int err;
 
+	if (!pci_driver_exists(EDU_TEST_DRIVER))
+		MISSING(return, "no PCI driver " EDU_TEST_DRIVER
+			" (CONFIG_IOMMU_DMA_EDU_TEST)");
 	ASSERT_EQ(0, vfio_map(self->e.container, self->e.a, IOVA_A,
 			      IOMMU_PAGE, MAP_RW));
 	ASSERT_EQ(0, edu_dma_in(&self->e, IOVA_A, 0, EDU_XFER_MAX));

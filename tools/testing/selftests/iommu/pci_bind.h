@@ -27,7 +27,7 @@
 #define EDU_DMA_BITS		28
 /* The kernel's driver for edu's DMA tests (CONFIG_IOMMU_DMA_EDU_TEST). */
 #define EDU_TEST_DRIVER		"iommu_dma_edu_test"
-#define EDU_TEST_DEBUGFS	"/sys/kernel/debug/" EDU_TEST_DRIVER
+#define EDU_TEST_DEBUGFS	DEBUGFS "/" EDU_TEST_DRIVER
 
 /* The PCI name ("0000:00:03.0") of the device in sysfs directory @devdir. */
 static inline const char *pci_bdf(const char *devdir)
@@ -82,6 +82,22 @@ static inline bool pci_driver_exists(const char *driver)
 
 	snprintf(path, sizeof(path), PCI_DRIVERS_DIR "/%s", driver);
 	return path_exists(path);
+}
+
+/*
+ * What the tests of edu's DMA through the test driver need and this
+ * machine lacks, or NULL: edu (which goes to @devdir), the driver, or
+ * debugfs, where the driver's files are.
+ */
+static inline const char *edu_test_missing(char *devdir, size_t len)
+{
+	if (edu_find(devdir, len))
+		return "no edu device (PCI 1234:11e8)";
+	if (!pci_driver_exists(EDU_TEST_DRIVER))
+		return "no PCI driver " EDU_TEST_DRIVER " (CONFIG_IOMMU_DMA_EDU_TEST)";
+	if (!debugfs_mounted())
+		return "debugfs is not mounted on " DEBUGFS;
+	return NULL;
 }
 
 /* Unbind whatever driver the device has; 0 when it has none. */

@@ -92,24 +92,35 @@ static inline void *page_alloc(size_t len)
 }
 
 /*
- * Find edu, remember its driver and driver_override, and bind it to
- * vfio-pci.  0, or -1 with what went wrong in @why.
+ * What the tests need and this machine lacks, or NULL: edu (which goes to
+ * @e->devdir), vfio-pci, or VFIO's container.
+ */
+static inline const char *vfio_edu_missing(struct vfio_edu *e)
+{
+	if (edu_find(e->devdir, sizeof(e->devdir)))
+		return "no edu device (PCI 1234:11e8)";
+	if (!pci_driver_exists(VFIO_DRIVER))
+		return "no PCI driver " VFIO_DRIVER " (CONFIG_VFIO_PCI)";
+	if (!path_exists(VFIO_CONTAINER_PATH))
+		return "no " VFIO_CONTAINER_PATH " (CONFIG_VFIO_CONTAINER)";
+	return NULL;
+}
+
+/*
+ * Remember the driver and driver_override of the edu in @e->devdir, and
+ * bind it to vfio-pci.  0, or -1 with what went wrong in @why.
  */
 static inline int vfio_edu_bind(struct vfio_edu *e, char *why, size_t len)
 {
 	char path[PATH_MAX], cur[64];
 	int err;
 
-	if (edu_find(e->devdir, sizeof(e->devdir))) {
-		snprintf(why, len, "no edu device (1234:11e8); run QEMU with -device edu");
-		return -1;
-	}
 	e->bdf = pci_bdf(e->devdir);
 	pci_binding_save(e->devdir, &e->found);
 	e->rebound = true;
 	err = pci_bind_override(e->devdir, VFIO_DRIVER);
 	if (err) {
-		snprintf(why, len, "binding %s to %s: %s (CONFIG_VFIO_PCI?)",
+		snprintf(why, len, "binding %s to %s: %s",
 			 e->bdf, VFIO_DRIVER, strerror(-err));
 		return -1;
 	}
