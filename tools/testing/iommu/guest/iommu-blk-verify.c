@@ -3,9 +3,10 @@
  * iommu-blk-verify DISK: show which device and IOMMU group a disk sits
  * behind, then write, read back and verify a few O_DIRECT transfers through
  * it.  DISK is a block device's name, or serial=SERIAL for the disk with
- * that serial number (the harness gives each of its disks one).  Used by
- * "make run" to show DMA through the SMMU working; the kselftests do the
- * thorough job.  Exits 0 only if every transfer verified.
+ * that serial number (the harness gives each of its disks one).  It writes
+ * only to the harness's disks (scratch_disk_open()).  Used by "make run" to
+ * show DMA through the SMMU working; the kselftests do the thorough job.
+ * Exits 0 only if every transfer verified.
  */
 #include "iommu_test_util.h"
 
@@ -21,7 +22,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	char devdir[PATH_MAX], dev[PATH_MAX];
+	char devdir[PATH_MAX];
 	__u64 seed, state, sum = FNV64_INIT;
 	void *wbase, *rbase;
 	char *wbuf, *rbuf;
@@ -48,10 +49,9 @@ int main(int argc, char **argv)
 		printf("%s: FAIL: missing or not behind an IOMMU\n", argv[1]);
 		return 1;
 	}
-	snprintf(dev, sizeof(dev), "/dev/%s", argv[1]);
-	fd = open(dev, O_RDWR | O_DIRECT);
+	fd = scratch_disk_open(argv[1]);
 	if (fd < 0) {
-		printf("%s: FAIL: open: %s\n", argv[1], strerror(errno));
+		printf("%s: FAIL: open: %s\n", argv[1], strerror(-fd));
 		return 1;
 	}
 	wbuf = alloc_io_buffer(4 << 20, IOMMU_PAGE, &wbase);

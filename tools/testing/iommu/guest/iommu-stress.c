@@ -2,7 +2,8 @@
 /*
  * iommu-stress SECONDS: everything that moves an IOMMU domain, at once, for
  * SECONDS, then a summary.  Used by make stress and by one of make check's
- * boots; the harness's guest has the devices it needs (harness.py).
+ * boots; the harness's guest has the devices it needs (harness.py), and
+ * anywhere else it refuses to run: it takes a CPU offline.
  *
  * Workers, each a process of its own, loop until the time is up:
  *
@@ -55,7 +56,7 @@ struct tally {
 	long errors[KINDS];
 	long mismatches;
 	char first_error[KINDS][160];
-	char nvme_bdf[32];	/* to bind nvme again if a worker could not */
+	struct pci_disk nvme;	/* to bind again if its worker could not */
 	long busy;		/* CPU offlines refused during a PCI probe */
 };
 
@@ -189,40 +190,43 @@ static void probe_edus(void)
 	}
 }
 
+/*
+ * Verified I/O on the disk with serial number @serial; on the NVMe disk,
+ * whose PCI device holds no other disk, also unbind and bind nvme every
+ * NVME_ROUNDS rounds.
+ */
 static void disk_worker(const char *serial, int index)
 {
 	bool nvme = !strcmp(serial, "iommu-nvme");
-	char disk[64], path[PATH_MAX], devdir[PATH_MAX], bdf[32] = "";
+	struct pci_disk *d = &tally->nvme;
 	__u64 state = test_seed() ^ index;
+	char disk[64];
 	int round = 0, err;
 
 	if (disk_by_serial(serial, disk, sizeof(disk))) {
 		count(DISK_IO, -ENODEV, "%s: no such disk", serial);
 		return;
 	}
-	if (nvme && disk_iommu_group(disk, devdir, sizeof(devdir)) >= 0) {
-		snprintf(bdf, sizeof(bdf), "%s", pci_bdf(devdir));
-		snprintf(tally->nvme_bdf, sizeof(tally->nvme_bdf), "%s", bdf);
+	if (nvme) {
+		err = pci_disk_find(d, serial);
+		if (err) {
+			count(NVME_REBIND, err, "%s: %s", serial, strerror(-err));
+			return;
+		}
 	}
-	snprintf(path, sizeof(path), "/sys/block/%s", disk);
 	while (running()) {
 		/* 40 to 56 MiB: past what the kselftests write. */
 		err = disk_roundtrip(disk, (40LL << 20) + (round % 8) * (2 << 20),
 				     &state);
 		count(DISK_IO, err, "%s (%s): %s", disk, serial, strerror(-err));
-		if (!nvme || !bdf[0] || ++round % NVME_ROUNDS)
+		if (!nvme || ++round % NVME_ROUNDS)
 			continue;
-		err = sysfs_write(PCI_DRIVERS_DIR "/nvme/unbind", bdf);
-		if (!err && !wait_for_path(path, true, PROBE_TIMEOUT_MS))
-			err = -ETIMEDOUT;
-		if (!err)
-			err = sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", bdf);
-		if (!err && !wait_for_path(path, false, PROBE_TIMEOUT_MS))
-			err = -ETIMEDOUT;
-		count(NVME_REBIND, err, "rebinding nvme at %s: %s", bdf,
-		      strerror(-err));
-		if (err && !path_exists(path))
+		err = pci_disk_unbind(d) ?: pci_disk_bind(d);
+		count(NVME_REBIND, err, "rebinding nvme at %s: %s",
+		      pci_bdf(d->devdir), strerror(-err));
+		if (err)
 			return;
+		snprintf(disk, sizeof(disk), "%s", d->disk);
 	}
 }
 
@@ -432,6 +436,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
 		return 2;
 	}
+	if (!in_harness_guest()) {
+		fprintf(stderr, "%s: not the harness's guest, refused\n",
+			argv[0]);
+		return 2;
+	}
 	if (find_edus() < EDUS) {
 		printf("@@stress error: %d edu devices wanted, the guest has fewer\n",
 		       EDUS);
@@ -470,14 +479,8 @@ int main(int argc, char **argv)
 
 	/* Everything as it was: edus unbound and probed, the disk bound. */
 	probe_edus();
-	if (tally->nvme_bdf[0]) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/driver",
-			 tally->nvme_bdf);
-		if (!path_exists(path))
-			sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", tally->nvme_bdf);
-	}
+	if (tally->nvme.driver[0] && !pci_disk_bound(&tally->nvme))
+		pci_disk_bind(&tally->nvme);
 	sleep(SETTLE_SECONDS);
 	memory_read(&after);
 

@@ -136,7 +136,7 @@ static long its_msi_count(const char *devdir)
 
 FIXTURE_SETUP(disk_io)
 {
-	char dev[PATH_MAX], *devdir = self->devdir;
+	char *devdir = self->devdir;
 	int group;
 
 	self->wbase = NULL;
@@ -153,11 +153,8 @@ FIXTURE_SETUP(disk_io)
 	TH_LOG("%s (%s): device %s, IOMMU group %d", self->disk,
 	       variant->serial, strrchr(devdir, '/') + 1, group);
 
-	snprintf(dev, sizeof(dev), "/dev/%s", self->disk);
-	self->fd = open(dev, O_RDWR | O_DIRECT);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open %s: %s", dev, strerror(errno));
-	}
+	self->fd = scratch_disk_open(self->disk);
+	ASSERT_LE(0, self->fd);
 
 	self->wbuf = alloc_io_buffer(MAX_TRANSFER, variant->buf_offset,
 				     &self->wbase);

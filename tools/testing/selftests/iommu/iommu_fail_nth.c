@@ -23,8 +23,9 @@
  *   map_page, map_sg, contiguous and page-array allocations, the
  *   non-contiguous API, and IOVA allocation with cold caches;
  * - the group's default domain type, changed through sysfs on edu (to an
- *   identity domain and back, and between DMA and DMA-FQ) and on the NVMe
- *   disk (identity to "auto", then the disk must still do verified I/O);
+ *   identity domain and back, and between DMA and DMA-FQ) and on the
+ *   harness's NVMe disk (identity to "auto", then the disk must still do
+ *   verified I/O);
  * - device probe and release: edu removed, found again by a PCI rescan,
  *   and probed into its IOMMU group when a driver binds (PCI devices are
  *   probed then, not at the rescan);
@@ -39,7 +40,7 @@
 #include "vfio_edu.h"
 
 #define TEXT_RANGE_FILE		"/usr/share/iommu/text-range"
-#define NVME_DISK		"nvme0n1"
+#define NVME_SERIAL		"iommu-nvme"
 #define NVME_OFFSET		(40LL << 20)
 /* A sweep stops (and fails) if an operation crosses this many points. */
 #define SWEEP_MAX		400
@@ -566,35 +567,16 @@ TEST_F_TIMEOUT(group_type, sweep, SWEEP_TIMEOUT)
 }
 
 /*
- * The NVMe disk's group, its driver unbound, from an identity domain back
- * to "auto": a change that cannot complete must fail and leave the
- * identity domain, and one that succeeds must leave a disk that does
- * verified I/O once nvme binds again.
+ * The group of the harness's NVMe disk, its driver unbound, from an
+ * identity domain back to "auto": a change that cannot complete must fail
+ * and leave the identity domain, and one that succeeds must leave a disk
+ * that does verified I/O once nvme binds again.
  */
 struct nvme_ctx {
 	struct type_ctx t;
-	char bdf[32];
+	struct pci_disk d;
 	__u64 state;
 };
-
-static int nvme_bind(struct nvme_ctx *n)
-{
-	int err = sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", n->bdf);
-
-	if (!err && !wait_for_path("/dev/" NVME_DISK, false, PROBE_TIMEOUT_MS))
-		err = -ETIMEDOUT;
-	return err;
-}
-
-static int nvme_unbind(struct nvme_ctx *n)
-{
-	int err = sysfs_write(PCI_DRIVERS_DIR "/nvme/unbind", n->bdf);
-
-	if (!err && !wait_for_path("/sys/block/" NVME_DISK, true,
-				   PROBE_TIMEOUT_MS))
-		err = -ETIMEDOUT;
-	return err;
-}
 
 static int nvme_check(void *arg, int ret, bool injected, char *why, size_t len)
 {
@@ -611,9 +593,9 @@ static int nvme_check(void *arg, int ret, bool injected, char *why, size_t len)
 	if (ret)
 		return 0;
 	/* The change went through: the disk must work through its domain. */
-	err = nvme_bind(n);
+	err = pci_disk_bind(&n->d);
 	if (!err)
-		err = disk_roundtrip(NVME_DISK, NVME_OFFSET, &n->state);
+		err = disk_roundtrip(n->d.disk, NVME_OFFSET, &n->state);
 	if (err) {
 		snprintf(why, len, "%s reads \"%s\", but the disk's I/O fails: %s",
 			 n->t.type_path, now, strerror(-err));
@@ -621,7 +603,7 @@ static int nvme_check(void *arg, int ret, bool injected, char *why, size_t len)
 	}
 	if (!injected)
 		return 0;
-	err = nvme_unbind(n) ?: sysfs_write(n->t.type_path, "identity");
+	err = pci_disk_unbind(&n->d) ?: sysfs_write(n->t.type_path, "identity");
 	if (err) {
 		snprintf(why, len, "back to identity: %s", strerror(-err));
 		return -1;
@@ -631,45 +613,42 @@ static int nvme_check(void *arg, int ret, bool injected, char *why, size_t len)
 
 FIXTURE(nvme_type) {
 	struct nvme_ctx n;
-	char devdir[PATH_MAX];
 };
 
 FIXTURE_SETUP(nvme_type)
 {
-	char why[PATH_MAX + 128], driver[64];
-	int group;
+	char why[PATH_MAX + 128];
+	const char *missing;
+	int err;
 
 	if (!strcmp(expected_group_type(), "identity"))
 		SKIP(return, "passthrough boot: \"auto\" is identity already");
-	group = disk_iommu_group(NVME_DISK, self->devdir, sizeof(self->devdir));
-	ASSERT_LE(0, group) {
-		TH_LOG("%s is missing or not behind an IOMMU", NVME_DISK);
-	}
-	device_driver(self->devdir, driver, sizeof(driver));
-	ASSERT_STREQ("nvme", driver);
-	snprintf(self->n.bdf, sizeof(self->n.bdf), "%s",
-		 strrchr(self->devdir, '/') + 1);
+	err = pci_disk_find(&self->n.d, NVME_SERIAL);
+	if (err)
+		MISSING(return, "no NVMe disk of the harness's behind an IOMMU (%s)",
+			strerror(-err));
+	missing = inject_missing();
+	if (missing)
+		MISSING(return, "%s", missing);
+	ASSERT_STREQ("nvme", self->n.d.driver);
 	snprintf(self->n.t.type_path, sizeof(self->n.t.type_path),
-		 IOMMU_GROUPS_DIR "/%d/type", group);
+		 IOMMU_GROUPS_DIR "/%d/type", self->n.d.group);
 	self->n.t.from = "identity";
 	self->n.t.to = "auto";
 	self->n.state = test_seed();
 	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
 		TH_LOG("%s", why);
 	}
-	ASSERT_EQ(0, nvme_unbind(&self->n));
+	ASSERT_EQ(0, pci_disk_unbind(&self->n.d));
 	ASSERT_EQ(0, sysfs_write(self->n.t.type_path, "identity"));
 }
 
 FIXTURE_TEARDOWN(nvme_type)
 {
-	char driver[64];
-
 	inject_teardown();
-	device_driver(self->devdir, driver, sizeof(driver));
-	if (!driver[0]) {
+	if (!pci_disk_bound(&self->n.d)) {
 		sysfs_write(self->n.t.type_path, "auto");
-		nvme_bind(&self->n);
+		pci_disk_bind(&self->n.d);
 	}
 }
 

@@ -2,7 +2,8 @@
 /*
  * Changing a group's default domain at run time through
  * /sys/kernel/iommu_groups/N/type (Documentation/ABI/testing/
- * sysfs-kernel-iommu_groups), on the NVMe disk's group: with the driver
+ * sysfs-kernel-iommu_groups), on the group of the harness's NVMe disk
+ * (serial number iommu-nvme): with the driver
  * unbound, each of "DMA", "DMA-FQ", "identity" and "auto" is written, reads
  * back as the type asked for ("auto" as the type the boot chose), and
  * stays when the driver binds again; a verified O_DIRECT transfer then goes
@@ -23,51 +24,32 @@
 #include "../kselftest_harness.h"
 #include "pci_bind.h"
 
-#define NVME_DISK	"nvme0n1"
+#define NVME_SERIAL	"iommu-nvme"
 #define NVME_DRIVER	"nvme"
-#define PROBE_TIMEOUT_MS 15000
 /* Away from the regions that iommu_dma_io and iommu_nvme_rebind write. */
 #define DISK_OFFSET	(56LL << 20)
 
-/* The NVMe disk's group and device, and the type the test found. */
+/* The NVMe disk, its group, and the type the test found. */
 struct nvme_group {
-	char devdir[PATH_MAX];
-	char bdf[32];
+	struct pci_disk d;
 	char type_path[PATH_MAX];
 	char orig_type[32];
-	int group;
 	__u64 seed, state;
 };
 
-/* Unbind the NVMe driver and wait for the disk to go. */
 static int nvme_unbind(struct nvme_group *g)
 {
-	int err = sysfs_write(PCI_DRIVERS_DIR "/" NVME_DRIVER "/unbind",
-			      g->bdf);
-
-	if (err)
-		return err;
-	return wait_for_path("/sys/block/" NVME_DISK, true, PROBE_TIMEOUT_MS) ?
-	       0 : -ETIMEDOUT;
+	return pci_disk_unbind(&g->d);
 }
 
-/* Bind it again and wait for the disk to come back. */
 static int nvme_bind(struct nvme_group *g)
 {
-	int err = sysfs_write(PCI_DRIVERS_DIR "/" NVME_DRIVER "/bind", g->bdf);
-
-	if (err)
-		return err;
-	return wait_for_path("/dev/" NVME_DISK, false, PROBE_TIMEOUT_MS) ?
-	       0 : -ETIMEDOUT;
+	return pci_disk_bind(&g->d);
 }
 
 static bool nvme_bound(struct nvme_group *g)
 {
-	char driver[64];
-
-	device_driver(g->devdir, driver, sizeof(driver));
-	return !strcmp(driver, NVME_DRIVER);
+	return pci_disk_bound(&g->d);
 }
 
 static int read_type(struct nvme_group *g, char *type, size_t len)
@@ -89,19 +71,20 @@ static bool bound_errno(int err)
 static void nvme_group_setup(struct __test_metadata *_metadata,
 			     struct nvme_group *g)
 {
-	g->group = disk_iommu_group(NVME_DISK, g->devdir, sizeof(g->devdir));
-	ASSERT_LE(0, g->group) {
-		TH_LOG("%s is missing or not behind an IOMMU", NVME_DISK);
-	}
-	snprintf(g->bdf, sizeof(g->bdf), "%s", strrchr(g->devdir, '/') + 1);
-	ASSERT_TRUE(nvme_bound(g));
+	int err = pci_disk_find(&g->d, NVME_SERIAL);
+
+	if (err)
+		MISSING(return, "no NVMe disk of the harness's behind an IOMMU (%s)",
+			strerror(-err));
+	ASSERT_STREQ(NVME_DRIVER, g->d.driver);
 	snprintf(g->type_path, sizeof(g->type_path),
-		 IOMMU_GROUPS_DIR "/%d/type", g->group);
+		 IOMMU_GROUPS_DIR "/%d/type", g->d.group);
 	ASSERT_EQ(0, read_type(g, g->orig_type, sizeof(g->orig_type)));
 	g->seed = test_seed();
 	g->state = g->seed;
-	TH_LOG("%s at %s, group %d of type %s, seed %llu", NVME_DISK, g->bdf,
-	       g->group, g->orig_type, (unsigned long long)g->seed);
+	TH_LOG("%s at %s, group %d of type %s, seed %llu", g->d.disk,
+	       pci_bdf(g->d.devdir), g->d.group, g->orig_type,
+	       (unsigned long long)g->seed);
 }
 
 /* Put the type and the driver back as nvme_group_setup() found them. */
@@ -145,7 +128,7 @@ static void switch_type(struct __test_metadata *_metadata,
 	EXPECT_STREQ(want, got) {
 		TH_LOG("wrote \"%s\"", type);
 	}
-	EXPECT_EQ(g->group, device_iommu_group(g->devdir));
+	EXPECT_EQ(g->d.group, device_iommu_group(g->d.devdir));
 
 	err = nvme_bind(g);
 	ASSERT_EQ(0, err) {
@@ -156,7 +139,7 @@ static void switch_type(struct __test_metadata *_metadata,
 	EXPECT_STREQ(want, got) {
 		TH_LOG("the type changed when %s bound", NVME_DRIVER);
 	}
-	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &g->state)) {
+	EXPECT_EQ(0, disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state)) {
 		TH_LOG("I/O on a %s domain failed", want);
 	}
 }
@@ -273,7 +256,7 @@ TEST_F(nvme_type, refused_while_bound)
 		EXPECT_STREQ(g->orig_type, got);
 	}
 	EXPECT_TRUE(nvme_bound(g));
-	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &g->state));
+	EXPECT_EQ(0, disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state));
 }
 
 /*
@@ -299,7 +282,7 @@ TEST_F(nvme_type, dma_to_fq_while_bound)
 	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 	EXPECT_STREQ(err ? "DMA" : "DMA-FQ", got);
 	EXPECT_TRUE(nvme_bound(g));
-	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &g->state));
+	EXPECT_EQ(0, disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state));
 	if (err)
 		return;
 	/* Back to DMA is a new domain: not while bound. */

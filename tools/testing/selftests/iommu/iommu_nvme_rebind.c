@@ -2,87 +2,72 @@
 /*
  * Unbinding a kernel driver releases its device's use of the group's default
  * domain and binding it again takes it back; DMA must work after each round.
- * The NVMe driver is unbound and rebound twice (or as often as the kernel
- * command line's "nvme_rebind_rounds=N" says, which the harness passes on
- * in the environment), and each time the disk comes back in the same IOMMU
- * group and a verified O_DIRECT transfer goes through it.
+ * The harness's NVMe disk (serial number iommu-nvme) has its driver unbound
+ * and rebound twice (or as often as the kernel command line's
+ * "nvme_rebind_rounds=N" says), and each time the disk comes back in the
+ * same IOMMU group and a verified O_DIRECT transfer goes through it.
  */
 #include "../kselftest_harness.h"
 #include "pci_bind.h"
 
-#define NVME_DISK	"nvme0n1"
+#define NVME_SERIAL	"iommu-nvme"
 #define ROUNDS		2
-#define ROUNDS_VAR	"nvme_rebind_rounds"
-#define PROBE_TIMEOUT_MS 15000
+#define ROUNDS_WORD	"nvme_rebind_rounds"
 /* Far from the region that iommu_dma_io writes. */
 #define DISK_OFFSET	(48LL << 20)
 
 FIXTURE(nvme_rebind) {
-	char devdir[PATH_MAX];
-	char bdf[32];
-	int group;
+	struct pci_disk d;
 	__u64 seed;
 };
 
 FIXTURE_SETUP(nvme_rebind)
 {
-	char driver[64];
+	int err = pci_disk_find(&self->d, NVME_SERIAL);
 
-	self->group = disk_iommu_group(NVME_DISK, self->devdir,
-				       sizeof(self->devdir));
-	ASSERT_LE(0, self->group) {
-		TH_LOG("%s is missing or not behind an IOMMU", NVME_DISK);
-	}
-	snprintf(self->bdf, sizeof(self->bdf), "%s",
-		 strrchr(self->devdir, '/') + 1);
-	device_driver(self->devdir, driver, sizeof(driver));
-	ASSERT_STREQ("nvme", driver);
+	if (err)
+		MISSING(return, "no NVMe disk of the harness's behind an IOMMU (%s)",
+			strerror(-err));
+	ASSERT_STREQ("nvme", self->d.driver);
 	self->seed = test_seed();
-	TH_LOG("%s at %s, group %d, seed %llu", NVME_DISK, self->bdf,
-	       self->group, (unsigned long long)self->seed);
+	TH_LOG("%s at %s, group %d, seed %llu", self->d.disk,
+	       pci_bdf(self->d.devdir), self->d.group,
+	       (unsigned long long)self->seed);
 }
 
 FIXTURE_TEARDOWN(nvme_rebind)
 {
-	char driver[64];
-
 	/* Leave the disk bound for whatever runs next. */
-	device_driver(self->devdir, driver, sizeof(driver));
-	if (!driver[0])
-		sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", self->bdf);
+	if (!pci_disk_bound(&self->d))
+		pci_disk_bind(&self->d);
 }
 
 /* Long enough for hundreds of rounds, for the hang hunt of README.md. */
 TEST_F_TIMEOUT(nvme_rebind, unbind_rebind_twice, 3600)
 {
-	const char *env = getenv(ROUNDS_VAR);
-	int rounds = env && atoi(env) > 0 ? atoi(env) : ROUNDS;
+	struct pci_disk *d = &self->d;
 	__u64 state = self->seed;
+	char word[16];
+	int rounds = ROUNDS;
 	char driver[64];
 
-	ASSERT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state));
+	if (!cmdline_value(ROUNDS_WORD, word, sizeof(word)) && atoi(word) > 0)
+		rounds = atoi(word);
+	ASSERT_EQ(0, disk_roundtrip(d->disk, DISK_OFFSET, &state));
 	for (int round = 1; round <= rounds; round++) {
-		ASSERT_EQ(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/unbind",
-					 self->bdf));
-		ASSERT_TRUE(wait_for_path("/sys/block/" NVME_DISK, true,
-					  PROBE_TIMEOUT_MS)) {
-			TH_LOG("round %d: %s still there after unbind", round,
-			       NVME_DISK);
+		ASSERT_EQ(0, pci_disk_unbind(d)) {
+			TH_LOG("round %d", round);
 		}
-		device_driver(self->devdir, driver, sizeof(driver));
+		device_driver(d->devdir, driver, sizeof(driver));
 		ASSERT_STREQ("", driver);
 		/* Unbinding must not take the device out of its group. */
-		EXPECT_EQ(self->group, device_iommu_group(self->devdir));
+		EXPECT_EQ(d->group, device_iommu_group(d->devdir));
 
-		ASSERT_EQ(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/bind",
-					 self->bdf));
-		ASSERT_TRUE(wait_for_path("/dev/" NVME_DISK, false,
-					  PROBE_TIMEOUT_MS)) {
-			TH_LOG("round %d: %s did not come back", round,
-			       NVME_DISK);
+		ASSERT_EQ(0, pci_disk_bind(d)) {
+			TH_LOG("round %d", round);
 		}
-		EXPECT_EQ(self->group, device_iommu_group(self->devdir));
-		ASSERT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state)) {
+		EXPECT_EQ(d->group, device_iommu_group(d->devdir));
+		ASSERT_EQ(0, disk_roundtrip(d->disk, DISK_OFFSET, &state)) {
 			TH_LOG("round %d: I/O after rebind failed", round);
 		}
 		if (round <= ROUNDS || round % 25 == 0 || round == rounds)
@@ -96,9 +81,9 @@ TEST_F(nvme_rebind, double_bind_refused)
 {
 	__u64 state = self->seed ^ 1;
 
-	EXPECT_GT(0, sysfs_write(PCI_DRIVERS_DIR "/nvme/bind", self->bdf));
-	EXPECT_EQ(self->group, device_iommu_group(self->devdir));
-	EXPECT_EQ(0, disk_roundtrip(NVME_DISK, DISK_OFFSET, &state));
+	EXPECT_GT(0, pci_bind(self->d.devdir, self->d.driver));
+	EXPECT_EQ(self->d.group, device_iommu_group(self->d.devdir));
+	EXPECT_EQ(0, disk_roundtrip(self->d.disk, DISK_OFFSET, &state));
 }
 
 TEST_HARNESS_MAIN

@@ -295,9 +295,48 @@ static inline bool in_harness_guest(void)
 } while (0)
 
 /*
- * The block device (such as "sdb") whose serial number is @serial: the
- * harness gives each of its scratch disks one (see harness.py).  0, or
- * -ENODEV when no disk has it.
+ * The harness gives each of its disks, which are there to be written to, a
+ * serial number starting with this (DISK_SERIAL in harness.py).
+ */
+#define SCRATCH_SERIAL_PREFIX	"iommu-"
+
+/* Whether block device @disk is one of the harness's scratch disks. */
+static inline bool scratch_disk(const char *disk)
+{
+	char serial[256];
+
+	return !disk_serial(disk, serial, sizeof(serial)) &&
+	       !strncmp(serial, SCRATCH_SERIAL_PREFIX,
+			strlen(SCRATCH_SERIAL_PREFIX));
+}
+
+/*
+ * Open /dev/@disk for O_DIRECT writes and reads, if it is one of the
+ * harness's scratch disks: every test that writes to a disk opens it here.
+ * The file descriptor, or a negative errno (-EPERM for another disk).
+ */
+static inline int scratch_disk_open(const char *disk)
+{
+	char dev[PATH_MAX];
+	int fd;
+
+	if (!scratch_disk(disk)) {
+		iommu_err("%s has no serial number %s*: not the harness's disk, not written",
+			  disk, SCRATCH_SERIAL_PREFIX);
+		return -EPERM;
+	}
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		fd = -errno;
+		iommu_err("open %s: %s", dev, strerror(-fd));
+	}
+	return fd;
+}
+
+/*
+ * The block device (such as "sdb") whose serial number is @serial, such as
+ * one of the harness's.  0, or -ENODEV when no disk has it.
  */
 static inline int disk_by_serial(const char *serial, char *disk, size_t len)
 {
@@ -508,7 +547,7 @@ static inline const char *expected_group_type(void)
 }
 
 /*
- * Verified transfers through /dev/@disk, of sizes from one sector to 1 MiB
+ * Verified transfers through /dev/@disk, a scratch disk, of sizes from one sector to 1 MiB
  * (some odd, some spanning pages), one after the other from byte @off of
  * the disk on; the data comes from @state.  The write buffer starts one
  * sector into a page, so that the DMA mappings do not start on a page.
@@ -518,18 +557,13 @@ static inline int disk_roundtrip(const char *disk, off_t off, __u64 *state)
 	static const size_t sizes[] = {
 		512, 4096, 12800, 131072 + 1536, 1 << 20,
 	};
-	char dev[PATH_MAX];
 	void *wbase = NULL, *rbase = NULL;
 	char *wbuf, *rbuf;
 	int fd, err = -ENOMEM;
 
-	snprintf(dev, sizeof(dev), "/dev/%s", disk);
-	fd = open(dev, O_RDWR | O_DIRECT);
-	if (fd < 0) {
-		err = -errno;
-		iommu_err("open %s: %s", dev, strerror(-err));
-		return err;
-	}
+	fd = scratch_disk_open(disk);
+	if (fd < 0)
+		return fd;
 	wbuf = alloc_io_buffer(1 << 20, IOMMU_SECTOR, &wbase);
 	rbuf = alloc_io_buffer(1 << 20, 0, &rbase);
 	if (wbuf && rbuf) {

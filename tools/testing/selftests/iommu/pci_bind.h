@@ -6,8 +6,12 @@
  * device joins its IOMMU group when a driver first binds to it, and stays
  * in the group when the driver goes.
  *
- * QEMU's edu device (PCI 1234:11e8) has no driver of its own; the tests
- * bind it to theirs through driver_override.
+ * The tests bind, unbind and change the group of two kinds of device only.
+ * QEMU's edu device (PCI 1234:11e8) is a test device, which no machine has
+ * for any other use, and no driver of its own; the tests bind it to theirs
+ * through driver_override.  The device of a disk (struct pci_disk) is
+ * unbound only when every disk on it is one of the harness's scratch
+ * disks.
  *
  * Functions return 0 or a negative errno, and report on stderr which step
  * failed where there are several, so that callers can use them with or
@@ -20,6 +24,8 @@
 
 #define PCI_DEVICES_DIR		"/sys/bus/pci/devices"
 #define PCI_DRIVERS_DIR		"/sys/bus/pci/drivers"
+/* How long a disk may take to go or come back with its driver. */
+#define PCI_DISK_TIMEOUT_MS	15000
 
 /* QEMU's edu device: PCI 1234:11e8, a 28-bit DMA engine. */
 #define EDU_VENDOR		0x1234
@@ -218,6 +224,130 @@ static inline int edu_bind(const char *devdir, const char *driver)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/*
+ * One of the harness's scratch disks on a PCI device of its own, such as
+ * the NVMe disk, whose driver the tests unbind and bind again.  The block
+ * device may come back under another name; its serial number stays.
+ */
+struct pci_disk {
+	const char *serial;
+	char disk[64];		/* the block device, while the driver is bound */
+	char devdir[PATH_MAX];	/* the PCI device */
+	char driver[64];	/* its driver, as found */
+	int group;
+};
+
+/*
+ * Whether every disk on the PCI device in @devdir is a scratch disk: those
+ * are what unbinding its driver takes away.
+ */
+static inline bool pci_disks_scratch(const char *devdir)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	size_t len = strlen(devdir);
+	bool scratch = true;
+	struct dirent *de;
+	DIR *dir;
+
+	dir = opendir("/sys/block");
+	if (!dir)
+		return false;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s", de->d_name);
+		if (!realpath(path, real) || strncmp(real, devdir, len) ||
+		    real[len] != '/' || scratch_disk(de->d_name))
+			continue;
+		iommu_err("%s also holds %s, which is not the harness's disk",
+			  pci_bdf(devdir), de->d_name);
+		scratch = false;
+	}
+	closedir(dir);
+	return scratch;
+}
+
+/*
+ * Find the disk with serial number @serial (one the harness gives), its
+ * PCI device, driver and IOMMU group.  0; -ENODEV when there is no such
+ * disk; -ENXIO when it is not on a PCI device behind an IOMMU; -EPERM when
+ * its device also holds a disk that is not the harness's.
+ */
+static inline int pci_disk_find(struct pci_disk *d, const char *serial)
+{
+	char real[PATH_MAX];
+
+	memset(d, 0, sizeof(*d));
+	d->serial = serial;
+	if (strncmp(serial, SCRATCH_SERIAL_PREFIX, strlen(SCRATCH_SERIAL_PREFIX)) ||
+	    disk_by_serial(serial, d->disk, sizeof(d->disk)))
+		return -ENODEV;
+	d->group = disk_iommu_group(d->disk, real, sizeof(real));
+	if (d->group < 0)
+		return -ENXIO;
+	/* The PCI device, under the name the PCI bus gives it. */
+	snprintf(d->devdir, sizeof(d->devdir), PCI_DEVICES_DIR "/%s",
+		 pci_bdf(real));
+	if (!path_exists(d->devdir))
+		return -ENXIO;
+	if (!pci_disks_scratch(real))
+		return -EPERM;
+	device_driver(d->devdir, d->driver, sizeof(d->driver));
+	return 0;
+}
+
+static inline bool pci_disk_bound(const struct pci_disk *d)
+{
+	char driver[64];
+
+	device_driver(d->devdir, driver, sizeof(driver));
+	return driver[0] && !strcmp(driver, d->driver);
+}
+
+/* Unbind the disk's driver and wait for the disk to go. */
+static inline int pci_disk_unbind(struct pci_disk *d)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = pci_unbind(d->devdir);
+	if (err) {
+		iommu_err("unbinding %s from %s: %s", pci_bdf(d->devdir),
+			  d->driver, strerror(-err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "/sys/block/%s", d->disk);
+	if (!wait_for_path(path, true, PCI_DISK_TIMEOUT_MS)) {
+		iommu_err("%s is still there after the unbind", d->disk);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* Bind the disk's driver again and wait for the disk, maybe renamed. */
+static inline int pci_disk_bind(struct pci_disk *d)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = pci_bind(d->devdir, d->driver);
+	if (err) {
+		iommu_err("binding %s to %s: %s", pci_bdf(d->devdir), d->driver,
+			  strerror(-err));
+		return err;
+	}
+	for (int waited = 0; waited <= PCI_DISK_TIMEOUT_MS; waited += 20) {
+		if (!disk_by_serial(d->serial, d->disk, sizeof(d->disk))) {
+			snprintf(path, sizeof(path), "/dev/%s", d->disk);
+			if (path_exists(path))
+				return 0;
+		}
+		usleep(20 * 1000);
+	}
+	iommu_err("no disk with serial %s after %s bound", d->serial, d->driver);
+	return -ETIMEDOUT;
 }
 
 #endif /* __PCI_BIND_H */
