@@ -359,25 +359,18 @@ static void rescan_worker(void)
 static void vfio_worker(void)
 {
 	struct vfio_edu e;
-	char why[PATH_MAX + 128];
 	int err;
 
 	vfio_edu_init(&e);
-	/* vfio_edu_bind() takes the first edu; this worker's is edu 4. */
 	snprintf(e.devdir, sizeof(e.devdir), "%s", edus[4]);
-	e.bdf = pci_bdf(e.devdir);
-	e.rebound = true;
-	err = pci_bind_override(e.devdir, VFIO_DRIVER);
-	e.group_id = device_iommu_group(e.devdir);
-	e.a = page_alloc(IOMMU_PAGE);
-	if (err || e.group_id < 0 || e.a == MAP_FAILED) {
-		count(VFIO_FAULT, err ?: -ENODEV, "edu 4 to vfio-pci: %s",
-		      strerror(-err));
+	err = vfio_edu_bind(&e) ?: vfio_edu_pages(&e);
+	if (err) {
+		count(VFIO_FAULT, err, "edu 4 to vfio-pci: %s", strerror(-err));
+		vfio_edu_restore(&e);
 		return;
 	}
 	while (running()) {
-		err = vfio_edu_open(&e, why, sizeof(why)) ||
-		      vfio_edu_attach(&e, why, sizeof(why)) ? -EIO : 0;
+		err = vfio_edu_open(&e) ?: vfio_edu_attach(&e);
 		if (!err)
 			err = vfio_map(e.container, e.a, IOVA_A, IOMMU_PAGE,
 				       MAP_RW);
@@ -386,9 +379,9 @@ static void vfio_worker(void)
 			err = edu_dma_out(&e, 0, IOVA_NEVER, 4);
 		vfio_edu_close(&e);
 		count(VFIO_FAULT, err, "edu 4 through VFIO: %s",
-		      err == -EIO ? why : strerror(-err));
+		      strerror(-err));
 	}
-	pci_unbind_override(e.devdir);
+	vfio_edu_restore(&e);
 }
 
 /* ---------------------------------------------------------------------

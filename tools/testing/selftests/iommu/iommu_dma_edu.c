@@ -11,7 +11,7 @@
  *
  * edu reaches only 28 bits of bus addresses and RAM on QEMU virt starts at
  * 1 GiB, so without translation (iommu.passthrough=1) the driver refuses
- * to run its tests, which are then skipped.
+ * to run its tests (which the fixture checks), and they are skipped.
  *
  * Each test binds edu and unbinds it afterwards, clearing driver_override,
  * so that other tests can bind edu to other drivers.
@@ -41,6 +41,9 @@
 #define EDU_MMAP_COPY		4096
 #define EDU_MMAP_DEST		(32 * 1024)
 
+/* Why a test of edu's DMA is skipped where the group does not translate. */
+#define NO_DMA		"edu cannot reach RAM on an identity domain"
+
 FIXTURE(edu) {
 	char devdir[PATH_MAX];
 	char run[PATH_MAX];
@@ -48,6 +51,15 @@ FIXTURE(edu) {
 	/* The group does not translate: the driver runs no tests. */
 	bool identity;
 };
+
+/*
+ * Run the driver's test @name through its file @run: 0 when it passed, or
+ * the negative errno it failed with (the driver logs why).
+ */
+static int edu_run(const char *run, const char *name)
+{
+	return sysfs_write(run, name);
+}
 
 FIXTURE_SETUP(edu)
 {
@@ -69,30 +81,14 @@ FIXTURE_SETUP(edu)
 		TH_LOG("%s is missing", self->mmap);
 	}
 	self->identity = !strcmp(expected_group_type(), "identity");
+	/* Untranslated, the driver must refuse its tests. */
+	if (self->identity)
+		ASSERT_EQ(-EOPNOTSUPP, edu_run(self->run, "coherent_small"));
 }
 
 FIXTURE_TEARDOWN(edu)
 {
 	EXPECT_EQ(0, pci_unbind_override(self->devdir));
-}
-
-/*
- * Run the driver's test @name through the file @run: it must pass, unless
- * edu's group does not translate (@identity), where the driver must refuse
- * it and the test is skipped.
- */
-static void edu_run(struct __test_metadata *_metadata, const char *run,
-		    bool identity, const char *name)
-{
-	int err = sysfs_write(run, name);
-
-	if (identity) {
-		ASSERT_EQ(-EOPNOTSUPP, err);
-		SKIP(return, "edu cannot reach RAM on an identity domain");
-	}
-	ASSERT_EQ(0, err) {
-		TH_LOG("test %s: %s; see dmesg", name, strerror(-err));
-	}
 }
 
 /*
@@ -125,133 +121,169 @@ static int kmsg_fault_dma(struct kmsg *log, const char *name,
 }
 
 /*
- * Run the driver's fault test @name and find the IOMMU driver's report of
- * its fault: exactly one, for edu, at the IOVA the driver logged, and a
- * write.  @strict_only: the test does not run on a DMA-FQ domain, where it
- * is skipped.
+ * After the driver's fault test @name on edu @bdf: the IOVA of its one
+ * line "@name: DMA to IOVA 0x<hex>" in @iova, and, once the IOMMU driver
+ * has had the time to report it, how many of its reports are of a
+ * translation fault of edu there (@faults), and how many of those call
+ * the access a write (@writes).  0, or a negative errno: -ENOENT when the
+ * driver's line is not there once.
  */
-static void edu_fault(struct __test_metadata *_metadata, const char *devdir,
-		      const char *run, bool identity, const char *name,
-		      bool strict_only)
+static int edu_fault_reports(const char *bdf, struct kmsg *log,
+			     const char *name, unsigned long long *iova,
+			     int *faults, int *writes)
 {
-	const char *bdf = strrchr(devdir, '/') + 1;
-	bool lazy = !strcmp(expected_group_type(), "DMA-FQ");
-	int err, dma_lines, faults;
-	unsigned long long iova = 0;
-	struct kmsg log;
-
-	err = kmsg_open(&log);
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s: %s", KMSG_PATH, strerror(-err));
-	}
-	err = sysfs_write(run, name);
-	if (identity) {
-		kmsg_close(&log);
-		ASSERT_EQ(-EOPNOTSUPP, err);
-		SKIP(return, "edu cannot reach RAM on an identity domain");
-	}
-	if (strict_only && (lazy || err == -EAGAIN)) {
-		kmsg_close(&log);
-		ASSERT_EQ(-EAGAIN, err) {
-			TH_LOG("test %s should be refused on a DMA-FQ domain", name);
-		}
-		SKIP(return, "a DMA-FQ domain may keep an unmapped IOVA's translation for a while");
-	}
-	ASSERT_EQ(0, err) {
-		TH_LOG("test %s: %s; see dmesg", name, strerror(-err));
-	}
+	int err;
 
 	/* The driver logged its line before the DMA, hence before the fault. */
-	err = kmsg_read(&log);
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s: %s", KMSG_PATH, strerror(-err));
+	err = kmsg_read(log);
+	if (err)
+		return err;
+	if (kmsg_fault_dma(log, name, iova) != 1) {
+		iommu_err("no one line \"%s: DMA to IOVA 0x<hex>\" from the driver",
+			  name);
+		return -ENOENT;
 	}
-	dma_lines = kmsg_fault_dma(&log, name, &iova);
-	ASSERT_EQ(1, dma_lines) {
-		TH_LOG("expected one line \"%s: DMA to IOVA 0x<hex>\" from the driver",
-		       name);
-		kmsg_show(&log);
-	}
-	TH_LOG("edu's DMA went to IOVA 0x%llx", iova);
-
-	faults = kmsg_wait_events(&log, "translation fault", bdf, &iova);
-	ASSERT_LE(0, faults) {
-		TH_LOG("%s: %s", KMSG_PATH, strerror(-faults));
-	}
-	EXPECT_EQ(1, faults) {
-		TH_LOG("expected one line with \"translation fault\", %s and \"IOVA 0x%llx\"",
-		       bdf, iova);
-		kmsg_show(&log);
-	}
-	if (faults == 1) {
-		EXPECT_EQ(1, kmsg_faults(&log, bdf, &iova, "write")) {
-			TH_LOG("edu's DMA wrote, but the fault does not say \"write\"");
-			kmsg_show(&log);
-		}
-	}
-	kmsg_close(&log);
+	*faults = kmsg_wait_events(log, "translation fault", bdf, iova);
+	if (*faults < 0)
+		return *faults;
+	*writes = kmsg_faults(log, bdf, iova, "write");
+	return 0;
 }
 
 TEST_F(edu, coherent_small)
 {
-	edu_run(_metadata, self->run, self->identity, "coherent_small");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "coherent_small"));
 }
 
 TEST_F(edu, coherent_large)
 {
-	edu_run(_metadata, self->run, self->identity, "coherent_large");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "coherent_large"));
 }
 
 TEST_F(edu, single_offsets)
 {
-	edu_run(_metadata, self->run, self->identity, "single_offsets");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "single_offsets"));
 }
 
 TEST_F(edu, sg_merge)
 {
-	edu_run(_metadata, self->run, self->identity, "sg_merge");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "sg_merge"));
 }
 
 TEST_F(edu, noncontiguous)
 {
-	edu_run(_metadata, self->run, self->identity, "noncontiguous");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "noncontiguous"));
 }
 
 TEST_F(edu, get_sgtable)
 {
-	edu_run(_metadata, self->run, self->identity, "get_sgtable");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "get_sgtable"));
 }
 
 TEST_F(edu, resource)
 {
-	edu_run(_metadata, self->run, self->identity, "resource");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "resource"));
 }
 
 TEST_F(edu, sync_single)
 {
-	edu_run(_metadata, self->run, self->identity, "sync_single");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "sync_single"));
 }
 
 TEST_F(edu, exhaustion)
 {
-	edu_run(_metadata, self->run, self->identity, "exhaustion");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "exhaustion"));
 }
 
 TEST_F(edu, all)
 {
-	edu_run(_metadata, self->run, self->identity, "all");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "all"));
 }
 
+/*
+ * edu writes to an IOVA that was never mapped: the IOMMU driver reports
+ * one translation fault there, a write.
+ */
 TEST_F(edu, fault_unmapped)
 {
-	edu_fault(_metadata, self->devdir, self->run, self->identity,
-		  "fault_unmapped", false);
+	unsigned long long iova = 0;
+	int faults = 0, writes = 0;
+	struct kmsg log;
+
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, kmsg_open(&log));
+	ASSERT_EQ(0, edu_run(self->run, "fault_unmapped"));
+	ASSERT_EQ(0, edu_fault_reports(pci_bdf(self->devdir), &log,
+				       "fault_unmapped", &iova, &faults,
+				       &writes)) {
+		kmsg_show(&log);
+	}
+	TH_LOG("edu's DMA went to IOVA 0x%llx", iova);
+	EXPECT_EQ(1, faults) {
+		TH_LOG("reports of a translation fault of %s at IOVA 0x%llx",
+		       pci_bdf(self->devdir), iova);
+		kmsg_show(&log);
+	}
+	EXPECT_EQ(1, writes);
+	kmsg_close(&log);
 }
 
+/*
+ * edu writes to the IOVA of a page after its strict unmap: the same.  On
+ * a DMA-FQ domain the IOTLB may keep the translation for a while, and the
+ * driver refuses the test.
+ */
 TEST_F(edu, fault_after_unmap)
 {
-	edu_fault(_metadata, self->devdir, self->run, self->identity,
-		  "fault_after_unmap", true);
+	bool lazy = !strcmp(expected_group_type(), "DMA-FQ");
+	unsigned long long iova = 0;
+	int faults = 0, writes = 0;
+	struct kmsg log;
+	int err;
+
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, kmsg_open(&log));
+	err = edu_run(self->run, "fault_after_unmap");
+	if (lazy || err == -EAGAIN) {
+		ASSERT_EQ(-EAGAIN, err);
+		SKIP(return, "a DMA-FQ domain may keep an unmapped IOVA's translation for a while");
+	}
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, edu_fault_reports(pci_bdf(self->devdir), &log,
+				       "fault_after_unmap", &iova, &faults,
+				       &writes)) {
+		kmsg_show(&log);
+	}
+	TH_LOG("edu's DMA went to IOVA 0x%llx", iova);
+	EXPECT_EQ(1, faults) {
+		TH_LOG("reports of a translation fault of %s at IOVA 0x%llx",
+		       pci_bdf(self->devdir), iova);
+		kmsg_show(&log);
+	}
+	EXPECT_EQ(1, writes);
+	kmsg_close(&log);
 }
 
 /*
@@ -262,27 +294,26 @@ TEST_F(edu, fault_after_unmap)
  */
 TEST_F(edu, fault_race)
 {
-	edu_run(_metadata, self->run, self->identity, "fault_race");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, edu_run(self->run, "fault_race"));
 }
 
 /*
- * DMA to mapped memory is no fault: the reports edu_fault() counts must not
- * come from DMA that the IOMMU should let through.
+ * DMA to mapped memory is no fault: the reports the fault tests count must
+ * not come from DMA that the IOMMU should let through.
  */
 TEST_F(edu, no_fault_on_mapped_dma)
 {
-	const char *bdf = strrchr(self->devdir, '/') + 1;
 	struct kmsg log;
-	int err;
 
-	err = kmsg_open(&log);
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s: %s", KMSG_PATH, strerror(-err));
-	}
-	edu_run(_metadata, self->run, self->identity, "coherent_small");
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	ASSERT_EQ(0, kmsg_open(&log));
+	ASSERT_EQ(0, edu_run(self->run, "coherent_small"));
 	usleep(FAULT_SETTLE_MS * 1000);
 	ASSERT_EQ(0, kmsg_read(&log));
-	EXPECT_EQ(0, kmsg_faults(&log, bdf, NULL, NULL)) {
+	EXPECT_EQ(0, kmsg_faults(&log, pci_bdf(self->devdir), NULL, NULL)) {
 		kmsg_show(&log);
 	}
 	kmsg_close(&log);
@@ -300,7 +331,7 @@ TEST_F(edu, mmap)
 	int fd;
 
 	if (self->identity)
-		SKIP(return, "the driver has no buffer on an identity domain");
+		SKIP(return, NO_DMA);
 	TH_LOG("seed %llu", (unsigned long long)seed);
 	prng_fill(&state, pattern, sizeof(pattern));
 

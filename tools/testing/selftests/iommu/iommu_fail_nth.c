@@ -108,9 +108,9 @@ static const char *inject_missing(void)
 
 /*
  * Make the injectors count only allocations made through the subsystem's
- * code, and fail them quietly.  0, or -1 with the reason in @why.
+ * code, and fail them quietly.  0, or a negative errno.
  */
-static int inject_setup(char *why, size_t len)
+static int inject_setup(void)
 {
 	char names[2][128], line[300], val[32];
 	unsigned long long begin, end;
@@ -120,18 +120,18 @@ static int inject_setup(char *why, size_t len)
 	f = fopen(TEXT_RANGE_FILE, "r");
 	if (!f || !fgets(line, sizeof(line), f) ||
 	    sscanf(line, "%127s %127s", names[0], names[1]) != 2) {
-		snprintf(why, len, "no symbol names in %s", TEXT_RANGE_FILE);
+		iommu_err("no symbol names in %s", TEXT_RANGE_FILE);
 		if (f)
 			fclose(f);
-		return -1;
+		return -EINVAL;
 	}
 	fclose(f);
 	begin = kallsyms_addr(names[0]);
 	end = kallsyms_addr(names[1]);
 	if (!begin || end <= begin) {
-		snprintf(why, len, "%s and %s do not bound a range in /proc/kallsyms",
-			 names[0], names[1]);
-		return -1;
+		iommu_err("%s and %s do not bound a range in /proc/kallsyms",
+			  names[0], names[1]);
+		return -ENOENT;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(injectors) && !err; i++) {
 		const char *inj = injectors[i];
@@ -146,12 +146,10 @@ static int inject_setup(char *why, size_t len)
 	}
 	err = err ?: knob("fail_page_alloc", "ignore-gfp-highmem", "N") ?:
 	      knob("fail_page_alloc", "min-order", "0");
-	if (err) {
-		snprintf(why, len, "setting up the injectors in %s: %s", DEBUGFS,
-			 strerror(-err));
-		return -1;
-	}
-	return 0;
+	if (err)
+		iommu_err("setting up the injectors in %s: %s", DEBUGFS,
+			  strerror(-err));
+	return err;
 }
 
 /* Back to the injectors' defaults, which fail nothing of their own. */
@@ -287,22 +285,19 @@ struct edu_ctx {
 };
 
 /* Bind the edu in @c->devdir to the test driver and find its files. */
-static int edu_ctx_init(struct edu_ctx *c, char *why, size_t len)
+static int edu_ctx_init(struct edu_ctx *c)
 {
 	const char *bdf = pci_bdf(c->devdir);
 	int err;
 
 	err = edu_bind(c->devdir, EDU_TEST_DRIVER);
-	if (err) {
-		snprintf(why, len, "binding edu to %s: %s", EDU_TEST_DRIVER,
-			 strerror(-err));
-		return -1;
-	}
+	if (err)
+		return err;
 	snprintf(c->op, sizeof(c->op), EDU_TEST_DEBUGFS "/%s/op", bdf);
 	snprintf(c->state, sizeof(c->state), EDU_TEST_DEBUGFS "/%s/state", bdf);
 	if (!path_exists(c->op) || !path_exists(c->state)) {
-		snprintf(why, len, "%s or its state file is missing", c->op);
-		return -1;
+		iommu_err("%s or its state file is missing", c->op);
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -380,7 +375,6 @@ FIXTURE_VARIANT_ADD(edu_ops, iova_cold) { .op = "iova_cold" };
 
 FIXTURE_SETUP(edu_ops)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 
 	if (!strcmp(expected_group_type(), "identity"))
@@ -389,12 +383,8 @@ FIXTURE_SETUP(edu_ops)
 		  inject_missing();
 	if (missing)
 		MISSING(return, "%s", missing);
-	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
-	ASSERT_EQ(0, edu_ctx_init(&self->c, why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, inject_setup());
+	ASSERT_EQ(0, edu_ctx_init(&self->c));
 	self->c.name = variant->op;
 	ASSERT_EQ(0, edu_state(&self->c, self->c.baseline,
 			       sizeof(self->c.baseline)));
@@ -474,8 +464,12 @@ static int type_check(void *arg, int ret, bool injected, char *why,
 			 now, want);
 		return -1;
 	}
-	if (edu_ctx_init(&t->edu, why, len))
+	err = edu_ctx_init(&t->edu);
+	if (err) {
+		snprintf(why, len, "binding edu to %s: %s", EDU_TEST_DRIVER,
+			 strerror(-err));
 		return -1;
+	}
 	err = edu_state(&t->edu, state, sizeof(state));
 	if (err || !strstr(state, "attached default")) {
 		snprintf(why, len, "edu is not on its default domain: %s", state);
@@ -503,7 +497,6 @@ FIXTURE(group_type) {
 
 FIXTURE_SETUP(group_type)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 	int group;
 
@@ -512,12 +505,8 @@ FIXTURE_SETUP(group_type)
 		  inject_missing();
 	if (missing)
 		MISSING(return, "%s", missing);
-	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
-	ASSERT_EQ(0, edu_ctx_init(&self->t.edu, why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, inject_setup());
+	ASSERT_EQ(0, edu_ctx_init(&self->t.edu));
 	group = device_iommu_group(self->t.edu.devdir);
 	ASSERT_LE(0, group);
 	snprintf(self->t.type_path, sizeof(self->t.type_path),
@@ -617,7 +606,6 @@ FIXTURE(nvme_type) {
 
 FIXTURE_SETUP(nvme_type)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 	int err;
 
@@ -636,9 +624,7 @@ FIXTURE_SETUP(nvme_type)
 	self->n.t.from = "identity";
 	self->n.t.to = "auto";
 	self->n.state = test_seed();
-	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, inject_setup());
 	ASSERT_EQ(0, pci_disk_unbind(&self->n.d));
 	ASSERT_EQ(0, sysfs_write(self->n.t.type_path, "identity"));
 }
@@ -719,8 +705,12 @@ static int edu_works(struct pci_ctx *p, char *why, size_t len)
 		snprintf(why, len, "%s did not come back", p->devdir);
 		return -1;
 	}
-	if (edu_ctx_init(&p->edu, why, len))
+	err = edu_ctx_init(&p->edu);
+	if (err) {
+		snprintf(why, len, "binding edu to %s: %s", EDU_TEST_DRIVER,
+			 strerror(-err));
 		return -1;
+	}
 	err = edu_state(&p->edu, state, sizeof(state));
 	if (err || !strstr(state, "attached default")) {
 		snprintf(why, len, "edu is not on its default domain: %s", state);
@@ -778,7 +768,6 @@ FIXTURE(pci) {
 
 FIXTURE_SETUP(pci)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 
 	if (!strcmp(expected_group_type(), "identity"))
@@ -788,12 +777,8 @@ FIXTURE_SETUP(pci)
 		  inject_missing();
 	if (missing)
 		MISSING(return, "%s", missing);
-	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
-	ASSERT_EQ(0, edu_ctx_init(&self->p.edu, why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, inject_setup());
+	ASSERT_EQ(0, edu_ctx_init(&self->p.edu));
 	snprintf(self->p.devdir, sizeof(self->p.devdir), "%s", self->p.edu.devdir);
 	snprintf(self->p.remove, sizeof(self->p.remove), "%s/remove",
 		 self->p.devdir);
@@ -860,13 +845,12 @@ struct vfio_ctx {
 static int vfio_run(void *arg)
 {
 	struct vfio_ctx *v = arg;
-	char why[256];
 	int err;
 
 	v->mapped = 0;
-	if (vfio_edu_open(&v->e, why, sizeof(why)) ||
-	    vfio_edu_attach(&v->e, why, sizeof(why)))
-		return errno ? -errno : -EIO;
+	err = vfio_edu_open(&v->e) ?: vfio_edu_attach(&v->e);
+	if (err)
+		return err;
 	err = vfio_map(v->e.container, v->e.a, IOVA_A, IOMMU_PAGE, MAP_RW);
 	if (err)
 		return err;
@@ -896,7 +880,10 @@ static int vfio_check(void *arg, int ret, bool injected, char *why, size_t len)
 		}
 	}
 	vfio_edu_close(&v->e);
-	if (vfio_edu_open(&v->e, why, len) || vfio_edu_attach(&v->e, why, len)) {
+	err = vfio_edu_open(&v->e) ?: vfio_edu_attach(&v->e);
+	if (err) {
+		snprintf(why, len, "VFIO set-up after the run: %s",
+			 strerror(-err));
 		vfio_edu_close(&v->e);
 		return -1;
 	}
@@ -917,7 +904,6 @@ FIXTURE(vfio) {
 
 FIXTURE_SETUP(vfio)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 	int err;
 
@@ -927,21 +913,14 @@ FIXTURE_SETUP(vfio)
 	missing = vfio_edu_missing(&self->v.e) ?: inject_missing();
 	if (missing)
 		MISSING(return, "%s", missing);
-	ASSERT_EQ(0, inject_setup(why, sizeof(why))) {
-		TH_LOG("%s", why);
+	ASSERT_EQ(0, inject_setup());
+	err = vfio_edu_bind(&self->v.e) ?: vfio_edu_pages(&self->v.e);
+	/* The teardown does not run after a failed setup. */
+	if (err) {
+		inject_teardown();
+		vfio_edu_restore(&self->v.e);
 	}
-	err = vfio_edu_bind(&self->v.e, why, sizeof(why));
-	if (!err) {
-		self->v.e.a = page_alloc(IOMMU_PAGE);
-		self->v.e.b = page_alloc(IOMMU_PAGE);
-		if (self->v.e.a == MAP_FAILED || self->v.e.b == MAP_FAILED) {
-			snprintf(why, sizeof(why), "mmap: %s", strerror(errno));
-			err = -1;
-		}
-	}
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, err);
 	self->v.e.seed = test_seed();
 }
 

@@ -37,21 +37,6 @@ struct nvme_group {
 	__u64 seed, state;
 };
 
-static int nvme_unbind(struct nvme_group *g)
-{
-	return pci_disk_unbind(&g->d);
-}
-
-static int nvme_bind(struct nvme_group *g)
-{
-	return pci_disk_bind(&g->d);
-}
-
-static bool nvme_bound(struct nvme_group *g)
-{
-	return pci_disk_bound(&g->d);
-}
-
 static int read_type(struct nvme_group *g, char *type, size_t len)
 {
 	return sysfs_read(g->type_path, type, len);
@@ -67,81 +52,97 @@ static bool bound_errno(int err)
 	return err == -EPERM || err == -EBUSY;
 }
 
-/* Find the disk's group; nothing changes yet. */
-static void nvme_group_setup(struct __test_metadata *_metadata,
-			     struct nvme_group *g)
+/*
+ * The type of the group of the disk that pci_disk_find() found, and a
+ * seed for the data; nothing changes yet.
+ */
+static int nvme_group_init(struct nvme_group *g)
 {
-	int err = pci_disk_find(&g->d, NVME_SERIAL);
-
-	if (err)
-		MISSING(return, "no NVMe disk of the harness's behind an IOMMU (%s)",
-			strerror(-err));
-	ASSERT_STREQ(NVME_DRIVER, g->d.driver);
 	snprintf(g->type_path, sizeof(g->type_path),
 		 IOMMU_GROUPS_DIR "/%d/type", g->d.group);
-	ASSERT_EQ(0, read_type(g, g->orig_type, sizeof(g->orig_type)));
 	g->seed = test_seed();
 	g->state = g->seed;
-	TH_LOG("%s at %s, group %d of type %s, seed %llu", g->d.disk,
-	       pci_bdf(g->d.devdir), g->d.group, g->orig_type,
-	       (unsigned long long)g->seed);
+	return read_type(g, g->orig_type, sizeof(g->orig_type));
 }
 
-/* Put the type and the driver back as nvme_group_setup() found them. */
-static void nvme_group_restore(struct __test_metadata *_metadata,
-			       struct nvme_group *g)
+/*
+ * Put the type and the driver back as nvme_group_init() found them; 0, or
+ * the negative errno of the first step that failed.
+ */
+static int nvme_group_restore(struct nvme_group *g)
 {
 	char type[32] = "";
+	int err = 0;
 
 	read_type(g, type, sizeof(type));
 	if (strcmp(type, g->orig_type)) {
-		if (nvme_bound(g))
-			EXPECT_EQ(0, nvme_unbind(g));
-		EXPECT_EQ(0, sysfs_write(g->type_path, g->orig_type));
-		read_type(g, type, sizeof(type));
-		EXPECT_STREQ(g->orig_type, type);
+		if (pci_disk_bound(&g->d))
+			err = pci_disk_unbind(&g->d);
+		err = err ?: sysfs_write(g->type_path, g->orig_type) ?:
+		      read_type(g, type, sizeof(type));
+		if (!err && strcmp(type, g->orig_type))
+			err = -EPROTO;
+		if (err)
+			iommu_err("putting back type %s: %s, reads %s",
+				  g->orig_type, strerror(-err), type);
 	}
-	if (!nvme_bound(g))
-		EXPECT_EQ(0, nvme_bind(g));
+	if (!pci_disk_bound(&g->d))
+		err = err ?: pci_disk_bind(&g->d);
+	return err;
+}
+
+/* Whether the group's type reads @want; says so on stderr if not. */
+static int check_type(struct nvme_group *g, const char *want, const char *when)
+{
+	char got[32];
+	int err = read_type(g, got, sizeof(got));
+
+	if (err)
+		return err;
+	if (strcmp(got, want)) {
+		iommu_err("%s the type reads \"%s\", not \"%s\"", when, got, want);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /*
  * With the driver unbound, make the group @type, check that it reads back
- * as @want, bind the driver and check again, and move data through the
- * disk.
+ * as @want and that the device stays in it, bind the driver and check
+ * again, and move data through the disk.  0, or the negative errno of the
+ * first step that failed, with the step on stderr.
  */
-static void switch_type(struct __test_metadata *_metadata,
-			struct nvme_group *g, const char *type,
-			const char *want)
+static int switch_type(struct nvme_group *g, const char *type,
+		       const char *want)
 {
-	char got[32];
 	int err;
 
-	if (nvme_bound(g))
-		ASSERT_EQ(0, nvme_unbind(g));
+	if (pci_disk_bound(&g->d)) {
+		err = pci_disk_unbind(&g->d);
+		if (err)
+			return err;
+	}
 	err = sysfs_write(g->type_path, type);
-	ASSERT_EQ(0, err) {
-		TH_LOG("writing \"%s\" with no driver bound: %s", type,
-		       strerror(-err));
+	if (err) {
+		iommu_err("writing \"%s\" with no driver bound: %s", type,
+			  strerror(-err));
+		return err;
 	}
-	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
-	EXPECT_STREQ(want, got) {
-		TH_LOG("wrote \"%s\"", type);
+	err = check_type(g, want, "with no driver bound,");
+	if (err)
+		return err;
+	if (device_iommu_group(g->d.devdir) != g->d.group) {
+		iommu_err("%s left group %d", pci_bdf(g->d.devdir), g->d.group);
+		return -EPROTO;
 	}
-	EXPECT_EQ(g->d.group, device_iommu_group(g->d.devdir));
-
-	err = nvme_bind(g);
-	ASSERT_EQ(0, err) {
-		TH_LOG("binding %s on a %s domain: %s", NVME_DRIVER, want,
-		       strerror(-err));
-	}
-	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
-	EXPECT_STREQ(want, got) {
-		TH_LOG("the type changed when %s bound", NVME_DRIVER);
-	}
-	EXPECT_EQ(0, disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state)) {
-		TH_LOG("I/O on a %s domain failed", want);
-	}
+	err = pci_disk_bind(&g->d) ?:
+	      check_type(g, want, "once " NVME_DRIVER " bound,");
+	if (err)
+		return err;
+	err = disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state);
+	if (err)
+		iommu_err("I/O on a %s domain: %s", want, strerror(-err));
+	return err;
 }
 
 /* One type per variant, from the boot's type and back. */
@@ -182,18 +183,28 @@ FIXTURE_VARIANT_ADD(nvme_switch, identity_newline) {
 
 FIXTURE_SETUP(nvme_switch)
 {
-	nvme_group_setup(_metadata, &self->g);
+	struct nvme_group *g = &self->g;
+	int err = pci_disk_find(&g->d, NVME_SERIAL);
+
+	if (err)
+		MISSING(return, "no NVMe disk of the harness's behind an IOMMU (%s)",
+			strerror(-err));
+	ASSERT_STREQ(NVME_DRIVER, g->d.driver);
+	ASSERT_EQ(0, nvme_group_init(g));
+	TH_LOG("%s at %s, group %d of type %s, seed %llu", g->d.disk,
+	       pci_bdf(g->d.devdir), g->d.group, g->orig_type,
+	       (unsigned long long)g->seed);
 }
 
 FIXTURE_TEARDOWN(nvme_switch)
 {
-	nvme_group_restore(_metadata, &self->g);
+	EXPECT_EQ(0, nvme_group_restore(&self->g));
 }
 
 TEST_F(nvme_switch, switch_and_io)
 {
-	switch_type(_metadata, &self->g, variant->write,
-		    variant->want ?: expected_group_type());
+	ASSERT_EQ(0, switch_type(&self->g, variant->write,
+				 variant->want ?: expected_group_type()));
 }
 
 FIXTURE(nvme_type) {
@@ -202,12 +213,22 @@ FIXTURE(nvme_type) {
 
 FIXTURE_SETUP(nvme_type)
 {
-	nvme_group_setup(_metadata, &self->g);
+	struct nvme_group *g = &self->g;
+	int err = pci_disk_find(&g->d, NVME_SERIAL);
+
+	if (err)
+		MISSING(return, "no NVMe disk of the harness's behind an IOMMU (%s)",
+			strerror(-err));
+	ASSERT_STREQ(NVME_DRIVER, g->d.driver);
+	ASSERT_EQ(0, nvme_group_init(g));
+	TH_LOG("%s at %s, group %d of type %s, seed %llu", g->d.disk,
+	       pci_bdf(g->d.devdir), g->d.group, g->orig_type,
+	       (unsigned long long)g->seed);
 }
 
 FIXTURE_TEARDOWN(nvme_type)
 {
-	nvme_group_restore(_metadata, &self->g);
+	EXPECT_EQ(0, nvme_group_restore(&self->g));
 }
 
 /*
@@ -225,7 +246,9 @@ TEST_F(nvme_type, cycle)
 		const char *want = strcmp(order[i], "auto") ? order[i] :
 				   expected_group_type();
 
-		switch_type(_metadata, &self->g, order[i], want);
+		ASSERT_EQ(0, switch_type(&self->g, order[i], want)) {
+			TH_LOG("to %s, after %zu changes", order[i], i);
+		}
 		TH_LOG("%s: I/O verified", want);
 	}
 }
@@ -255,7 +278,7 @@ TEST_F(nvme_type, refused_while_bound)
 		ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 		EXPECT_STREQ(g->orig_type, got);
 	}
-	EXPECT_TRUE(nvme_bound(g));
+	EXPECT_TRUE(pci_disk_bound(&g->d));
 	EXPECT_EQ(0, disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state));
 }
 
@@ -281,7 +304,7 @@ TEST_F(nvme_type, dma_to_fq_while_bound)
 	ASSERT_TRUE(!err || bound_errno(err));
 	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 	EXPECT_STREQ(err ? "DMA" : "DMA-FQ", got);
-	EXPECT_TRUE(nvme_bound(g));
+	EXPECT_TRUE(pci_disk_bound(&g->d));
 	EXPECT_EQ(0, disk_roundtrip(g->d.disk, DISK_OFFSET, &g->state));
 	if (err)
 		return;
@@ -311,7 +334,7 @@ TEST_F(nvme_type, bad_values_refused)
 	char got[32];
 	int err;
 
-	ASSERT_EQ(0, nvme_unbind(g));
+	ASSERT_EQ(0, pci_disk_unbind(&g->d));
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = sysfs_write(g->type_path, bad[i]);
 		EXPECT_EQ(-EINVAL, err) {
@@ -323,7 +346,7 @@ TEST_F(nvme_type, bad_values_refused)
 			TH_LOG("after writing \"%s\"", bad[i]);
 		}
 	}
-	switch_type(_metadata, g, g->orig_type, g->orig_type);
+	ASSERT_EQ(0, switch_type(g, g->orig_type, g->orig_type));
 }
 
 /* A value longer than sysfs takes in one write is refused too. */
@@ -339,7 +362,7 @@ TEST_F(nvme_type, long_value_refused)
 	memset(val, ' ', 2 * IOMMU_PAGE);
 	memcpy(val, "DMA", 3);
 	val[2 * IOMMU_PAGE] = '\0';
-	ASSERT_EQ(0, nvme_unbind(g));
+	ASSERT_EQ(0, pci_disk_unbind(&g->d));
 	err = sysfs_write(g->type_path, val);
 	free(val);
 	EXPECT_NE(0, err);
@@ -374,7 +397,7 @@ TEST_F(nvme_type, embedded_nul_refused)
 	struct nvme_group *g = &self->g;
 	char got[32];
 
-	ASSERT_EQ(0, nvme_unbind(g));
+	ASSERT_EQ(0, pci_disk_unbind(&g->d));
 	EXPECT_EQ(-EINVAL, write_bytes(g->type_path, val, sizeof(val) - 1));
 	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 	EXPECT_STREQ(g->orig_type, got);
@@ -389,7 +412,7 @@ TEST_F(nvme_type, empty_write_changes_nothing)
 	struct nvme_group *g = &self->g;
 	char got[32];
 
-	ASSERT_EQ(0, nvme_unbind(g));
+	ASSERT_EQ(0, pci_disk_unbind(&g->d));
 	EXPECT_EQ(0, write_bytes(g->type_path, "", 0));
 	ASSERT_EQ(0, read_type(g, got, sizeof(got)));
 	EXPECT_STREQ(g->orig_type, got);

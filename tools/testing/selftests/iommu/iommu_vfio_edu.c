@@ -50,7 +50,6 @@ FIXTURE(vfio_open) {
 
 FIXTURE_SETUP(vfio_open)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 	int err;
 
@@ -58,14 +57,11 @@ FIXTURE_SETUP(vfio_open)
 	missing = vfio_edu_missing(&self->e);
 	if (missing)
 		MISSING(return, "%s", missing);
-	err = vfio_edu_bind(&self->e, why, sizeof(why)) ?:
-	      vfio_edu_open(&self->e, why, sizeof(why));
+	err = vfio_edu_bind(&self->e) ?: vfio_edu_open(&self->e);
 	/* The teardown does not run after a failed setup. */
 	if (err)
 		vfio_edu_restore(&self->e);
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, err);
 }
 
 FIXTURE_TEARDOWN(vfio_open)
@@ -189,7 +185,6 @@ FIXTURE(vfio_edu) {
 
 FIXTURE_SETUP(vfio_edu)
 {
-	char why[PATH_MAX + 128];
 	const char *missing;
 	__u64 state;
 	int err;
@@ -198,22 +193,12 @@ FIXTURE_SETUP(vfio_edu)
 	missing = vfio_edu_missing(&self->e);
 	if (missing)
 		MISSING(return, "%s", missing);
-	err = vfio_edu_bind(&self->e, why, sizeof(why)) ?:
-	      vfio_edu_open(&self->e, why, sizeof(why)) ?:
-	      vfio_edu_attach(&self->e, why, sizeof(why));
-	if (!err) {
-		self->e.a = page_alloc(IOMMU_PAGE);
-		self->e.b = page_alloc(IOMMU_PAGE);
-		if (self->e.a == MAP_FAILED || self->e.b == MAP_FAILED) {
-			snprintf(why, sizeof(why), "mmap: %s", strerror(errno));
-			err = -1;
-		}
-	}
+	err = vfio_edu_bind(&self->e) ?: vfio_edu_open(&self->e) ?:
+	      vfio_edu_attach(&self->e) ?: vfio_edu_pages(&self->e);
+	/* The teardown does not run after a failed setup. */
 	if (err)
 		vfio_edu_restore(&self->e);
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, err);
 	self->e.seed = test_seed();
 	state = self->e.seed;
 	prng_fill(&state, self->e.a, IOMMU_PAGE);
@@ -707,7 +692,7 @@ TEST_F(vfio_edu, get_device_fd_bad_name_refused)
  */
 TEST_F(vfio_edu, close_and_reopen)
 {
-	char why[PATH_MAX + 128], type[32];
+	char type[32];
 
 	ASSERT_EQ(0, vfio_map(self->e.container, self->e.a, IOVA_A,
 			      IOMMU_PAGE, MAP_RW));
@@ -717,12 +702,8 @@ TEST_F(vfio_edu, close_and_reopen)
 	ASSERT_EQ(0, group_type(self->e.group_id, type, sizeof(type)));
 	EXPECT_STREQ(expected_group_type(), type);
 
-	ASSERT_EQ(0, vfio_edu_open(&self->e, why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
-	ASSERT_EQ(0, vfio_edu_attach(&self->e, why, sizeof(why))) {
-		TH_LOG("%s", why);
-	}
+	ASSERT_EQ(0, vfio_edu_open(&self->e));
+	ASSERT_EQ(0, vfio_edu_attach(&self->e));
 	ASSERT_EQ(0, vfio_copy_a_to_b(&self->e));
 	EXPECT_EQ(0, memcmp(self->e.a, self->e.b, EDU_XFER_MAX));
 }

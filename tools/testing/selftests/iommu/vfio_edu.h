@@ -13,9 +13,9 @@
  * address 0x40000, of which a transfer moves at most 4095 bytes.  A
  * transfer runs about 100 ms after it is started.
  *
- * Functions return 0 or a negative errno, or -1 with the reason in a
- * caller's buffer, and never assert, so that callers can use them with or
- * without kselftest_harness.h.
+ * Functions return 0 or a negative errno, and report on stderr which step
+ * failed where there are several; they never assert, so that callers can
+ * use them with or without kselftest_harness.h.
  */
 #ifndef __IOMMU_VFIO_EDU_H
 #define __IOMMU_VFIO_EDU_H
@@ -91,6 +91,14 @@ static inline void *page_alloc(size_t len)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 }
 
+/* A page each for A and B; vfio_edu_restore() frees them. */
+static inline int vfio_edu_pages(struct vfio_edu *e)
+{
+	e->a = page_alloc(IOMMU_PAGE);
+	e->b = page_alloc(IOMMU_PAGE);
+	return e->a == MAP_FAILED || e->b == MAP_FAILED ? -ENOMEM : 0;
+}
+
 /*
  * What the tests need and this machine lacks, or NULL: edu (which goes to
  * @e->devdir), vfio-pci, or VFIO's container.
@@ -108,38 +116,24 @@ static inline const char *vfio_edu_missing(struct vfio_edu *e)
 
 /*
  * Remember the driver and driver_override of the edu in @e->devdir, and
- * bind it to vfio-pci.  0, or -1 with what went wrong in @why.
+ * bind it to vfio-pci.
  */
-static inline int vfio_edu_bind(struct vfio_edu *e, char *why, size_t len)
+static inline int vfio_edu_bind(struct vfio_edu *e)
 {
-	char path[PATH_MAX], cur[64];
+	char path[PATH_MAX];
 	int err;
 
 	e->bdf = pci_bdf(e->devdir);
 	pci_binding_save(e->devdir, &e->found);
 	e->rebound = true;
-	err = pci_bind_override(e->devdir, VFIO_DRIVER);
-	if (err) {
-		snprintf(why, len, "binding %s to %s: %s",
-			 e->bdf, VFIO_DRIVER, strerror(-err));
-		return -1;
-	}
-	device_driver(e->devdir, cur, sizeof(cur));
-	if (strcmp(cur, VFIO_DRIVER)) {
-		snprintf(why, len, "%s is bound to \"%s\", not %s", e->bdf, cur,
-			 VFIO_DRIVER);
-		return -1;
-	}
+	err = edu_bind(e->devdir, VFIO_DRIVER);
+	if (err)
+		return err;
 	e->group_id = device_iommu_group(e->devdir);
-	if (e->group_id < 0) {
-		snprintf(why, len, "%s has no IOMMU group under %s", e->bdf,
-			 VFIO_DRIVER);
-		return -1;
-	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", e->group_id);
 	if (!wait_for_path(path, false, BIND_TIMEOUT_MS)) {
-		snprintf(why, len, "%s did not appear", path);
-		return -1;
+		iommu_err("%s did not appear", path);
+		return -ETIMEDOUT;
 	}
 	return 0;
 }
@@ -177,7 +171,7 @@ static inline int vfio_edu_restore(struct vfio_edu *e)
 }
 
 /* Open the container and the group; check the API and the group. */
-static inline int vfio_edu_open(struct vfio_edu *e, char *why, size_t len)
+static inline int vfio_edu_open(struct vfio_edu *e)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[PATH_MAX];
@@ -185,37 +179,38 @@ static inline int vfio_edu_open(struct vfio_edu *e, char *why, size_t len)
 
 	e->container = open(VFIO_CONTAINER_PATH, O_RDWR);
 	if (e->container < 0) {
-		snprintf(why, len, "open %s: %s", VFIO_CONTAINER_PATH,
-			 strerror(errno));
-		return -1;
+		ret = -errno;
+		iommu_err("open %s: %s", VFIO_CONTAINER_PATH, strerror(-ret));
+		return ret;
 	}
 	ret = ioctl(e->container, VFIO_GET_API_VERSION);
 	if (ret != VFIO_API_VERSION) {
-		snprintf(why, len, "VFIO API version %d, want %d", ret,
-			 VFIO_API_VERSION);
-		return -1;
+		iommu_err("VFIO API version %d, want %d", ret, VFIO_API_VERSION);
+		return -EPROTO;
 	}
 	ret = ioctl(e->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
 	if (ret != 1) {
-		snprintf(why, len, "no VFIO_TYPE1v2_IOMMU (%d; CONFIG_VFIO_IOMMU_TYPE1?)",
-			 ret);
-		return -1;
+		iommu_err("no VFIO_TYPE1v2_IOMMU (%d; CONFIG_VFIO_IOMMU_TYPE1?)",
+			  ret);
+		return -EOPNOTSUPP;
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", e->group_id);
 	e->group = open(path, O_RDWR);
 	if (e->group < 0) {
-		snprintf(why, len, "open %s: %s", path, strerror(errno));
-		return -1;
+		ret = -errno;
+		iommu_err("open %s: %s", path, strerror(-ret));
+		return ret;
 	}
 	if (ioctl(e->group, VFIO_GROUP_GET_STATUS, &status)) {
-		snprintf(why, len, "VFIO_GROUP_GET_STATUS: %s", strerror(errno));
-		return -1;
+		ret = -errno;
+		iommu_err("VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
+		return ret;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		/* Another device in the group has a kernel driver. */
-		snprintf(why, len, "group %d is not viable (flags %#x)",
-			 e->group_id, status.flags);
-		return -1;
+		iommu_err("group %d is not viable (flags %#x)", e->group_id,
+			  status.flags);
+		return -EBUSY;
 	}
 	return 0;
 }
@@ -388,52 +383,55 @@ iova_ranges(void *buf, size_t len)
  * Everything after opening: the group into the container, type1v2 as its
  * IOMMU, the device fd, its BAR0 and config regions, and bus mastering on.
  */
-static inline int vfio_edu_attach(struct vfio_edu *e, char *why, size_t len)
+static inline int vfio_edu_attach(struct vfio_edu *e)
 {
 	char info[4096];
 	__u64 size;
-	__u16 cmd;
+	__u16 cmd = 0;
 	int err;
 
 	if (ioctl(e->group, VFIO_GROUP_SET_CONTAINER, &e->container)) {
-		snprintf(why, len, "VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
-		return -1;
+		err = -errno;
+		iommu_err("VFIO_GROUP_SET_CONTAINER: %s", strerror(-err));
+		return err;
 	}
 	if (ioctl(e->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
-		snprintf(why, len, "VFIO_SET_IOMMU: %s", strerror(errno));
-		return -1;
+		err = -errno;
+		iommu_err("VFIO_SET_IOMMU: %s", strerror(-err));
+		return err;
 	}
 	err = iommu_info(e->container, info, sizeof(info));
-	if (err || !(((struct vfio_iommu_type1_info *)info)->flags &
-		     VFIO_IOMMU_INFO_PGSIZES)) {
-		snprintf(why, len, "VFIO_IOMMU_GET_INFO: %s, no page sizes",
-			 strerror(-err));
-		return -1;
+	if (!err && !(((struct vfio_iommu_type1_info *)info)->flags &
+		      VFIO_IOMMU_INFO_PGSIZES))
+		err = -EPROTO;
+	if (err) {
+		iommu_err("VFIO_IOMMU_GET_INFO: %s, no page sizes",
+			  strerror(-err));
+		return err;
 	}
 	size = ((struct vfio_iommu_type1_info *)info)->iova_pgsizes;
 	e->pgsize = size & -size;
 	if (e->pgsize > IOMMU_PAGE) {
 		/* The tests map single 4 KiB pages. */
-		snprintf(why, len, "smallest IOMMU page %#llx, tests want 4 KiB",
-			 (unsigned long long)e->pgsize);
-		return -1;
+		iommu_err("smallest IOMMU page %#llx, tests want 4 KiB",
+			  (unsigned long long)e->pgsize);
+		return -EOPNOTSUPP;
 	}
 
 	e->device = ioctl(e->group, VFIO_GROUP_GET_DEVICE_FD, e->bdf);
 	if (e->device < 0) {
-		snprintf(why, len, "VFIO_GROUP_GET_DEVICE_FD %s: %s", e->bdf,
-			 strerror(errno));
-		return -1;
+		err = -errno;
+		iommu_err("VFIO_GROUP_GET_DEVICE_FD %s: %s", e->bdf,
+			  strerror(-err));
+		return err;
 	}
 	err = region_info(e->device, VFIO_PCI_BAR0_REGION_INDEX, &e->bar0,
-			  &e->bar0_size, &e->bar0_flags);
-	if (!err)
-		err = region_info(e->device, VFIO_PCI_CONFIG_REGION_INDEX,
-				  &e->config, &size, NULL);
+			  &e->bar0_size, &e->bar0_flags) ?:
+	      region_info(e->device, VFIO_PCI_CONFIG_REGION_INDEX, &e->config,
+			  &size, NULL);
 	if (err) {
-		snprintf(why, len, "VFIO_DEVICE_GET_REGION_INFO: %s",
-			 strerror(-err));
-		return -1;
+		iommu_err("VFIO_DEVICE_GET_REGION_INFO: %s", strerror(-err));
+		return err;
 	}
 
 	/* vfio-pci leaves bus mastering off until user space asks for it. */
@@ -447,12 +445,12 @@ static inline int vfio_edu_attach(struct vfio_edu *e, char *why, size_t len)
 	if (!err)
 		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
 				sizeof(cmd), false);
-	if (err || !(cmd & PCI_COMMAND_MASTER)) {
-		snprintf(why, len, "enabling bus mastering: %s, command %#x",
-			 strerror(-err), cmd);
-		return -1;
-	}
-	return 0;
+	if (!err && !(cmd & PCI_COMMAND_MASTER))
+		err = -EIO;
+	if (err)
+		iommu_err("enabling bus mastering: %s, command %#x",
+			  strerror(-err), cmd);
+	return err;
 }
 
 /* The group's default domain type, from sysfs. */
