@@ -10,6 +10,7 @@ import os
 import sys
 import types
 import unittest
+import unittest.mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402
@@ -258,7 +259,10 @@ class CheckBootsTest(unittest.TestCase):
         self.assertFalse(boots['pt.'].kunit)
 
     def test_a_selection_runs_nowhere_else(self):
-        boots = self.boots(selftest='iommu_fail_nth')
+        with unittest.mock.patch.object(check.qemu, 'log') as log:
+            boots = self.boots(selftest='iommu_fail_nth')
+        log.assert_called_once()
+        self.assertIn('no passthrough boot', log.call_args.args[1])
         self.assertIn('selftests=iommu_fail_nth', boots[''].words)
         self.assertIn('selftests=none', boots['lazy.'].words)
         self.assertNotIn('pt.', boots)
