@@ -84,8 +84,27 @@ static int netdev_by_driver(const char *driver, char *ifname, size_t len)
 	return err;
 }
 
-/* Give @ifname the address @addr/24 and bring it up. */
-static int netdev_up(const char *ifname, const char *addr)
+/* Bring @ifname down, or up if @up; *@was_up says how it was. */
+static int netdev_set_up(int fd, const char *ifname, bool up, bool *was_up)
+{
+	struct ifreq ifr = { };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		return -errno;
+	*was_up = ifr.ifr_flags & IFF_UP;
+	if (up)
+		ifr.ifr_flags |= IFF_UP;
+	else
+		ifr.ifr_flags &= ~IFF_UP;
+	return ioctl(fd, SIOCSIFFLAGS, &ifr) ? -errno : 0;
+}
+
+/*
+ * Give @ifname the address @addr/24 and bring it up; *@was_up says
+ * whether it was up already.
+ */
+static int netdev_up(const char *ifname, const char *addr, bool *was_up)
 {
 	struct ifreq ifr = { };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
@@ -102,11 +121,22 @@ static int netdev_up(const char *ifname, const char *addr)
 	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
 	if (!err && ioctl(fd, SIOCSIFNETMASK, &ifr))
 		err = -errno;
-	if (!err && ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
+	if (!err)
+		err = netdev_set_up(fd, ifname, true, was_up);
+	close(fd);
+	return err;
+}
+
+/* Bring @ifname down again. */
+static int netdev_down(const char *ifname)
+{
+	bool was_up;
+	int fd, err;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	err = netdev_set_up(fd, ifname, false, &was_up);
 	close(fd);
 	return err;
 }
@@ -178,6 +208,7 @@ FIXTURE(net) {
 	int sock;
 	__u64 *base, *block, *got;
 	__u64 seed;
+	bool brought_up;	/* the card was down: put it back down */
 };
 
 FIXTURE_VARIANT(net) {
@@ -201,9 +232,11 @@ FIXTURE_VARIANT_ADD(net, virtio_net) {
 FIXTURE_SETUP(net)
 {
 	char path[PATH_MAX], devdir[PATH_MAX], port[16];
+	bool was_up;
 	int group;
 
 	self->sock = -1;
+	self->brought_up = false;
 	self->base = NULL;
 	self->block = NULL;
 	self->got = NULL;
@@ -225,7 +258,8 @@ FIXTURE_SETUP(net)
 	}
 	TH_LOG("%s (%s) at %s, IOMMU group %d", self->ifname, variant->driver,
 	       strrchr(devdir, '/') + 1, group);
-	ASSERT_EQ(0, netdev_up(self->ifname, variant->addr));
+	ASSERT_EQ(0, netdev_up(self->ifname, variant->addr, &was_up));
+	self->brought_up = !was_up;
 	ASSERT_TRUE(netdev_carrier(self->ifname, LINK_TIMEOUT_MS)) {
 		TH_LOG("%s has no link", self->ifname);
 	}
@@ -245,6 +279,12 @@ FIXTURE_TEARDOWN(net)
 	free(self->base);
 	free(self->block);
 	free(self->got);
+	/*
+	 * A card left up keeps receiving and refilling its receive ring, so
+	 * what is mapped for it would change under whatever runs next.
+	 */
+	if (self->brought_up && netdev_down(self->ifname))
+		TH_LOG("could not bring %s down again", self->ifname);
 }
 
 TEST_F(net, stream_both_ways)
