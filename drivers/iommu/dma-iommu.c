@@ -459,11 +459,16 @@ static void iommu_dma_report_full(struct device *dev, size_t size, u64 limit)
  * has run out once.  When the whole space is taken, the flush queue gives
  * back what it holds and the allocation is tried again.
  *
+ * Inline, like iommu_dma_map_phys(): every map_page runs both, and taken
+ * inline they save it two calls and their frames; the coherent allocator
+ * in dma-iommu-alloc.c calls the out-of-line copies.
+ *
  * Context: any; does not sleep.
  * Return: the first address of the range, or 0.
  */
-dma_addr_t iommu_dma_alloc_iova(struct device *dev, struct iommu_domain *domain,
-				size_t size, u64 dma_limit)
+inline dma_addr_t iommu_dma_alloc_iova(struct device *dev,
+				       struct iommu_domain *domain,
+				       size_t size, u64 dma_limit)
 {
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
 	struct iova_domain *iovad = &cookie->iovad;
@@ -565,9 +570,10 @@ static void iommu_dma_mismatch(struct device *dev, struct iommu_domain *domain,
 }
 
 /* Clear a range that must be fully mapped. */
-static void iommu_dma_clear(struct device *dev, struct iommu_domain *domain,
-			    dma_addr_t iova, size_t size,
-			    struct iommu_iotlb_gather *gather)
+static inline void iommu_dma_clear(struct device *dev,
+				   struct iommu_domain *domain,
+				   dma_addr_t iova, size_t size,
+				   struct iommu_iotlb_gather *gather)
 {
 	size_t cleared = iommu_unmap_fast(domain, iova, size, gather);
 
@@ -597,9 +603,11 @@ static void iommu_dma_retire(struct iommu_domain *domain,
  * @size: size of the range as allocated
  * @mapped: bytes from @iova that were mapped: @size, or less on an error
  *	path, which makes holes expected
+ *
+ * Inline for unmap_page, as iommu_dma_map_phys() is for map_page.
  */
-void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
-			  size_t mapped)
+inline void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova,
+				 size_t size, size_t mapped)
 {
 	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct iommu_dma_cookie *cookie = domain->iova_cookie;
@@ -627,8 +635,8 @@ void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova, size_t size,
  * Context: any; does not sleep.
  * Return: the DMA address of @phys, or DMA_MAPPING_ERROR.
  */
-dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
-			      size_t size, int prot, u64 dma_limit)
+inline dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
+				     size_t size, int prot, u64 dma_limit)
 {
 	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct iova_domain *iovad = &domain->iova_cookie->iovad;
@@ -654,8 +662,8 @@ dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 }
 
 /* Unmap what iommu_dma_map_phys() mapped: @dma_addr and @size as returned. */
-static void iommu_dma_unmap_phys(struct device *dev, dma_addr_t dma_addr,
-				 size_t size)
+static inline void iommu_dma_unmap_phys(struct device *dev,
+					dma_addr_t dma_addr, size_t size)
 {
 	struct iova_domain *iovad = &dev_iommu_dma_domain(dev)->iova_cookie->iovad;
 	size_t offset = iova_offset(iovad, dma_addr);

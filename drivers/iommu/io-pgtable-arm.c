@@ -369,9 +369,11 @@ static void lpae_collect(struct lpae_pgtable *pgt, u64 *table, int level,
  * A block is to go where @ptep points to a table (@desc) at @level that
  * translates from @base.  If nothing under it is mapped any more, unlink
  * it and hand its tables to reclaim.  Returns true if the slot is free.
+ * Rare, and called from the loop over the slots of lpae_map_run(): out of
+ * line, it leaves that loop its registers.
  */
-static bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
-		       unsigned long base, int level)
+static noinline bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
+				unsigned long base, int level)
 {
 	u64 *child = lpae_desc_table(desc);
 	unsigned long flags;

@@ -791,8 +791,9 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
  * that fit, unless the addresses reach a boundary of a larger page size
  * on the way, where the next call can switch to it.
  */
-static size_t iommu_pick_pgsize(struct iommu_domain *domain, unsigned long iova,
-				phys_addr_t paddr, size_t size, size_t *count)
+static inline size_t iommu_pick_pgsize(struct iommu_domain *domain,
+				       unsigned long iova, phys_addr_t paddr,
+				       size_t size, size_t *count)
 {
 	unsigned long sizes = domain->pgsize_bitmap;
 	unsigned long fits, larger, align = iova | paddr;
@@ -824,8 +825,9 @@ static size_t iommu_pick_pgsize(struct iommu_domain *domain, unsigned long iova,
 }
 
 /* Whether a range can be mapped in @domain: aligned, not wrapping. */
-static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
-			     phys_addr_t paddr, size_t size)
+static inline int iommu_check_range(struct iommu_domain *domain,
+				    unsigned long iova, phys_addr_t paddr,
+				    size_t size)
 {
 	unsigned long granule;
 	unsigned long last;
@@ -850,8 +852,9 @@ static int iommu_check_range(struct iommu_domain *domain, unsigned long iova,
 #define IOMMU_MAP_GFP_REFUSED \
 	(__GFP_COMP | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32)
 
-static int iommu_map_nosync(struct iommu_domain *domain, unsigned long iova,
-			    phys_addr_t paddr, size_t size, int prot, gfp_t gfp)
+static inline int iommu_map_nosync(struct iommu_domain *domain,
+				   unsigned long iova, phys_addr_t paddr,
+				   size_t size, int prot, gfp_t gfp)
 {
 	const struct iommu_domain_ops *ops = domain->ops;
 	unsigned long start = iova;
