@@ -498,31 +498,6 @@ void iommu_group_leave(struct device *dev)
 }
 
 /**
- * iommu_group_for_each_dev() - call a function on each device of a group
- * @group: the group
- * @data: passed to @fn
- * @fn: called with the group's mutex held; a non-zero return stops the walk
- *
- * Return: what the last call of @fn returned, or 0.
- */
-int iommu_group_for_each_dev(struct iommu_group *group, void *data,
-			     int (*fn)(struct device *dev, void *data))
-{
-	struct group_device *gdev;
-	int stop = 0;
-
-	mutex_lock(&group->mutex);
-	for_each_group_device(group, gdev) {
-		stop = fn(gdev->dev, data);
-		if (stop)
-			break;
-	}
-	mutex_unlock(&group->mutex);
-	return stop;
-}
-EXPORT_SYMBOL_GPL(iommu_group_for_each_dev);
-
-/**
  * iommu_group_get() - take a reference on a device's group
  * @dev: the device
  *
@@ -561,6 +536,42 @@ void iommu_group_put(struct iommu_group *group)
 		kobject_put(&group->kobj);
 }
 EXPORT_SYMBOL_GPL(iommu_group_put);
+
+/* iommu_group_for_each_dev() with the group's mutex held */
+static int iommu_group_walk_locked(struct iommu_group *group, void *data,
+				   int (*fn)(struct device *dev, void *data))
+{
+	struct group_device *gdev;
+	int stop;
+
+	lockdep_assert_held(&group->mutex);
+	for_each_group_device(group, gdev) {
+		stop = fn(gdev->dev, data);
+		if (stop)
+			return stop;
+	}
+	return 0;
+}
+
+/**
+ * iommu_group_for_each_dev() - call a function on each device of a group
+ * @group: the group
+ * @data: passed to @fn
+ * @fn: called with the group's mutex held; a non-zero return stops the walk
+ *
+ * Return: what the last call of @fn returned, or 0.
+ */
+int iommu_group_for_each_dev(struct iommu_group *group, void *data,
+			     int (*fn)(struct device *dev, void *data))
+{
+	int stop;
+
+	mutex_lock(&group->mutex);
+	stop = iommu_group_walk_locked(group, data, fn);
+	mutex_unlock(&group->mutex);
+	return stop;
+}
+EXPORT_SYMBOL_GPL(iommu_group_for_each_dev);
 
 /**
  * iommu_group_id() - a group's number, as in /sys/kernel/iommu_groups
@@ -752,17 +763,27 @@ static int iommu_group_make_blocking(struct iommu_group *group)
 	return 0;
 }
 
-/* Attach a domain of the caller's to a group resting on its core domain. */
-static int iommu_group_attach_locked(struct iommu_domain *domain,
-				     struct iommu_group *group)
+/*
+ * Attach a domain of the caller's to a group resting on its core domain;
+ * if @alone, only while the group has one device.
+ */
+static int iommu_group_attach(struct iommu_domain *domain,
+			      struct iommu_group *group, bool alone)
 {
-	lockdep_assert_held(&group->mutex);
-	if (!group->domain)
-		return -ENODEV;
-	if (group->domain != group->default_domain &&
-	    group->domain != group->blocking_domain)
-		return -EBUSY;
-	return iommu_group_switch(group, domain);
+	int ret;
+
+	mutex_lock(&group->mutex);
+	if (alone && !list_is_singular(&group->devices))
+		ret = -EINVAL;
+	else if (!group->domain)
+		ret = -ENODEV;
+	else if (group->domain != group->default_domain &&
+		 group->domain != group->blocking_domain)
+		ret = -EBUSY;
+	else
+		ret = iommu_group_switch(group, domain);
+	mutex_unlock(&group->mutex);
+	return ret;
 }
 
 static void iommu_group_detach_locked(struct iommu_domain *domain,
@@ -785,12 +806,7 @@ static void iommu_group_detach_locked(struct iommu_domain *domain,
  */
 int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
 {
-	int ret;
-
-	mutex_lock(&group->mutex);
-	ret = iommu_group_attach_locked(domain, group);
-	mutex_unlock(&group->mutex);
-	return ret;
+	return iommu_group_attach(domain, group, false);
 }
 EXPORT_SYMBOL_GPL(iommu_attach_group);
 
@@ -820,16 +836,9 @@ EXPORT_SYMBOL_GPL(iommu_detach_group);
  */
 int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 {
-	struct iommu_group *group = dev->iommu_group;
-	int ret = -EINVAL;
-
-	if (!group)
+	if (!dev->iommu_group)
 		return -ENODEV;
-	mutex_lock(&group->mutex);
-	if (list_is_singular(&group->devices))
-		ret = iommu_group_attach_locked(domain, group);
-	mutex_unlock(&group->mutex);
-	return ret;
+	return iommu_group_attach(domain, dev->iommu_group, true);
 }
 EXPORT_SYMBOL_GPL(iommu_attach_device);
 
@@ -1108,6 +1117,29 @@ static int iommu_group_change_default(struct iommu_group *group,
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Kernel drivers bound to a group's devices are counted in owner_cnt with
+ * no owner: they share the default domain, and while any is bound nobody
+ * else may hold the group.  @bind: a driver comes (true) or goes.
+ */
+static int iommu_group_count_driver(struct iommu_group *group, bool bind)
+{
+	int ret = 0;
+
+	mutex_lock(&group->mutex);
+	if (bind) {
+		if (group->owner_cnt &&
+		    (group->owner || group->domain != group->default_domain))
+			ret = -EBUSY;
+		else
+			group->owner_cnt++;
+	} else if (!WARN_ON(!group->owner_cnt || group->owner)) {
+		group->owner_cnt--;
+	}
+	mutex_unlock(&group->mutex);
+	return ret;
+}
+
 /**
  * iommu_device_use_default_domain() - a kernel driver binds to a device
  * @dev: the device
@@ -1118,20 +1150,9 @@ static int iommu_group_change_default(struct iommu_group *group,
  */
 int iommu_device_use_default_domain(struct device *dev)
 {
-	struct iommu_group *group = dev->iommu_group;
-	int ret = 0;
-
-	if (!group)
+	if (!dev->iommu_group)
 		return 0;
-	mutex_lock(&group->mutex);
-	/* Drivers share the default domain, but nothing else. */
-	if (group->owner_cnt &&
-	    (group->owner || group->domain != group->default_domain))
-		ret = -EBUSY;
-	else
-		group->owner_cnt++;
-	mutex_unlock(&group->mutex);
-	return ret;
+	return iommu_group_count_driver(dev->iommu_group, true);
 }
 
 /**
@@ -1140,14 +1161,8 @@ int iommu_device_use_default_domain(struct device *dev)
  */
 void iommu_device_unuse_default_domain(struct device *dev)
 {
-	struct iommu_group *group = dev->iommu_group;
-
-	if (!group)
-		return;
-	mutex_lock(&group->mutex);
-	if (!WARN_ON(!group->owner_cnt || group->owner))
-		group->owner_cnt--;
-	mutex_unlock(&group->mutex);
+	if (dev->iommu_group)
+		iommu_group_count_driver(dev->iommu_group, false);
 }
 
 /* First claim of an unused group: park it on the blocking domain. */
@@ -1219,12 +1234,11 @@ EXPORT_SYMBOL_GPL(iommu_group_release_dma_owner);
  */
 bool iommu_group_dma_owner_claimed(struct iommu_group *group)
 {
-	bool claimed;
-
-	mutex_lock(&group->mutex);
-	claimed = group->owner_cnt != 0;
-	mutex_unlock(&group->mutex);
-	return claimed;
+	/*
+	 * A snapshot, which can change as soon as it is taken, with the
+	 * group's mutex or without it; the count is written under it.
+	 */
+	return READ_ONCE(group->owner_cnt) != 0;
 }
 EXPORT_SYMBOL_GPL(iommu_group_dma_owner_claimed);
 

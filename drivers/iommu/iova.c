@@ -558,6 +558,24 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 }
 EXPORT_SYMBOL_GPL(reserve_iova);
 
+/*
+ * The range holding @pfn, or NULL; taken out of the tree if @take, for the
+ * caller to free.  The three calls below are this, under the tree lock.
+ */
+static struct iova *iova_tree_lookup(struct iova_domain *iovad,
+				     unsigned long pfn, bool take)
+{
+	unsigned long flags;
+	struct iova *iova;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	iova = iova_tree_find(iovad, pfn);
+	if (iova && take)
+		iova_tree_erase(iovad, iova);
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	return iova;
+}
+
 /**
  * find_iova() - look up the range holding a page frame
  * @iovad: the domain
@@ -569,13 +587,7 @@ EXPORT_SYMBOL_GPL(reserve_iova);
  */
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
-	unsigned long flags;
-	struct iova *iova;
-
-	spin_lock_irqsave(&iovad->lock, flags);
-	iova = iova_tree_find(iovad, pfn);
-	spin_unlock_irqrestore(&iovad->lock, flags);
-	return iova;
+	return iova_tree_lookup(iovad, pfn, false);
 }
 EXPORT_SYMBOL_GPL(find_iova);
 
@@ -584,16 +596,14 @@ EXPORT_SYMBOL_GPL(find_iova);
  * @iovad: the domain
  * @iova: a range of @iovad, from alloc_iova(), reserve_iova() or find_iova()
  *
+ * A range that is not in @iovad's tree is reported and left alone.
+ *
  * Context: any; does not sleep.
  */
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&iovad->lock, flags);
-	iova_tree_erase(iovad, iova);
-	spin_unlock_irqrestore(&iovad->lock, flags);
-	iova_node_free(iova);
+	if (!WARN_ON(iova_tree_lookup(iovad, iova->pfn_lo, true) != iova))
+		iova_node_free(iova);
 }
 EXPORT_SYMBOL_GPL(__free_iova);
 
@@ -608,14 +618,7 @@ EXPORT_SYMBOL_GPL(__free_iova);
  */
 void free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
-	struct iova *iova;
-	unsigned long flags;
-
-	spin_lock_irqsave(&iovad->lock, flags);
-	iova = iova_tree_find(iovad, pfn);
-	if (iova)
-		iova_tree_erase(iovad, iova);
-	spin_unlock_irqrestore(&iovad->lock, flags);
+	struct iova *iova = iova_tree_lookup(iovad, pfn, true);
 
 	if (iova)
 		iova_node_free(iova);

@@ -714,12 +714,6 @@ iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids)
 	return -ENODEV;
 }
 
-static inline int
-iommu_dev_disable_feature(struct device *dev, enum iommu_dev_features f)
-{
-	return -ENODEV;
-}
-
 static inline bool
 device_iommu_capable(struct device *dev, enum iommu_cap cap)
 {
@@ -756,6 +750,12 @@ static inline struct iommu_domain *
 iommu_get_domain_for_dev(struct device *dev)
 {
 	return NULL;
+}
+
+static inline int
+iommu_dev_disable_feature(struct device *dev, enum iommu_dev_features f)
+{
+	return -ENODEV;
 }
 
 static inline struct iommu_domain *
