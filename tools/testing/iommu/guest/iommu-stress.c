@@ -95,6 +95,7 @@ struct memory {
 	long iova_in_use;	/* neither reserved nor cached */
 	long iova_nodes;	/* objects of the "iova" slab cache */
 	long domains;		/* DMA domains */
+	char by_domain[4096];	/* the debugfs file itself, domain by domain */
 };
 
 static long field_after(const char *path, const char *key)
@@ -130,8 +131,11 @@ static void memory_read(struct memory *m)
 	m->iova_in_use = -1;
 	m->iova_nodes = -1;
 	m->domains = -1;
+	m->by_domain[0] = '\0';
 	f = fopen("/sys/kernel/debug/iommu/dma_domains", "r");
 	while (f && fgets(line, sizeof(line), f)) {
+		strncat(m->by_domain, line,
+			sizeof(m->by_domain) - strlen(m->by_domain) - 1);
 		if (strncmp(line, "all ", 4))
 			continue;
 		m->domains = strtol(line + 4, NULL, 10);
@@ -476,6 +480,10 @@ int main(int argc, char **argv)
 		pci_disk_bind(&tally->nvme);
 	sleep(SETTLE_SECONDS);
 	memory_read(&after);
+	/* Which domain a difference is in, for whoever reads the log */
+	if (after.iova_in_use != before.iova_in_use)
+		printf("stress: DMA domains before:\n%sstress: DMA domains after:\n%s",
+		       before.by_domain, after.by_domain);
 
 	printf("\nstress summary (%ld s):\n", seconds);
 	printf("  %-12s %10s %8s  %s\n", "operation", "done", "errors",
