@@ -42,6 +42,7 @@ enum iommu_dma_cookie_kind {
  * @fq: the flush queue, or NULL while unmaps flush the IOTLB at once
  * @domain: the domain this cookie belongs to
  * @all: link in the list of IOVA cookies that debugfs shows
+ * @first_dev: name of the device @iovad was set up for, for debugfs
  */
 struct iommu_dma_cookie {
 	enum iommu_dma_cookie_kind	kind;
@@ -56,6 +57,7 @@ struct iommu_dma_cookie {
 	struct iommu_dma_fq		*fq;
 	struct iommu_domain		*domain;
 	struct list_head		all;
+	char				first_dev[32];
 };
 
 /* dma-iommu.c: what the other files build on */

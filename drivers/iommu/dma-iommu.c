@@ -303,14 +303,15 @@ int iommu_dma_init_fq(struct iommu_domain *domain)
 /*
  * The domain's IOVA space, made once, by its first device.  The caller's
  * group mutex serialises this with every other set-up of the domain, so
- * the cookie's lock is taken only to publish @ready: registering the
- * per-CPU caches takes the CPU hotplug lock, which must not nest inside the
- * cookie's lock, since iommu_dma_prepare_msi() takes that lock under the
- * MSI domain's mutex and the MSI code takes its mutex under the hotplug
- * lock.
+ * the cookie's lock is taken only to publish @ready, with the name that
+ * debugfs shows: registering the per-CPU caches takes the CPU hotplug lock,
+ * which must not nest inside the cookie's lock, since
+ * iommu_dma_prepare_msi() takes that lock under the MSI domain's mutex and
+ * the MSI code takes its mutex under the hotplug lock.
  */
 static int iommu_dma_init_iovad(struct iommu_dma_cookie *cookie,
-				unsigned long order, unsigned long start_pfn)
+				struct device *dev, unsigned long order,
+				unsigned long start_pfn)
 {
 	struct iova_domain *iovad = &cookie->iovad;
 	int ret;
@@ -322,8 +323,10 @@ static int iommu_dma_init_iovad(struct iommu_dma_cookie *cookie,
 		put_iova_domain(iovad);
 		return ret;
 	}
-	scoped_guard(mutex, &cookie->lock)
+	scoped_guard(mutex, &cookie->lock) {
+		strscpy(cookie->first_dev, dev_name(dev));
 		cookie->ready = true;
+	}
 	return 0;
 }
 
@@ -363,7 +366,7 @@ int iommu_dma_prepare_domain(struct iommu_domain *domain, struct device *dev)
 		return -EINVAL;
 
 	if (!cookie->ready) {
-		ret = iommu_dma_init_iovad(cookie, order, start_pfn);
+		ret = iommu_dma_init_iovad(cookie, dev, order, start_pfn);
 		if (ret)
 			return ret;
 	} else if (iova_shift(&cookie->iovad) != order ||
@@ -1185,6 +1188,7 @@ static int iommu_dma_domains_show(struct seq_file *m, void *unused)
 	struct iommu_dma_usage sum = { }, u;
 	struct iommu_dma_cookie *cookie;
 	unsigned int n = 0;
+	const char *name;
 
 	guard(mutex)(&iommu_dma_cookies_lock);
 	list_for_each_entry(cookie, &iommu_dma_cookies, all) {
@@ -1192,12 +1196,13 @@ static int iommu_dma_domains_show(struct seq_file *m, void *unused)
 		scoped_guard(mutex, &cookie->lock) {
 			if (cookie->ready)
 				iova_domain_usage(&cookie->iovad, &u.iova);
+			name = cookie->ready ? cookie->first_dev : "-";
 			if (cookie->fq)
 				u.queued = iommu_dma_fq_count(cookie->fq);
 		}
-		seq_printf(m, "%u %s", n++,
+		seq_printf(m, "%u %s %s", n++,
 			   cookie->domain->type == IOMMU_DOMAIN_DMA_FQ ?
-			   "DMA-FQ" : "DMA");
+			   "DMA-FQ" : "DMA", name);
 		iommu_dma_usage_show(m, &u);
 		sum.iova.ranges += u.iova.ranges;
 		sum.iova.reserved += u.iova.reserved;
