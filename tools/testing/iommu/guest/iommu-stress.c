@@ -23,7 +23,8 @@
  * Workers stop by themselves when the time is up.  Afterwards every
  * device goes back to how it was, and once the deferred
  * work has run (flush queues, depot trims, page-table reclaim: a few
- * seconds) the subsystem's memory is measured again: IOMMU page-table
+ * seconds) the subsystem's memory is measured again, like the first time
+ * just after nvme was bound afresh (memory_measure()): IOMMU page-table
  * pages (nr_iommu_pages in /proc/vmstat), the IOVA ranges of DMA domains
  * (/sys/kernel/debug/iommu/dma_domains) and the IOVA allocator's slab
  * cache.  For the harness, the summary's lines start with "@@stress".
@@ -151,6 +152,25 @@ static void memory_read(struct memory *m)
 			m->iova_nodes = active;
 	if (f)
 		fclose(f);
+}
+
+/*
+ * What the subsystem holds with every device as it was at the start.  The
+ * NVMe driver keeps the pages of its PRP-list pools mapped until it
+ * unbinds, and how many it has depends on the sizes of the I/O since it
+ * bound; so both measurements are taken with nvme freshly bound, after the
+ * same probe-time I/O, and a mapping that an unbind fails to release still
+ * counts.  Deferred frees (flush queues, depot trims, page-table reclaim)
+ * run first.
+ */
+static int memory_measure(struct memory *m)
+{
+	int err;
+
+	err = pci_disk_unbind(&tally->nvme) ?: pci_disk_bind(&tally->nvme);
+	sleep(SETTLE_SECONDS);
+	memory_read(m);
+	return err;
 }
 
 /* ---------------------------------------------------------------------
@@ -427,6 +447,7 @@ int main(int argc, char **argv)
 	pid_t pids[ARRAY_SIZE(disks) + ARRAY_SIZE(workers)];
 	long seconds, errors = 0;
 	unsigned int n = 0;
+	int err;
 
 	seconds = argc == 2 ? atol(argv[1]) : 0;
 	if (seconds <= 0) {
@@ -453,8 +474,16 @@ int main(int argc, char **argv)
 	 * which is taken once deferred frees have run.
 	 */
 	probe_edus();
-	sleep(SETTLE_SECONDS);
-	memory_read(&before);
+	err = pci_disk_find(&tally->nvme, "iommu-nvme");
+	if (err) {
+		printf("@@stress error: no NVMe disk: %s\n", strerror(-err));
+		return 1;
+	}
+	err = memory_measure(&before);
+	if (err) {
+		printf("@@stress error: rebinding nvme: %s\n", strerror(-err));
+		return 1;
+	}
 	print_memory("before", &before);
 
 	deadline = time(NULL) + seconds;
@@ -476,10 +505,11 @@ int main(int argc, char **argv)
 
 	/* Everything as it was: edus unbound and probed, the disk bound. */
 	probe_edus();
-	if (tally->nvme.driver[0] && !pci_disk_bound(&tally->nvme))
+	if (!pci_disk_bound(&tally->nvme))
 		pci_disk_bind(&tally->nvme);
-	sleep(SETTLE_SECONDS);
-	memory_read(&after);
+	err = memory_measure(&after);
+	count(NVME_REBIND, err, "rebinding nvme at %s: %s",
+	      pci_bdf(tally->nvme.devdir), strerror(-err));
 	/* Which domain a difference is in, for whoever reads the log */
 	if (after.iova_in_use != before.iova_in_use)
 		printf("stress: DMA domains before:\n%sstress: DMA domains after:\n%s",
