@@ -7,7 +7,9 @@ the paths that the project touches are looked at:
 
   * every file of ours replaces the base's file of the same path, or is added;
   * a directory listed in OWNED (tools/testing/iommu/owned-dirs) is ours
-    outright: base files in it that we do not ship are removed;
+    outright: base files in it that we do not ship are removed, except
+    under a subdirectory listed there as "keep DIR", which stays the
+    base's (a consumer of the subsystem built with it, such as iommufd);
   * a file we shipped last time but no longer ship gets the base's version
     back (or goes, if the base has none);
   * base files that code outside our subsystem needs changed (selftest
@@ -59,14 +61,22 @@ def our_files(repo):
 
 
 def owned_dirs(repo):
+    """(owned, kept): the directories we own outright, and those inside
+    them that stay the base's.  Both end in "/"."""
     path = os.path.join(repo, 'tools/testing/iommu/owned-dirs')
-    dirs = set()
-    with open(path) as f:
-        for line in f:
-            line = line.split('#', 1)[0].strip()
-            if line:
-                dirs.add(line.rstrip('/') + '/')
-    return dirs
+    owned, kept = set(), set()
+    try:
+        with open(path) as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        words = line.split('#', 1)[0].split()
+        if len(words) == 2 and words[0] == 'keep':
+            kept.add(words[1].rstrip('/') + '/')
+        elif len(words) == 1:
+            owned.add(words[0].rstrip('/') + '/')
+    return owned, kept
 
 
 def files_under(root, d):
@@ -146,7 +156,7 @@ def main():
         subprocess.run(['cp', '-a', args.base, args.dest], check=True)
 
     ours = our_files(args.repo)
-    owned = owned_dirs(args.repo)
+    owned, kept = owned_dirs(args.repo)
     old_files, old_owned = read_manifest(args.dest)
     work = tempfile.TemporaryDirectory(prefix='iommu-patches-')
     try:
@@ -161,11 +171,14 @@ def main():
         return 1
 
     def is_owned(name):
-        return any(name.startswith(d) for d in owned)
+        return (any(name.startswith(d) for d in owned) and
+                not any(name.startswith(k) for k in kept))
 
     touched = set(ours) | set(patched) | old_files
     for d in owned:
         touched |= files_under(args.dest, d)
+    for k in kept:
+        touched |= files_under(args.base, k)
     for d in old_owned - owned:
         touched |= files_under(args.base, d)
 

@@ -117,6 +117,25 @@ class OverlayTest(unittest.TestCase):
         self.assertEqual(read(self.dest, 'drivers/iommu/arm/smmu.c'),
                          'base smmu\n')
 
+    def test_kept_directory_stays_base(self):
+        write(self.repo, 'drivers/iommu/iova.c', 'our iova\n')
+        self.own('drivers/iommu')
+        self.overlay()
+        self.assertFalse(os.path.exists(os.path.join(
+            self.dest, 'drivers/iommu/arm/smmu.c')))
+        # Kept later: the base's files come back; others stay gone.
+        self.own('drivers/iommu', 'keep drivers/iommu/arm')
+        self.overlay()
+        self.assertEqual(read(self.dest, 'drivers/iommu/arm/smmu.c'),
+                         'base smmu\n')
+        self.assertFalse(os.path.exists(os.path.join(
+            self.dest, 'drivers/iommu/iommu.c')))
+        # No longer kept: they go again.
+        self.own('drivers/iommu')
+        self.overlay()
+        self.assertFalse(os.path.exists(os.path.join(
+            self.dest, 'drivers/iommu/arm/extra.c')))
+
     def test_disowned_directory_gets_base_back(self):
         self.own('drivers/iommu/arm/')
         self.overlay()

@@ -50,6 +50,14 @@ class TreeCheckTest(unittest.TestCase):
         self.assertEqual(self.check(),
                          f'PASS {tree_check.NAME} {len(OURS)} files')
 
+    def test_kept_directory_is_named(self):
+        write(self.repo, 'tools/testing/iommu/owned-dirs',
+              'drivers/iommu\nkeep drivers/iommu/iommufd\n')
+        write(self.tree, 'drivers/iommu/iommufd/main.c', 'base\n')
+        self.assertEqual(self.check(),
+                         f'PASS {tree_check.NAME} {len(OURS)} files; '
+                         "drivers/iommu/iommufd/ is the base's")
+
     def test_base_file_left_behind_fails(self):
         write(self.tree, 'drivers/iommu/amd/iommu.c', 'base\n')
         self.assertEqual(self.check(), f'FAIL {tree_check.NAME} '
