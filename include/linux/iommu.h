@@ -22,6 +22,7 @@
 #include <linux/of.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 
 /* Access and attribute bits of a mapping (the @prot of iommu_map()) */
 #define IOMMU_READ	BIT(0)
@@ -106,10 +107,13 @@ struct iommu_domain_geometry {
  *	(domains that iommu_get_msi_cookie() was called on)
  * @handler: the owner's fault handler, or NULL
  * @handler_token: passed back to @handler
+ * @dirty_ops: dirty tracking, for a user domain allocated with
+ *	IOMMU_HWPT_ALLOC_DIRTY_TRACKING; NULL otherwise
  */
 struct iommu_domain {
 	unsigned int type;
 	const struct iommu_domain_ops *ops;
+	const struct iommu_dirty_ops *dirty_ops;
 	const struct iommu_ops *owner;
 	unsigned long pgsize_bitmap;
 	struct iommu_domain_geometry geometry;
@@ -264,6 +268,72 @@ struct iommu_user_data {
 };
 
 /**
+ * struct iommu_user_data_array - an array of driver-specific entries from
+ *	user space, such as cache invalidation requests
+ * @type: which of the driver's formats the entries are in
+ * @uptr: the first entry
+ * @entry_len: the size of one entry, as user space knows it
+ * @entry_num: how many entries; a consumer sets it to how many it handled
+ */
+struct iommu_user_data_array {
+	unsigned int type;
+	void __user *uptr;
+	size_t entry_len;
+	u32 entry_num;
+};
+
+/*
+ * Copy a user blob of @ulen bytes at @uptr into a kernel struct of @klen
+ * bytes, of which user space must give at least @min_len: the struct may
+ * have grown since user space was built (the rest is zeroed), or shrunk
+ * (what the kernel does not know must be zero).
+ */
+static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
+				       const void __user *uptr, size_t ulen)
+{
+	if (ulen < min_len)
+		return -EINVAL;
+	return copy_struct_from_user(kdst, klen, uptr, ulen);
+}
+
+/**
+ * iommu_copy_struct_from_user() - copy a driver's struct from user data
+ * @kdst: the kernel struct to fill
+ * @user_data: what user space gave
+ * @data_type: the type @kdst's format has in the uAPI
+ * @min_last: the last member user space must give
+ *
+ * Return: 0; -EINVAL if @user_data is of another type or too short;
+ * -E2BIG if it has non-zero bytes past @kdst; -EFAULT.
+ */
+#define iommu_copy_struct_from_user(kdst, user_data, data_type, min_last)    \
+	((user_data)->type != (data_type) ? -EINVAL :                       \
+	 iommu_copy_user_blob(kdst, sizeof(*(kdst)),                         \
+			      offsetofend(typeof(*(kdst)), min_last),        \
+			      (user_data)->uptr, (user_data)->len))
+
+/**
+ * iommu_copy_struct_from_user_array() - copy one entry of a user array
+ * @kdst: the kernel struct to fill
+ * @user_array: what user space gave
+ * @data_type: the type @kdst's format has in the uAPI
+ * @index: which entry
+ * @min_last: the last member each entry must have
+ *
+ * Return: as iommu_copy_struct_from_user(); also -EINVAL for an @index
+ * past the array.
+ */
+#define iommu_copy_struct_from_user_array(kdst, user_array, data_type,       \
+					  index, min_last)                   \
+	((user_array)->type != (data_type) ||                                \
+	 (index) >= (user_array)->entry_num ? -EINVAL :                      \
+	 iommu_copy_user_blob(kdst, sizeof(*(kdst)),                         \
+			      offsetofend(typeof(*(kdst)), min_last),        \
+			      (user_array)->uptr +                           \
+			      (size_t)(index) * (user_array)->entry_len,     \
+			      (user_array)->entry_len))
+
+/**
  * struct iommu_ops - an IOMMU driver
  * @capable: answers device_iommu_capable()
  * @domain_alloc_user: allocates a domain for user space (VFIO, iommufd,
@@ -290,6 +360,11 @@ struct iommu_user_data {
  * @blocked_domain: its static domain that blocks all DMA, if it has one
  * @release_domain: what a device is put on before @release_device
  * @default_domain: a domain every group of this driver must use
+ * @hw_info: describes @dev's IOMMU to user space (iommufd's
+ *	IOMMU_GET_HW_INFO): returns a kmalloc'ed struct of the uAPI, sets
+ *	*@length to its size and *@type to its IOMMU_HW_INFO_TYPE_*
+ * @user_pasid_table: user space owns the PASID table of the driver's
+ *	nested domains, so the core must not attach PASIDs itself
  */
 struct iommu_ops {
 	struct module *owner;
@@ -317,9 +392,12 @@ struct iommu_ops {
 
 	/* Questions and per-device features */
 	bool (*capable)(struct device *dev, enum iommu_cap cap);
+	void *(*hw_info)(struct device *dev, u32 *length, u32 *type);
 	void (*get_resv_regions)(struct device *dev, struct list_head *list);
 	int (*dev_enable_feat)(struct device *dev, enum iommu_dev_features f);
 	int (*dev_disable_feat)(struct device *dev, enum iommu_dev_features f);
+
+	u8 user_pasid_table:1;
 };
 
 /**
@@ -338,6 +416,9 @@ struct iommu_ops {
  *	false if the IOMMU cannot
  * @enable_nesting: prepares the domain to be a nesting parent
  * @set_pgtable_quirks: sets io-pgtable quirks before the first attach
+ * @cache_invalidate_user: carries out a nested domain's invalidation
+ *	requests from user space, in the driver's format; sets
+ *	@array->entry_num to how many it handled, also on failure
  * @free: frees the domain
  */
 struct iommu_domain_ops {
@@ -347,6 +428,8 @@ struct iommu_domain_ops {
 				  unsigned long quirks);
 	int (*enable_nesting)(struct iommu_domain *domain);
 	bool (*enforce_cache_coherency)(struct iommu_domain *domain);
+	int (*cache_invalidate_user)(struct iommu_domain *domain,
+				     struct iommu_user_data_array *array);
 
 	/* Page tables */
 	int (*map_pages)(struct iommu_domain *domain, unsigned long iova,
@@ -371,6 +454,8 @@ struct iommu_domain_ops {
  * @list: link in the core's list of IOMMUs
  * @ops: its driver
  * @fwnode: its firmware node, which devices' fwspecs point at
+ * @bus: for an instance registered by iommu_device_register_bus(), the bus
+ *	whose devices it takes; they have no fwspec
  * @dev: its device in the "iommu" class (iommu_device_sysfs_add())
  * @max_pasids: how many PASIDs its devices can use
  */
@@ -378,6 +463,7 @@ struct iommu_device {
 	const struct iommu_ops *ops;
 	struct device *dev;
 	struct fwnode_handle *fwnode;
+	const struct bus_type *bus;
 	u32 max_pasids;
 	struct list_head list;
 };
