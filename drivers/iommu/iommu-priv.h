@@ -100,6 +100,16 @@ static inline const struct iommu_ops *iommu_fwspec_ops(struct iommu_fwspec *fwsp
 void dev_iommu_free(struct device *dev);
 void iommu_release_device(struct device *dev);
 
+/*
+ * iommu.c: an IOMMU instance for a bus whose devices firmware does not
+ * describe (iommufd's test driver).  @nb is the caller's, for the core.
+ */
+int iommu_device_register_bus(struct iommu_device *iommu,
+			      const struct iommu_ops *ops,
+			      const struct bus_type *bus, struct notifier_block *nb);
+void iommu_device_unregister_bus(struct iommu_device *iommu,
+				 const struct bus_type *bus, struct notifier_block *nb);
+
 /* iommu.c: /sys/kernel/debug/iommu, from subsys_initcall on */
 extern struct dentry *iommu_debugfs_dir;
 

@@ -28,6 +28,7 @@
 #include <linux/notifier.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/pci-ats.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
 #include <linux/slab.h>
@@ -141,8 +142,20 @@ static int iommu_probe_existing(struct device *dev, void *data)
 	struct iommu_device *iommu = data;
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
 
-	if (fwspec && fwspec->iommu_fwnode == iommu->fwnode)
+	if (fwspec ? fwspec->iommu_fwnode == iommu->fwnode : iommu->bus)
 		iommu_probe_device(dev);
+	return 0;
+}
+
+static int iommu_device_add(struct iommu_device *iommu,
+			    const struct iommu_ops *ops)
+{
+	if (WARN_ON(is_module_address((unsigned long)ops) && !ops->owner))
+		return -EINVAL;
+	iommu->ops = ops;
+	spin_lock(&iommu_device_lock);
+	list_add_tail(&iommu->list, &iommu_device_list);
+	spin_unlock(&iommu_device_lock);
 	return 0;
 }
 
@@ -160,15 +173,13 @@ static int iommu_probe_existing(struct device *dev, void *data)
 int iommu_device_register(struct iommu_device *iommu,
 			  const struct iommu_ops *ops, struct device *hwdev)
 {
-	if (WARN_ON(is_module_address((unsigned long)ops) && !ops->owner))
-		return -EINVAL;
+	int ret;
 
 	iommu->fwnode = hwdev ? dev_fwnode(hwdev) : iommu->fwnode;
-	iommu->ops = ops;
-	spin_lock(&iommu_device_lock);
-	list_add_tail(&iommu->list, &iommu_device_list);
-	spin_unlock(&iommu_device_lock);
-
+	iommu->bus = NULL;
+	ret = iommu_device_add(iommu, ops);
+	if (ret)
+		return ret;
 	for (int i = 0; i < ARRAY_SIZE(iommu_buses); i++)
 		bus_for_each_dev(iommu_buses[i], NULL, iommu,
 				 iommu_probe_existing);
@@ -189,6 +200,84 @@ void iommu_device_unregister(struct iommu_device *iommu)
 	spin_unlock(&iommu_device_lock);
 }
 EXPORT_SYMBOL_GPL(iommu_device_unregister);
+
+static int iommu_bus_notifier(struct notifier_block *nb,
+			      unsigned long action, void *data);
+
+/**
+ * iommu_device_register_bus() - register an IOMMU for a bus of its own
+ * @iommu: the instance
+ * @ops: its driver
+ * @bus: a bus whose devices have no firmware description (no fwspec) and
+ *	are all behind @iommu
+ * @nb: a notifier block of the caller's, for @bus
+ *
+ * For IOMMUs that firmware does not describe, such as iommufd's test
+ * driver.  Devices already on @bus are probed now, later ones as they
+ * are added, and they are released when removed from @bus.
+ *
+ * Return: 0, -EINVAL for a modular driver without @ops->owner, or the
+ * error of registering @nb.
+ */
+int iommu_device_register_bus(struct iommu_device *iommu,
+			      const struct iommu_ops *ops,
+			      const struct bus_type *bus, struct notifier_block *nb)
+{
+	int ret;
+
+	iommu->fwnode = NULL;
+	iommu->bus = bus;
+	ret = iommu_device_add(iommu, ops);
+	if (ret)
+		return ret;
+	nb->notifier_call = iommu_bus_notifier;
+	ret = bus_register_notifier(bus, nb);
+	if (ret)
+		iommu_device_unregister(iommu);
+	else
+		bus_for_each_dev(bus, NULL, iommu, iommu_probe_existing);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(iommu_device_register_bus, IOMMUFD_INTERNAL);
+
+/**
+ * iommu_device_unregister_bus() - undo iommu_device_register_bus()
+ * @iommu: the instance
+ * @bus: its bus
+ * @nb: the notifier block given at registration
+ *
+ * The devices of @bus must have been removed already.
+ */
+void iommu_device_unregister_bus(struct iommu_device *iommu,
+				 const struct bus_type *bus, struct notifier_block *nb)
+{
+	bus_unregister_notifier(bus, nb);
+	iommu_device_unregister(iommu);
+}
+EXPORT_SYMBOL_NS_GPL(iommu_device_unregister_bus, IOMMUFD_INTERNAL);
+
+/*
+ * The driver of a device: the one of the instance its fwspec names, or
+ * for a device without one, of the instance registered for its bus.
+ */
+static const struct iommu_ops *iommu_ops_for_dev(struct device *dev)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	const struct iommu_ops *ops = NULL;
+	struct iommu_device *iommu;
+
+	if (fwspec)
+		return iommu_fwspec_ops(fwspec);
+	spin_lock(&iommu_device_lock);
+	list_for_each_entry(iommu, &iommu_device_list, list) {
+		if (iommu->bus && iommu->bus == dev->bus) {
+			ops = iommu->ops;
+			break;
+		}
+	}
+	spin_unlock(&iommu_device_lock);
+	return ops;
+}
 
 const struct iommu_ops *iommu_ops_from_fwnode(const struct fwnode_handle *fwnode)
 {
@@ -321,6 +410,29 @@ EXPORT_SYMBOL_GPL(iommu_fwspec_add_ids);
  * ---------------------------------------------------------------------
  */
 
+/*
+ * How many PASIDs @dev can use behind @iommu: as many as both support.
+ * Firmware gives a platform device's PASID width as "pasid-num-bits".
+ */
+static u32 iommu_dev_max_pasids(struct device *dev, struct iommu_device *iommu)
+{
+	u32 bits, dev_pasids;
+	int n;
+
+	if (!iommu->max_pasids)
+		return 0;
+	if (dev_is_pci(dev)) {
+		n = pci_max_pasids(to_pci_dev(dev));
+		dev_pasids = n > 0 ? n : 0;
+	} else if (!device_property_read_u32(dev, "pasid-num-bits", &bits) &&
+		   bits) {
+		dev_pasids = bits < 32 ? 1U << bits : U32_MAX;
+	} else {
+		dev_pasids = 0;
+	}
+	return min(dev_pasids, iommu->max_pasids);
+}
+
 static int iommu_probe_locked(struct device *dev)
 {
 	const struct iommu_ops *ops;
@@ -332,18 +444,16 @@ static int iommu_probe_locked(struct device *dev)
 	if (dev->iommu_group)
 		return 0;	/* probed before */
 
-	ops = iommu_fwspec_ops(dev_iommu_fwspec_get(dev));
-	if (!ops)
+	ops = iommu_ops_for_dev(dev);
+	if (!ops || !try_module_get(ops->owner))
 		return -ENODEV;
-	if (!try_module_get(ops->owner))
-		return -ENODEV;
-
-	iommu = ops->probe_device(dev);
-	if (IS_ERR(iommu)) {
-		ret = PTR_ERR(iommu);
+	/* A device that its bus's IOMMU takes has no dev_iommu before this. */
+	iommu = dev_iommu_get(dev) ? ops->probe_device(dev) : ERR_PTR(-ENOMEM);
+	ret = PTR_ERR_OR_ZERO(iommu);
+	if (ret)
 		goto err_module;
-	}
 	dev->iommu->iommu_dev = iommu;
+	dev->iommu->max_pasids = iommu_dev_max_pasids(dev, iommu);
 
 	group = ops->device_group(dev);
 	if (IS_ERR_OR_NULL(group)) {
@@ -369,8 +479,12 @@ err_release:
 	if (ops->release_device)
 		ops->release_device(dev);
 	dev->iommu->iommu_dev = NULL;
+	dev->iommu->max_pasids = 0;
 err_module:
 	module_put(ops->owner);
+	/* A fwspec stays for the next try; a bare dev_iommu goes. */
+	if (dev->iommu && !dev->iommu->fwspec)
+		dev_iommu_free(dev);
 	return ret;
 }
 
