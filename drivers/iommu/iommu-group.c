@@ -995,9 +995,13 @@ static struct iommu_domain *iommu_group_new_default(struct iommu_group *group,
 static struct iommu_domain *iommu_group_first_default(struct iommu_group *group,
 						      struct device *dev)
 {
+	const struct iommu_domain *fixed = dev_iommu_ops(dev)->default_domain;
 	struct iommu_domain *domain;
 	int type;
 
+	/* A driver that has one default domain for all gives that one. */
+	if (fixed)
+		return iommu_group_new_default(group, fixed->type);
 	type = iommu_group_pick_type(group, 0);
 	if (type < 0)
 		type = iommu_def_domain_type;
@@ -1075,6 +1079,9 @@ static int iommu_group_change_default(struct iommu_group *group,
 	/* A bound driver or an owner uses the group: not now. */
 	if (group->owner_cnt || group->domain != old)
 		return -EBUSY;
+	/* The driver's one default domain is the only choice. */
+	if (dev_iommu_ops(iommu_group_first_dev(group))->default_domain)
+		return req && req != old->type ? -EINVAL : 0;
 
 	type = iommu_group_pick_type(group, req);
 	if (type < 0)
