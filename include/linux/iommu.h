@@ -204,6 +204,9 @@ enum iommu_dev_features {
 	IOMMU_DEV_FEAT_IOPF,	/* recoverable I/O page faults */
 };
 
+/* A PASID: which address space of a device a transaction is for */
+typedef unsigned int ioasid_t;
+
 #define IOMMU_NO_PASID			0U	/* DMA without a PASID */
 #define IOMMU_FIRST_GLOBAL_PASID	1U
 #define IOMMU_PASID_INVALID		(-1U)

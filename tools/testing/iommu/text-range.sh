@@ -5,11 +5,12 @@
 # for kselftest iommu_fail_nth, which fails only allocations whose stack
 # passes through that range (the fault-injection stack trace filter).
 #
-# drivers/iommu/Makefile links the edu test driver last, so the
-# subsystem's text runs from the first function of drivers/iommu to the
-# first function of the test driver.  The range is written as two symbol
-# names, "BEGIN END", each unique in the kernel, so that the guest finds
-# their addresses in /proc/kallsyms of the kernel it runs.
+# drivers/iommu/Makefile links iommufd (the base's, a consumer) first and
+# the edu test driver last, so the subsystem's text runs from the first
+# function of our objects to the first function of the test driver.  The
+# range is written as two symbol names, "BEGIN END", each unique in the
+# kernel, so that the guest finds their addresses in /proc/kallsyms of the
+# kernel it runs.
 #
 # Usage: text-range.sh OBJ OUTPUT
 set -euo pipefail
@@ -34,8 +35,9 @@ lowest_unique() {
 }
 
 tests=$(ls "$dir"/iommu-dma-edu-*.o)
-ours=$(find "$dir" -name '*.o' ! -name 'iommu-dma-edu-*' ! -name '*.mod.o' \
-	! -name 'built-in.a' | sort)
+ours=$(find "$dir" -path "$dir/iommufd" -prune -o -name '*.o' \
+	! -name 'iommu-dma-edu-*' ! -name '*.mod.o' ! -name 'built-in.a' \
+	-print | sort)
 begin=$(text_names $ours | lowest_unique)
 end=$(text_names $tests | lowest_unique)
 if [ -z "$begin" ] || [ -z "$end" ]; then
