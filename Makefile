@@ -63,6 +63,7 @@ KMAKE		= $(KBUILD_ENV) $(MAKE) -C $(SRC) O=$(OBJ) ARCH=arm64 \
 
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 SELFTESTS	:= $(BUILD)/selftests
+KHDR		:= $(BUILD)/khdr
 GUEST_BIN	:= $(BUILD)/guest-bin
 GUEST_TOOLS	:= iommu-blk-verify iommu-dma-bench iommu-nvme-read iommu-stress
 GUEST_MODULES	:= $(BUILD)/guest-modules
@@ -131,13 +132,18 @@ kernel: base-src $(if $(filter 1,$(BASE)),,overlay)
 	@echo "  IMAGE   $(IMAGE)"
 
 # Guest user space: kselftests from the overlaid tree, the harness's guest
-# tools, busybox and the init script, packed into one initramfs.
+# tools, busybox and the init script, packed into one initramfs.  The
+# kselftests build against the overlaid tree's uapi headers (iommufd's are
+# newer than the cross compiler's), installed as kselftests expect.
 selftests: overlay
+	@echo "  HEADERS $(KHDR)"
+	@$(KBUILD_ENV) $(MAKE) -s -C $(OUR_SRC) O=$(BUILD)/obj-headers \
+		ARCH=arm64 INSTALL_HDR_PATH=$(KHDR) headers_install
 	@echo "  SELFTEST tools/testing/selftests/iommu"
 	@mkdir -p $(SELFTESTS)
 	@$(MAKE) -s -C $(OUR_SRC)/tools/testing/selftests/iommu \
 		ARCH=arm64 CROSS_COMPILE=$(CROSS) CC="$(CROSS)gcc -static" \
-		KHDR_INCLUDES= OUTPUT=$(SELFTESTS) all
+		KHDR_INCLUDES="-isystem $(KHDR)/include" OUTPUT=$(SELFTESTS) all
 
 $(GUEST_BIN)/%: $(HARNESS)/guest/%.c $(wildcard $(HARNESS)/guest/*.h) \
 		$(wildcard tools/testing/selftests/iommu/*.h) | deps
