@@ -34,6 +34,9 @@
 static struct kset *iommu_group_kset;
 static DEFINE_IDA(iommu_group_ida);
 
+/* The fault path's read side, see iommu-priv.h */
+DEFINE_SRCU(iommu_fault_srcu);
+
 /* ---------------------------------------------------------------------
  * sysfs
  * ---------------------------------------------------------------------
@@ -764,12 +767,42 @@ static int iommu_group_make_blocking(struct iommu_group *group)
 }
 
 /*
+ * The group's attach handle becomes @handle.  A report of a page request
+ * may still be reading the one it replaces, which is returned for
+ * iommu_group_retire_handle().
+ */
+static struct iommu_attach_handle *
+iommu_group_swap_handle(struct iommu_group *group,
+			struct iommu_attach_handle *handle)
+{
+	lockdep_assert_held(&group->mutex);
+	return rcu_replace_pointer(group->attach_handle, handle,
+				   lockdep_is_held(&group->mutex));
+}
+
+/*
+ * Wait until no report of a page request can be using @old any more, so
+ * that its owner may free it, and its domain, once we return.  Done after
+ * the group's mutex is dropped: nothing under it needs to wait as well.
+ */
+static void iommu_group_retire_handle(struct iommu_attach_handle *old,
+				      struct iommu_attach_handle *new)
+{
+	might_sleep();
+	if (old && old != new)
+		synchronize_srcu(&iommu_fault_srcu);
+}
+
+/*
  * Attach a domain of the caller's to a group resting on its core domain;
- * if @alone, only while the group has one device.
+ * if @alone, only while the group has one device.  @handle (or none)
+ * becomes the group's attach handle.
  */
 static int iommu_group_attach(struct iommu_domain *domain,
-			      struct iommu_group *group, bool alone)
+			      struct iommu_group *group, bool alone,
+			      struct iommu_attach_handle *handle)
 {
+	struct iommu_attach_handle *old = NULL;
 	int ret;
 
 	mutex_lock(&group->mutex);
@@ -782,17 +815,34 @@ static int iommu_group_attach(struct iommu_domain *domain,
 		ret = -EBUSY;
 	else
 		ret = iommu_group_switch(group, domain);
+	if (!ret) {
+		if (handle)
+			handle->domain = domain;
+		old = iommu_group_swap_handle(group, handle);
+	}
 	mutex_unlock(&group->mutex);
+	iommu_group_retire_handle(old, handle);
 	return ret;
 }
 
-static void iommu_group_detach_locked(struct iommu_domain *domain,
-				      struct iommu_group *group)
+/*
+ * Put a group back on its core domain, with no attach handle; if @alone,
+ * only while the group has one device.
+ */
+static void iommu_group_detach(struct iommu_domain *domain,
+			       struct iommu_group *group, bool alone)
 {
-	lockdep_assert_held(&group->mutex);
-	if (WARN_ON(group->domain != domain))
-		return;
-	WARN_ON(iommu_group_switch(group, iommu_group_core_domain(group)));
+	struct iommu_attach_handle *old = NULL;
+
+	mutex_lock(&group->mutex);
+	if (!WARN_ON(alone && !list_is_singular(&group->devices)) &&
+	    !WARN_ON(group->domain != domain)) {
+		WARN_ON(iommu_group_switch(group,
+					   iommu_group_core_domain(group)));
+		old = iommu_group_swap_handle(group, NULL);
+	}
+	mutex_unlock(&group->mutex);
+	iommu_group_retire_handle(old, NULL);
 }
 
 /**
@@ -801,12 +851,14 @@ static void iommu_group_detach_locked(struct iommu_domain *domain,
  * @group: a group on its default domain (when unowned) or its blocking
  *	domain (when claimed)
  *
+ * The group has no attach handle afterwards.
+ *
  * Return: 0, -EBUSY if another domain is attached, or the driver's error
  * with the group left as it was.
  */
 int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
 {
-	return iommu_group_attach(domain, group, false);
+	return iommu_group_attach(domain, group, false, NULL);
 }
 EXPORT_SYMBOL_GPL(iommu_attach_group);
 
@@ -816,15 +868,129 @@ EXPORT_SYMBOL_GPL(iommu_attach_group);
  * @group: the group
  *
  * An owned group goes to its blocking domain, an unowned one to its
- * default domain.
+ * default domain.  Any attach handle is forgotten.
  */
 void iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group)
 {
-	mutex_lock(&group->mutex);
-	iommu_group_detach_locked(domain, group);
-	mutex_unlock(&group->mutex);
+	iommu_group_detach(domain, group, false);
 }
 EXPORT_SYMBOL_GPL(iommu_detach_group);
+
+/**
+ * iommu_attach_group_handle() - attach a domain, and record the attachment
+ * @domain: a domain of the group's IOMMU
+ * @group: a group on its core domain, as for iommu_attach_group()
+ * @handle: the owner's handle; its @domain is set to @domain
+ *
+ * The group keeps @handle as its attach handle until it is detached or
+ * replaced, or its owner releases it: page requests of its devices go to
+ * @domain's iopf_handler with it, and iommu_attach_handle_get() finds it.
+ *
+ * Return: 0, -EINVAL without @handle, or as iommu_attach_group(); on an
+ * error the group and its handle stay as they were.
+ */
+int iommu_attach_group_handle(struct iommu_domain *domain,
+			      struct iommu_group *group,
+			      struct iommu_attach_handle *handle)
+{
+	if (WARN_ON(!handle))
+		return -EINVAL;
+	return iommu_group_attach(domain, group, false, handle);
+}
+EXPORT_SYMBOL_GPL(iommu_attach_group_handle);
+
+/**
+ * iommu_detach_group_handle() - undo iommu_attach_group_handle()
+ * @domain: the domain it attached
+ * @group: the group
+ *
+ * The group goes back to its core domain and forgets its handle.  Reports
+ * of page requests that may have found the handle are over when this
+ * returns, so the owner may free the handle; groups of requests already
+ * handed to @domain's handler are still the owner's to answer.
+ */
+void iommu_detach_group_handle(struct iommu_domain *domain,
+			       struct iommu_group *group)
+{
+	iommu_group_detach(domain, group, false);
+}
+EXPORT_SYMBOL_GPL(iommu_detach_group_handle);
+
+/**
+ * iommu_replace_group_handle() - move an owned group to another domain
+ * @group: a group claimed with iommu_group_claim_dma_owner()
+ * @new_domain: the domain to attach
+ * @handle: the group's attach handle from now on, or NULL for none; its
+ *	@domain is set to @new_domain
+ *
+ * The devices go straight from whatever domain they are on to
+ * @new_domain, without passing through the blocking domain, so that an
+ * owner can change translations without stopping the devices' DMA.  The
+ * handle it replaces is no longer used by the fault path when this
+ * returns.
+ *
+ * Return: 0; -EINVAL for a NULL @new_domain or an unclaimed group; or
+ * the driver's error, with the group on its old domain and with its old
+ * handle.
+ */
+int iommu_replace_group_handle(struct iommu_group *group,
+			       struct iommu_domain *new_domain,
+			       struct iommu_attach_handle *handle)
+{
+	struct iommu_attach_handle *old = NULL;
+	int ret = -EINVAL;
+
+	mutex_lock(&group->mutex);
+	if (new_domain && group->owner)
+		ret = iommu_group_switch(group, new_domain);
+	if (!ret) {
+		if (handle)
+			handle->domain = new_domain;
+		old = iommu_group_swap_handle(group, handle);
+	}
+	mutex_unlock(&group->mutex);
+	iommu_group_retire_handle(old, handle);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iommu_replace_group_handle);
+
+/**
+ * iommu_attach_handle_get() - the handle a group's domain was attached with
+ * @group: the group
+ * @pasid: IOMMU_NO_PASID; domains are attached per group, not per PASID
+ * @type: the domain type the caller expects, or 0 for any
+ *
+ * The handle belongs to the group's owner, and is the group's only as
+ * long as nothing detaches or replaces it: the result stays valid while
+ * the caller keeps those from running, as the owner does by serializing
+ * its own attach, detach and replace calls (iommufd under its group
+ * lock), or while the caller is inside iommu_fault_srcu's read side, as
+ * the fault path is (detach and replace wait for it before they return).
+ * The lookup itself takes no lock, and works in any context but NMI.
+ *
+ * Return: the handle; ERR_PTR(-ENOENT) if the group has none (or @pasid
+ * is not IOMMU_NO_PASID); ERR_PTR(-EBUSY) if @type is not 0 and the
+ * handle's domain is of another type.
+ */
+struct iommu_attach_handle *iommu_attach_handle_get(struct iommu_group *group,
+						    ioasid_t pasid,
+						    unsigned int type)
+{
+	struct iommu_attach_handle *handle, *found;
+	int idx;
+
+	if (pasid != IOMMU_NO_PASID)
+		return ERR_PTR(-ENOENT);
+	idx = srcu_read_lock(&iommu_fault_srcu);
+	handle = srcu_dereference(group->attach_handle, &iommu_fault_srcu);
+	if (handle && type && type != handle->domain->type)
+		found = ERR_PTR(-EBUSY);
+	else
+		found = handle ?: ERR_PTR(-ENOENT);
+	srcu_read_unlock(&iommu_fault_srcu, idx);
+	return found;
+}
+EXPORT_SYMBOL_GPL(iommu_attach_handle_get);
 
 /**
  * iommu_attach_device() - attach a domain to a device alone in its group
@@ -838,7 +1004,7 @@ int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 {
 	if (!dev->iommu_group)
 		return -ENODEV;
-	return iommu_group_attach(domain, dev->iommu_group, true);
+	return iommu_group_attach(domain, dev->iommu_group, true, NULL);
 }
 EXPORT_SYMBOL_GPL(iommu_attach_device);
 
@@ -849,14 +1015,8 @@ EXPORT_SYMBOL_GPL(iommu_attach_device);
  */
 void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 {
-	struct iommu_group *group = dev->iommu_group;
-
-	if (!group)
-		return;
-	mutex_lock(&group->mutex);
-	if (!WARN_ON(!list_is_singular(&group->devices)))
-		iommu_group_detach_locked(domain, group);
-	mutex_unlock(&group->mutex);
+	if (dev->iommu_group)
+		iommu_group_detach(domain, dev->iommu_group, true);
 }
 EXPORT_SYMBOL_GPL(iommu_detach_device);
 
@@ -1189,12 +1349,18 @@ static int iommu_group_take(struct iommu_group *group, void *owner)
 	return 0;
 }
 
-static void iommu_group_give_back(struct iommu_group *group)
+/*
+ * The last claim is gone: back to the default domain, without the owner's
+ * handle, which is returned for iommu_group_retire_handle().
+ */
+static struct iommu_attach_handle *
+iommu_group_give_back(struct iommu_group *group)
 {
 	lockdep_assert_held(&group->mutex);
 	group->owner = NULL;
 	group->owner_cnt = 0;
 	WARN_ON(iommu_group_switch(group, group->default_domain));
+	return iommu_group_swap_handle(group, NULL);
 }
 
 /**
@@ -1223,13 +1389,19 @@ EXPORT_SYMBOL_GPL(iommu_group_claim_dma_owner);
 /**
  * iommu_group_release_dma_owner() - give a claimed group back to the kernel
  * @group: the group; the owner's domain must be detached
+ *
+ * The group goes back to its default domain, and an attach handle the
+ * owner left is forgotten.
  */
 void iommu_group_release_dma_owner(struct iommu_group *group)
 {
+	struct iommu_attach_handle *old = NULL;
+
 	mutex_lock(&group->mutex);
 	if (!WARN_ON(!group->owner_cnt || !group->owner))
-		iommu_group_give_back(group);
+		old = iommu_group_give_back(group);
 	mutex_unlock(&group->mutex);
+	iommu_group_retire_handle(old, NULL);
 }
 EXPORT_SYMBOL_GPL(iommu_group_release_dma_owner);
 
@@ -1284,16 +1456,21 @@ EXPORT_SYMBOL_GPL(iommu_device_claim_dma_owner);
 /**
  * iommu_device_release_dma_owner() - drop one claim made by device
  * @dev: the device
+ *
+ * With the last claim the group is given back as by
+ * iommu_group_release_dma_owner().
  */
 void iommu_device_release_dma_owner(struct device *dev)
 {
 	struct iommu_group *group = dev->iommu_group;
+	struct iommu_attach_handle *old = NULL;
 
 	mutex_lock(&group->mutex);
 	if (!WARN_ON(!group->owner_cnt || !group->owner) &&
 	    !--group->owner_cnt)
-		iommu_group_give_back(group);
+		old = iommu_group_give_back(group);
 	mutex_unlock(&group->mutex);
+	iommu_group_retire_handle(old, NULL);
 }
 EXPORT_SYMBOL_GPL(iommu_device_release_dma_owner);
 

@@ -13,6 +13,7 @@
 #include <linux/iommu.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
+#include <linux/srcu.h>
 
 /**
  * struct iommu_group - devices the IOMMU cannot tell apart
@@ -26,6 +27,8 @@
  * @devices: the struct group_device of each member
  * @owner_cnt: kernel drivers using @default_domain, or the claims of @owner
  * @owner: whoever claimed the group for its own domains (VFIO), or NULL
+ * @attach_handle: the handle the owner attached @domain with, or NULL;
+ *	written under @mutex, read by the fault path under iommu_fault_srcu
  * @kobj: /sys/kernel/iommu_groups/<id>; its references keep the group
  * @id: the group's number
  * @name: an optional name, shown in sysfs
@@ -41,6 +44,7 @@ struct iommu_group {
 	struct list_head devices;
 	unsigned int owner_cnt;
 	void *owner;
+	struct iommu_attach_handle __rcu *attach_handle;
 
 	struct kobject kobj;
 	int id;
@@ -119,6 +123,14 @@ int iommu_attach_dev_locked(struct iommu_domain *domain, struct device *dev);
 struct iommu_domain *iommu_domain_alloc_for(struct device *dev,
 					    unsigned int type);
 int iommu_map_direct_regions(struct iommu_domain *domain, struct device *dev);
+
+/*
+ * iommu-group.c: the read side of the fault path.  Reports of page requests
+ * look up a device's fault data and its group's attach handle inside it,
+ * and call the domain's fault handler there; whoever takes either away
+ * waits for such readers before it frees what it took.
+ */
+extern struct srcu_struct iommu_fault_srcu;
 
 /* iommu-group.c, for probe and release */
 void iommu_group_leave(struct device *dev);

@@ -20,8 +20,9 @@
  * The cases cover domain allocation (paging and user, with and without
  * the driver's op), the page-size split of iommu_map() and what it refuses,
  * cleanup after a map fails part way, one IOTLB sync per iommu_unmap(),
- * the DMA domain, attach and detach, DMA ownership, probe failures,
- * capabilities, the merging of reserved regions and the gather helpers.
+ * the DMA domain, attach and detach, DMA ownership, attach handles, probe
+ * failures, capabilities, the merging of reserved regions and the gather
+ * helpers.
  * After every case a last check finds every domain the mock allocated
  * freed and every device it probed released.
  */
@@ -1159,6 +1160,182 @@ static void iommu_test_claim_no_blocked_domain(struct kunit *test)
 	mock_unclaim(test, group);
 }
 
+/* ---- Attach handles ---- */
+
+/**
+ * struct mock_handle_att - a domain a test attached with a handle
+ * @domain: the domain
+ * @group: the group
+ */
+struct mock_handle_att {
+	struct iommu_domain *domain;
+	struct iommu_group *group;
+};
+
+static void mock_detach_handle_action(void *data)
+{
+	struct mock_handle_att *att = data;
+
+	iommu_detach_group_handle(att->domain, att->group);
+}
+
+/* The group's attach handle, or the error iommu_attach_handle_get() gave */
+static struct iommu_attach_handle *mock_handle(struct iommu_group *group,
+					       unsigned int type)
+{
+	return iommu_attach_handle_get(group, IOMMU_NO_PASID, type);
+}
+
+/*
+ * An attach with a handle attaches like iommu_attach_group() and records
+ * the handle, with its domain, for the group's lookups: of any domain
+ * type or of the domain's own, not of another, and not for a PASID.  A
+ * second attach is refused and leaves the first handle; detaching forgets
+ * it.
+ */
+static void iommu_test_handle_attach(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct iommu_domain *other = mock_paging_domain(test, mdev);
+	struct iommu_attach_handle handle = {}, second = {};
+	struct mock_handle_att *att;
+	int owner;
+
+	att = kunit_kzalloc(test, sizeof(*att), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, att);
+	att->domain = domain;
+	att->group = group;
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+
+	KUNIT_ASSERT_EQ(test, iommu_attach_group_handle(domain, group, &handle),
+			0);
+	mock_defer(test, mock_detach_handle_action, att);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), domain);
+	KUNIT_EXPECT_PTR_EQ(test, handle.domain, domain);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), &handle);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, IOMMU_DOMAIN_UNMANAGED),
+			    &handle);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, IOMMU_DOMAIN_DMA),
+			    ERR_PTR(-EBUSY));
+	KUNIT_EXPECT_PTR_EQ(test, iommu_attach_handle_get(group, 1, 0),
+			    ERR_PTR(-ENOENT));
+
+	KUNIT_EXPECT_EQ(test, iommu_attach_group_handle(other, group, &second),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, iommu_attach_group(other, group), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), &handle);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, domain);
+	KUNIT_EXPECT_NULL(test, second.domain);
+
+	kunit_release_action(test, mock_detach_handle_action, att);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+}
+
+/*
+ * An owner replaces its domain and handle in one step: the devices go
+ * from one domain straight to the next, never through the blocked
+ * domain, and the handle follows (or goes, for NULL).  A replace the
+ * driver refuses leaves domain and handle as they were; a group nobody
+ * claimed, or a NULL domain, is refused outright.  A plain detach leaves
+ * no handle behind.
+ */
+static void iommu_test_handle_replace(struct kunit *test)
+{
+	struct mock_ctx *ctx = test->priv;
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	struct iommu_domain *first = mock_paging_domain(test, mdev);
+	struct iommu_domain *second = mock_paging_domain(test, mdev);
+	struct iommu_domain *refused = mock_paging_domain(test, mdev);
+	struct iommu_attach_handle h1 = {}, h2 = {}, h3 = {};
+	unsigned int log;
+	int owner;
+
+	KUNIT_EXPECT_EQ(test, iommu_replace_group_handle(group, first, &h1),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_NULL(test, h1.domain);
+
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_EXPECT_EQ(test, iommu_replace_group_handle(group, NULL, &h1),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, iommu_replace_group_handle(group, first, &h1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, first);
+	KUNIT_EXPECT_PTR_EQ(test, h1.domain, first);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), &h1);
+
+	log = ctx->nr_attaches;
+	KUNIT_ASSERT_EQ(test, iommu_replace_group_handle(group, second, &h2),
+			0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_attaches, log + 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->attach_log[log].domain, second);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), second);
+	KUNIT_EXPECT_PTR_EQ(test, h2.domain, second);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), &h2);
+
+	ctx->fail_attach_dev = mdev->dev;
+	ctx->fail_attach_domain = refused;
+	ctx->fail_attach_err = -ENOSPC;
+	KUNIT_EXPECT_EQ(test, iommu_replace_group_handle(group, refused, &h3),
+			-ENOSPC);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, second);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), second);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), &h2);
+	KUNIT_EXPECT_NULL(test, h3.domain);
+	ctx->fail_attach_dev = NULL;
+
+	KUNIT_ASSERT_EQ(test, iommu_replace_group_handle(group, first, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, first);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+
+	KUNIT_ASSERT_EQ(test, iommu_replace_group_handle(group, second, &h2), 0);
+	iommu_detach_group(second, group);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_blocked_domain);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+
+	/* a plain attach has no handle either */
+	KUNIT_ASSERT_EQ(test, iommu_attach_group(first, group), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+	iommu_detach_group(first, group);
+}
+
+/*
+ * An owner that lets its group go without detaching leaves no handle
+ * behind: the next owner, or the kernel, must not find the old owner's.
+ */
+static void iommu_test_handle_release(struct kunit *test)
+{
+	struct mock_dev *mdev = mock_dev_probe(test, &mock_plain, "dev", 0);
+	struct iommu_group *group = mock_group(test, mdev);
+	struct iommu_domain *def = iommu_get_dma_domain(mdev->dev);
+	struct iommu_domain *domain = mock_paging_domain(test, mdev);
+	struct iommu_attach_handle handle = {};
+	int owner;
+
+	KUNIT_ASSERT_EQ(test, mock_claim(test, group, &owner), 0);
+	KUNIT_ASSERT_EQ(test, iommu_replace_group_handle(group, domain,
+							 &handle), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), &handle);
+	mock_unclaim(test, group);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+
+	KUNIT_ASSERT_EQ(test, iommu_device_claim_dma_owner(mdev->dev, &owner),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+	KUNIT_ASSERT_EQ(test, iommu_replace_group_handle(group, domain,
+							 &handle), 0);
+	iommu_device_release_dma_owner(mdev->dev);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, def);
+	KUNIT_EXPECT_PTR_EQ(test, mock_handle(group, 0), ERR_PTR(-ENOENT));
+}
+
 /* ---- Probe and release ---- */
 
 /*
@@ -1596,6 +1773,9 @@ static struct kunit_case iommu_test_cases[] = {
 	KUNIT_CASE(iommu_test_claim_while_used),
 	KUNIT_CASE(iommu_test_claim_by_device),
 	KUNIT_CASE(iommu_test_claim_no_blocked_domain),
+	KUNIT_CASE(iommu_test_handle_attach),
+	KUNIT_CASE(iommu_test_handle_replace),
+	KUNIT_CASE(iommu_test_handle_release),
 	KUNIT_CASE(iommu_test_probe_fails),
 	KUNIT_CASE(iommu_test_release),
 	KUNIT_CASE(iommu_test_capable),

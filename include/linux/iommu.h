@@ -33,6 +33,7 @@
 #define IOMMU_PRIV	BIT(5)	/* privileged accesses only */
 
 struct device;
+struct iommu_attach_handle;
 struct iommu_dma_cookie;
 struct iommu_domain;
 struct iommu_domain_ops;
@@ -40,6 +41,9 @@ struct iommu_group;
 struct iommu_ops;
 struct iommu_sva;
 struct notifier_block;
+
+/* A PASID, or IOMMU_NO_PASID for DMA that carries none */
+typedef u32 ioasid_t;
 
 /* The @flags a fault handler gets: the kind of the faulting access */
 #define IOMMU_FAULT_READ	0x0
@@ -120,6 +124,20 @@ struct iommu_domain {
 	struct iommu_dma_cookie *iova_cookie;
 	iommu_fault_handler_t handler;
 	void *handler_token;
+};
+
+/**
+ * struct iommu_attach_handle - an owner's record of one attachment
+ * @domain: the domain it attached; the core sets it
+ *
+ * An owner that attaches its domains with iommu_attach_group_handle() or
+ * iommu_replace_group_handle() embeds this in a structure of its own, and
+ * finds that again from the group (iommu_attach_handle_get()) or from a
+ * fault group (&iopf_group.attach_handle).  The owner allocates and frees
+ * it; the group points at it while @domain is attached.
+ */
+struct iommu_attach_handle {
+	struct iommu_domain *domain;
 };
 
 /* True for the DMA and DMA-FQ domains that the DMA layer runs. */
@@ -571,6 +589,19 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev);
 int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group);
 void iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group);
 
+/* The same for owners that find their attachment again by a handle */
+int iommu_attach_group_handle(struct iommu_domain *domain,
+			      struct iommu_group *group,
+			      struct iommu_attach_handle *handle);
+void iommu_detach_group_handle(struct iommu_domain *domain,
+			       struct iommu_group *group);
+int iommu_replace_group_handle(struct iommu_group *group,
+			       struct iommu_domain *new_domain,
+			       struct iommu_attach_handle *handle);
+struct iommu_attach_handle *iommu_attach_handle_get(struct iommu_group *group,
+						    ioasid_t pasid,
+						    unsigned int type);
+
 /* Mappings */
 int iommu_map(struct iommu_domain *domain, unsigned long iova,
 	      phys_addr_t paddr, size_t size, int prot, gfp_t gfp);
@@ -880,6 +911,33 @@ iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
 
 static inline void
 iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group) { }
+
+static inline int
+iommu_attach_group_handle(struct iommu_domain *domain,
+			  struct iommu_group *group,
+			  struct iommu_attach_handle *handle)
+{
+	return -ENODEV;
+}
+
+static inline void
+iommu_detach_group_handle(struct iommu_domain *domain,
+			  struct iommu_group *group) { }
+
+static inline int
+iommu_replace_group_handle(struct iommu_group *group,
+			   struct iommu_domain *new_domain,
+			   struct iommu_attach_handle *handle)
+{
+	return -ENODEV;
+}
+
+static inline struct iommu_attach_handle *
+iommu_attach_handle_get(struct iommu_group *group, ioasid_t pasid,
+			unsigned int type)
+{
+	return ERR_PTR(-ENOENT);
+}
 
 static inline int
 iommu_map(struct iommu_domain *domain, unsigned long iova, phys_addr_t paddr,
