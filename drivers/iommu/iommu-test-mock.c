@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The mock IOMMU driver of the IOMMU core's KUnit suite "iommu-core", and
- * the helpers of its test cases, which are in iommu-test.c.
+ * the helpers of its test cases, which are in iommu-test.c.  The suite
+ * "iommu-iopf" (io-pgfault-test.c) uses them too.
  *
  * The mock driver registers two IOMMU instances, each with a software
  * firmware node of its own: "plain" without a domain_alloc_user op and
@@ -12,9 +13,10 @@
  * released with iommu_release_device() before the device goes away.  The
  * mock records what it is asked: every attach, every map_pages() and
  * unmap_pages() call with its IOVA, page size and count, every IOTLB sync
- * with the range its gather covered.  Its paging domains hold a list of
- * mapped leaves, so that iova_to_phys() answers as page tables would, and
- * its unmap stops at the first IOVA that is not mapped, as ours do.
+ * with the range its gather covered, every answer to a group of page
+ * requests.  Its paging domains hold a list of mapped leaves, so that
+ * iova_to_phys() answers as page tables would, and its unmap stops at the
+ * first IOVA that is not mapped, as ours do.
  *
  * The helpers give each test a fresh struct mock_ctx, create and probe its
  * devices, and allocate, claim and attach for it; each of these is undone
@@ -404,6 +406,25 @@ static void mock_get_resv_regions(struct device *dev, struct list_head *list)
 	}
 }
 
+/* Records the answer to a group of page requests (io-pgfault.c). */
+static void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+	struct mock_dev *mdev = mock_dev_of(dev);
+	struct mock_ctx *ctx = mdev->ctx;
+
+	if (ctx->nr_responses < MOCK_MAX_RESPONSES) {
+		struct mock_response *r = &ctx->responses[ctx->nr_responses];
+
+		r->dev = dev;
+		r->evt = evt;
+		r->last = evt->fault.prm;
+		r->msg = *msg;
+	}
+	ctx->nr_responses++;
+	mdev->responses++;
+}
+
 /* Without domain_alloc_user, and with a static blocked domain */
 const struct iommu_ops mock_plain_ops = {
 	.capable		= mock_capable,
@@ -413,6 +434,7 @@ const struct iommu_ops mock_plain_ops = {
 	.device_group		= mock_device_group,
 	.def_domain_type	= mock_def_domain_type,
 	.get_resv_regions	= mock_get_resv_regions,
+	.page_response		= mock_page_response,
 	.default_domain_ops	= &mock_domain_ops,
 	.pgsize_bitmap		= MOCK_PGSIZES,
 	.owner			= THIS_MODULE,
@@ -430,6 +452,7 @@ const struct iommu_ops mock_user_ops = {
 	.device_group		= mock_device_group,
 	.def_domain_type	= mock_def_domain_type,
 	.get_resv_regions	= mock_get_resv_regions,
+	.page_response		= mock_page_response,
 	.default_domain_ops	= &mock_domain_ops,
 	.pgsize_bitmap		= MOCK_PGSIZES,
 	.owner			= THIS_MODULE,

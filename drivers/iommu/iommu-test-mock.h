@@ -23,6 +23,7 @@
 #define MOCK_MAX_CALLS		16
 #define MOCK_MAX_SYNCS		8
 #define MOCK_MAX_ATTACHES	32
+#define MOCK_MAX_RESPONSES	16
 
 /* A physical address the tests map at, well away from 0 */
 #define MOCK_PA			0x40000000UL
@@ -121,6 +122,20 @@ struct mock_domain {
 #define to_mock_domain(d)	container_of(d, struct mock_domain, domain)
 
 /**
+ * struct mock_response - one page_response() call
+ * @dev: the device answered
+ * @evt: the request it was given as its group's last; only compared
+ * @last: a copy of that request
+ * @msg: the response
+ */
+struct mock_response {
+	struct device *dev;
+	const struct iopf_fault *evt;
+	struct iommu_fault_page_request last;
+	struct iommu_page_response msg;
+};
+
+/**
  * struct mock_dev - a test device, as the mock driver knows it
  * @ctx: the test
  * @dev: the KUnit device
@@ -130,6 +145,7 @@ struct mock_domain {
  * @attaches: attach_dev() calls that succeeded
  * @attached: the domain the device translates through now, as far as the
  *	driver knows: the last one attached
+ * @responses: page_response() calls for it
  *
  * The test sets it as the device's IOMMU private data along with the
  * fwspec, as firmware would describe the device, before probing it.
@@ -142,6 +158,7 @@ struct mock_dev {
 	unsigned int releases;
 	unsigned int attaches;
 	struct iommu_domain *attached;
+	unsigned int responses;
 };
 
 /**
@@ -174,6 +191,8 @@ struct mock_dev {
  * @nr_attaches: attaches that succeeded
  * @resv: the reserved regions MOCK_DEV_RESV devices report
  * @nr_resv: how many
+ * @responses: the first page_response() calls, of any device
+ * @nr_responses: page_response() calls
  */
 struct mock_ctx {
 	struct kunit *test;
@@ -210,6 +229,9 @@ struct mock_ctx {
 
 	const struct iommu_resv_region *resv;
 	unsigned int nr_resv;
+
+	struct mock_response responses[MOCK_MAX_RESPONSES];
+	unsigned int nr_responses;
 };
 
 /* An IOMMU instance of the mock driver */

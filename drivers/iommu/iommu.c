@@ -322,6 +322,8 @@ void dev_iommu_free(struct device *dev)
 
 	if (!param)
 		return;
+	/* Its page-request queue would keep pointing at it. */
+	WARN_ON(rcu_access_pointer(param->fault_param));
 	dev->iommu = NULL;
 	if (param->fwspec) {
 		fwnode_handle_put(param->fwspec->iommu_fwnode);

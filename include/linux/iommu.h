@@ -19,10 +19,14 @@
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/iova_bitmap.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/of.h>
+#include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 /* Access and attribute bits of a mapping (the @prot of iommu_map()) */
 #define IOMMU_READ	BIT(0)
@@ -37,6 +41,7 @@ struct iommu_attach_handle;
 struct iommu_dma_cookie;
 struct iommu_domain;
 struct iommu_domain_ops;
+struct iommu_fault_param;
 struct iommu_group;
 struct iommu_ops;
 struct iommu_sva;
@@ -59,6 +64,162 @@ typedef u32 ioasid_t;
 typedef int (*iommu_fault_handler_t)(struct iommu_domain *,
 				     struct device *, unsigned long, int,
 				     void *);
+
+/*
+ * I/O page faults (io-pgfault.c), in the model of PCIe's Page Request
+ * Interface: a device that reaches an address its domain does not map sends
+ * page requests, in groups, and waits for one response per group.
+ */
+
+/* What a page request asks for (the @perm of iommu_fault_page_request) */
+#define IOMMU_FAULT_PERM_READ	BIT(0)
+#define IOMMU_FAULT_PERM_WRITE	BIT(1)
+#define IOMMU_FAULT_PERM_EXEC	BIT(2)
+#define IOMMU_FAULT_PERM_PRIV	BIT(3)
+
+/**
+ * enum iommu_fault_type - the kinds of fault iommu_report_device_fault() takes
+ * @IOMMU_FAULT_PAGE_REQ: a page request, which the device waits to have
+ *	answered
+ */
+enum iommu_fault_type {
+	IOMMU_FAULT_PAGE_REQ = 1,
+};
+
+/* The @flags of iommu_fault_page_request */
+#define IOMMU_FAULT_PAGE_REQUEST_PASID_VALID	BIT(0)	/* @pasid is set */
+#define IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE	BIT(1)	/* ends its group */
+#define IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID	BIT(2)	/* answer with @pasid */
+
+/**
+ * struct iommu_fault_page_request - one page request, as the driver got it
+ * @addr: the page
+ * @perm: IOMMU_FAULT_PERM_* access the device needs
+ * @grpid: the page request group index, which the response repeats
+ * @pasid: the address space the request is for, if PASID_VALID is set
+ * @flags: IOMMU_FAULT_PAGE_REQUEST_* and IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+ *	a request without LAST_PAGE waits for the one that ends its group
+ * @private_data: whatever the IOMMU driver needs to answer the request
+ */
+struct iommu_fault_page_request {
+	u64 addr;
+	u32 perm;
+	u32 grpid;
+	u32 pasid;
+	u32 flags;
+	u64 private_data[2];
+};
+
+/**
+ * struct iommu_fault - a fault reported by an IOMMU driver
+ * @prm: the request, for IOMMU_FAULT_PAGE_REQ
+ * @type: enum iommu_fault_type
+ */
+struct iommu_fault {
+	struct iommu_fault_page_request prm;
+	u32 type;
+};
+
+/**
+ * enum iommu_page_response_code - how a group of page requests is answered
+ * @IOMMU_PAGE_RESP_SUCCESS: the pages are mapped now; the device retries
+ *	(PRI's "Success")
+ * @IOMMU_PAGE_RESP_INVALID: the pages will not be mapped; the device does
+ *	not retry (PRI's "Invalid Request")
+ * @IOMMU_PAGE_RESP_FAILURE: something went wrong beyond this group; the
+ *	device may stop sending requests (PRI's "Response Failure")
+ */
+enum iommu_page_response_code {
+	IOMMU_PAGE_RESP_SUCCESS = 0,
+	IOMMU_PAGE_RESP_INVALID = 1,
+	IOMMU_PAGE_RESP_FAILURE = 2,
+};
+
+/**
+ * struct iommu_page_response - the answer to a group, for the IOMMU driver
+ * @grpid: the group index of the group's last request
+ * @pasid: its PASID
+ * @code: enum iommu_page_response_code
+ */
+struct iommu_page_response {
+	u32 grpid;
+	u32 pasid;
+	u32 code;
+};
+
+/**
+ * struct iopf_fault - a fault as the core keeps it
+ * @fault: what the driver reported
+ * @list: link in a device's partial requests, or in its group's @faults
+ */
+struct iopf_fault {
+	struct iommu_fault fault;
+	struct list_head list;
+};
+
+/**
+ * struct iopf_group - a complete group of page requests, for a handler
+ * @faults: every request of the group, @last_fault the last of them
+ * @fault_count: how many there are on @faults
+ * @last_fault: the request that ended the group; the response goes with
+ *	its PASID and group index
+ * @fault_param: the device's fault data; the group holds a reference
+ * @attach_handle: the handle whose domain's @iopf_handler got the group
+ * @pending_node: link in the device's pending groups while the core waits
+ *	for the handler to answer; empty once answered, or dequeued by the
+ *	handler (iopf_group_dequeue())
+ * @node: free for the handler, to keep the group on lists of its own
+ * @cookie: free for the handler, to name the group to user space
+ * @work: for handlers that answer from the queue's workqueue
+ */
+struct iopf_group {
+	struct list_head faults;
+	size_t fault_count;
+	struct iopf_fault last_fault;
+	struct iommu_fault_param *fault_param;
+	struct iommu_attach_handle *attach_handle;
+	struct list_head pending_node;
+	struct list_head node;
+	u32 cookie;
+	struct work_struct work;
+};
+
+/**
+ * struct iopf_queue - the devices of one IOMMU that send page requests
+ * @devices: the &iommu_fault_param of each device, under io-pgfault.c's
+ *	lock
+ * @wq: where handlers may defer their work; iopf_queue_flush_dev() and
+ *	iopf_queue_remove_device() wait for it
+ */
+struct iopf_queue {
+	struct list_head devices;
+	struct workqueue_struct *wq;
+};
+
+/**
+ * struct iommu_fault_param - what the core keeps of a device in a queue
+ * @lock: protects @queue (its clearing), @partial and @faults, and orders
+ *	the responses sent to the driver
+ * @partial: requests waiting for the last one of their group
+ * @faults: groups handed to a handler and not answered yet
+ * @queue: its queue; NULL once iopf_queue_remove_device() took the device
+ *	out, after which nothing is sent to its IOMMU driver any more
+ * @dev: the device
+ * @users: one for the queue, one for each live &iopf_group
+ * @queue_list: link in the queue's @devices
+ *
+ * dev->iommu->fault_param points here while the device is in its queue;
+ * the fault path reads that under iommu_fault_srcu.
+ */
+struct iommu_fault_param {
+	struct mutex lock;	/* @partial, @faults, clearing @queue */
+	struct list_head partial;
+	struct list_head faults;
+	struct iopf_queue *queue;
+	struct device *dev;
+	refcount_t users;
+	struct list_head queue_list;
+};
 
 /**
  * struct iommu_domain_geometry - the IOVA window a domain can translate
@@ -113,6 +274,13 @@ struct iommu_domain_geometry {
  * @handler_token: passed back to @handler
  * @dirty_ops: dirty tracking, for a user domain allocated with
  *	IOMMU_HWPT_ALLOC_DIRTY_TRACKING; NULL otherwise
+ * @iopf_handler: takes the groups of page requests of devices attached
+ *	with an attach handle; returns 0 if it took the group, to answer it,
+ *	or an error to have the core answer it "invalid".  A group it keeps
+ *	anywhere but in work on the queue's workqueue it dequeues first
+ *	(iopf_group_dequeue()): iopf_queue_remove_device() frees the pending
+ *	ones
+ * @fault_data: the owner's, for @iopf_handler
  */
 struct iommu_domain {
 	unsigned int type;
@@ -124,6 +292,8 @@ struct iommu_domain {
 	struct iommu_dma_cookie *iova_cookie;
 	iommu_fault_handler_t handler;
 	void *handler_token;
+	int (*iopf_handler)(struct iopf_group *group);
+	void *fault_data;
 };
 
 /**
@@ -221,9 +391,6 @@ enum iommu_dev_features {
 	IOMMU_DEV_FEAT_SVA,	/* shared virtual addressing */
 	IOMMU_DEV_FEAT_IOPF,	/* recoverable I/O page faults */
 };
-
-/* A PASID: which address space of a device a transaction is for */
-typedef unsigned int ioasid_t;
 
 #define IOMMU_NO_PASID			0U	/* DMA without a PASID */
 #define IOMMU_FIRST_GLOBAL_PASID	1U
@@ -372,6 +539,8 @@ static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
  *	(kdump keeps the old kernel's translations until then)
  * @dev_enable_feat: turns a per-device feature on
  * @dev_disable_feat: turns it off again
+ * @page_response: sends the response to a group of page requests whose
+ *	last request was @evt
  * @def_domain_type: IOMMU_DOMAIN_IDENTITY or _DMA when a device needs one,
  *	0 to leave it to the policy
  * @default_domain_ops: domain ops of domains this driver allocates
@@ -417,6 +586,8 @@ struct iommu_ops {
 	void (*get_resv_regions)(struct device *dev, struct list_head *list);
 	int (*dev_enable_feat)(struct device *dev, enum iommu_dev_features f);
 	int (*dev_disable_feat)(struct device *dev, enum iommu_dev_features f);
+	void (*page_response)(struct device *dev, struct iopf_fault *evt,
+			      struct iommu_page_response *msg);
 
 	u8 user_pasid_table:1;
 };
@@ -517,8 +688,10 @@ struct iommu_fwspec {
  * @require_direct: the device has IOMMU_RESV_DIRECT regions, so it cannot
  *	be attached to a domain that lacks them
  * @shadow_on_flush: the IOMMU caches misses; use strict invalidation
+ * @fault_param: its page-request state while it is in an &iopf_queue
  */
 struct dev_iommu {
+	struct iommu_fault_param __rcu *fault_param;
 	struct iommu_device *iommu_dev;
 	struct iommu_fwspec *fwspec;
 	void *priv;
@@ -1087,6 +1260,64 @@ iommu_iotlb_gather_queued(struct iommu_iotlb_gather *gather)
 }
 
 #endif /* CONFIG_IOMMU_API */
+
+#ifdef CONFIG_IOMMU_IOPF
+/* Page requests (io-pgfault.c), for IOMMU drivers and domain owners */
+int iommu_report_device_fault(struct device *dev, struct iopf_fault *evt);
+void iopf_group_dequeue(struct iopf_group *group);
+void iopf_group_response(struct iopf_group *group,
+			 enum iommu_page_response_code status);
+void iopf_free_group(struct iopf_group *group);
+struct iopf_queue *iopf_queue_alloc(const char *name);
+void iopf_queue_free(struct iopf_queue *queue);
+int iopf_queue_add_device(struct iopf_queue *queue, struct device *dev);
+int iopf_queue_flush_dev(struct device *dev);
+void iopf_queue_remove_device(struct iopf_queue *queue, struct device *dev);
+int iopf_queue_discard_partial(struct iopf_queue *queue);
+#else
+/*
+ * Without CONFIG_IOMMU_IOPF no device takes part in page requests: a queue
+ * cannot be made, and a device cannot be added to one.
+ */
+static inline struct iopf_queue *iopf_queue_alloc(const char *name)
+{
+	return NULL;
+}
+
+static inline void iopf_queue_free(struct iopf_queue *queue) { }
+
+static inline int iopf_queue_add_device(struct iopf_queue *queue,
+					struct device *dev)
+{
+	return -ENODEV;
+}
+
+static inline void
+iopf_queue_remove_device(struct iopf_queue *queue, struct device *dev) { }
+
+static inline int iopf_queue_flush_dev(struct device *dev)
+{
+	return -ENODEV;
+}
+
+static inline int iopf_queue_discard_partial(struct iopf_queue *queue)
+{
+	return -ENODEV;
+}
+
+static inline int iommu_report_device_fault(struct device *dev,
+					    struct iopf_fault *evt)
+{
+	return -ENODEV;
+}
+
+static inline void
+iopf_group_response(struct iopf_group *group,
+		    enum iommu_page_response_code status) { }
+
+static inline void iopf_group_dequeue(struct iopf_group *group) { }
+static inline void iopf_free_group(struct iopf_group *group) { }
+#endif /* CONFIG_IOMMU_IOPF */
 
 #if IS_ENABLED(CONFIG_LOCKDEP) && IS_ENABLED(CONFIG_IOMMU_API)
 void iommu_group_mutex_assert(struct device *dev);
