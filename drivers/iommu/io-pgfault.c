@@ -184,6 +184,16 @@ static int iopf_deliver(struct iommu_fault_param *param,
 	if (prm->flags & IOMMU_FAULT_PAGE_REQUEST_PASID_VALID)
 		pasid = prm->pasid;
 	handle = iommu_attach_handle_get(param->dev->iommu_group, pasid, 0);
+	/*
+	 * Where user space owns the PASID table, every PASID translates
+	 * through the nested domain attached for the whole device, and its
+	 * faults go to that domain's handler.
+	 */
+	if (IS_ERR(handle) && pasid != IOMMU_NO_PASID &&
+	    dev_iommu_ops(param->dev)->user_pasid_table)
+		handle = iommu_attach_handle_get(param->dev->iommu_group,
+						 IOMMU_NO_PASID,
+						 IOMMU_DOMAIN_NESTED);
 	if (IS_ERR(handle) || !handle->domain || !handle->domain->iopf_handler) {
 		dev_warn_ratelimited(param->dev,
 				     "page request (PASID %#x, group %u) with no fault handler: answered invalid\n",
