@@ -142,7 +142,7 @@ static int iommu_probe_existing(struct device *dev, void *data)
 	struct iommu_device *iommu = data;
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
 
-	if (fwspec ? fwspec->iommu_fwnode == iommu->fwnode : iommu->bus)
+	if (fwspec ? fwspec->iommu_fwnode == iommu->fwnode : !!iommu->bus)
 		iommu_probe_device(dev);
 	return 0;
 }

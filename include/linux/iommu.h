@@ -472,14 +472,15 @@ struct iommu_user_data_array {
 
 /*
  * Copy a user blob of @ulen bytes at @uptr into a kernel struct of @klen
- * bytes, of which user space must give at least @min_len: the struct may
- * have grown since user space was built (the rest is zeroed), or shrunk
- * (what the kernel does not know must be zero).
+ * bytes.  User space gives at least @min_len bytes, the struct's first
+ * version, and at most @klen: a struct that has grown since user space was
+ * built has the rest zeroed, but a blob longer than the kernel knows is
+ * refused, since its entries would be misread in an array.
  */
 static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
 				       const void __user *uptr, size_t ulen)
 {
-	if (ulen < min_len)
+	if (ulen < min_len || ulen > klen)
 		return -EINVAL;
 	return copy_struct_from_user(kdst, klen, uptr, ulen);
 }
@@ -491,8 +492,8 @@ static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
  * @data_type: the type @kdst's format has in the uAPI
  * @min_last: the last member user space must give
  *
- * Return: 0; -EINVAL if @user_data is of another type or too short;
- * -E2BIG if it has non-zero bytes past @kdst; -EFAULT.
+ * Return: 0; -EINVAL if @user_data is of another type, shorter than
+ * @kdst's first version or longer than @kdst; -EFAULT.
  */
 #define iommu_copy_struct_from_user(kdst, user_data, data_type, min_last)    \
 	((user_data)->type != (data_type) ? -EINVAL :                       \
@@ -764,16 +765,12 @@ void iommu_detach_group(struct iommu_domain *domain, struct iommu_group *group);
 
 /* The same for owners that find their attachment again by a handle */
 int iommu_attach_group_handle(struct iommu_domain *domain,
-			      struct iommu_group *group,
-			      struct iommu_attach_handle *handle);
-void iommu_detach_group_handle(struct iommu_domain *domain,
-			       struct iommu_group *group);
+			      struct iommu_group *group, struct iommu_attach_handle *handle);
+void iommu_detach_group_handle(struct iommu_domain *domain, struct iommu_group *group);
 int iommu_replace_group_handle(struct iommu_group *group,
-			       struct iommu_domain *new_domain,
-			       struct iommu_attach_handle *handle);
-struct iommu_attach_handle *iommu_attach_handle_get(struct iommu_group *group,
-						    ioasid_t pasid,
-						    unsigned int type);
+			       struct iommu_domain *new_domain, struct iommu_attach_handle *handle);
+struct iommu_attach_handle *
+iommu_attach_handle_get(struct iommu_group *group, ioasid_t pasid, unsigned int type);
 
 /* Mappings */
 int iommu_map(struct iommu_domain *domain, unsigned long iova,
