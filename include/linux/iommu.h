@@ -552,8 +552,9 @@ static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
  * @release_domain: what a device is put on before @release_device
  * @default_domain: a domain every group of this driver must use
  * @hw_info: describes @dev's IOMMU to user space (iommufd's
- *	IOMMU_GET_HW_INFO): returns a kmalloc'ed struct of the uAPI, sets
- *	*@length to its size and *@type to its IOMMU_HW_INFO_TYPE_*
+ *	IOMMU_GET_HW_INFO): returns a kmalloc'ed struct of the uAPI, which
+ *	the caller frees, or an ERR_PTR; sets *@length to its size and
+ *	*@type to its IOMMU_HW_INFO_TYPE_*
  * @user_pasid_table: user space owns the PASID table of the driver's
  *	nested domains, so the core must not attach PASIDs itself
  */

@@ -450,7 +450,7 @@ int smmu_queue_init(struct smmu_device *smmu, struct smmu_queue *q,
  */
 int smmu_cmdq_init(struct smmu_device *smmu)
 {
-	u32 idr1 = readl_relaxed(smmu->base + SMMU_IDR1);
+	u32 idr1 = smmu->idr[1];
 	unsigned int shift = min_t(unsigned int, SMMU_CMDQ_MAX_SHIFT,
 				   FIELD_GET(SMMU_IDR1_CMDQS, idr1));
 	struct smmu_cmdq *cmdq = &smmu->cmdq;

@@ -7,6 +7,8 @@
  * points its STEs at the CD; the identity and blocked domains are STEs
  * that bypass or abort.  Since a domain's TLB entries carry its own ASID
  * whoever is attached, invalidation needs to know nothing of devices.
+ * User space (VFIO, iommufd) gets the same paging domains, with none of
+ * the extras it may ask for: no nesting, no dirty tracking.
  *
  * Unmapping gathers the leaves that went (io-pgtable calls tlb_add_pages
  * for each run of them, which only widens the gather) and iotlb_sync then
@@ -287,6 +289,53 @@ free_asid:
 free_domain:
 	kfree(d);
 	return ERR_PTR(ret);
+}
+
+/*
+ * The IOMMU_HWPT_ALLOC_* flags a user domain may have: none.
+ *
+ * NEST_PARENT asks for a stage-2 table that user space's stage-1 tables
+ * nest under; this driver translates at stage 1 only, and never uses
+ * stage 2 (IDR0.S2P) even where the SMMU has it.
+ *
+ * DIRTY_TRACKING needs the SMMU to record writes in the descriptors
+ * itself (HTTU with dirty state, IDR0.HTTU == 2, enabled by CD.HA and
+ * CD.HD) and dirty_ops that read and clear that state.  This driver does
+ * not enable HTTU, so it refuses the flag on every SMMU, including those
+ * that could.
+ *
+ * Any other flag is one this driver does not know.
+ */
+#define SMMU_USER_DOMAIN_FLAGS	0
+
+/**
+ * smmu_domain_alloc_user() - a domain for user space (VFIO, iommufd)
+ * @dev: a device behind the SMMU.
+ * @flags: IOMMU_HWPT_ALLOC_* flags.
+ * @parent: the stage-2 domain to nest under, or NULL.
+ * @user_data: the driver-specific part of the request, or NULL.
+ *
+ * A plain stage-1 domain, as smmu_domain_alloc_paging() gives; nesting is
+ * not supported.
+ *
+ * Return: the domain, ERR_PTR(-EOPNOTSUPP) for a flag, a @parent or
+ * @user_data, or an error of smmu_domain_alloc_paging().
+ */
+struct iommu_domain *
+smmu_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data)
+{
+	struct iommu_domain *domain;
+
+	if (parent || user_data || (flags & ~SMMU_USER_DOMAIN_FLAGS))
+		return ERR_PTR(-EOPNOTSUPP);
+
+	domain = smmu_domain_alloc_paging(dev);
+	/* iommufd takes the domain as it comes, without the core's init. */
+	if (!IS_ERR(domain))
+		domain->type = IOMMU_DOMAIN_UNMANAGED;
+	return domain;
 }
 
 /* ==== Identity and blocked domains ==== */

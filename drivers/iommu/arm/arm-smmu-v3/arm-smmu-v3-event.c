@@ -244,7 +244,7 @@ static irqreturn_t smmu_combined_irq(int irq, void *cookie)
  */
 int smmu_evtq_init(struct smmu_device *smmu)
 {
-	u32 idr1 = readl_relaxed(smmu->base + SMMU_IDR1);
+	u32 idr1 = smmu->idr[1];
 	unsigned int shift = min_t(unsigned int, SMMU_EVTQ_MAX_SHIFT,
 				   FIELD_GET(SMMU_IDR1_EVTQS, idr1));
 

@@ -38,7 +38,10 @@
  *
  * The last cases use the SMMU that probed at boot, if any: a command it
  * refuses is skipped and counted, and a submission three times the size of
- * the ring still ends with the queue drained.
+ * the ring still ends with the queue drained.  With a PCI device behind
+ * it, they check what VFIO and iommufd get: user domains (directly and
+ * through the core) that map, the flags and nesting refused, the ID
+ * registers IOMMU_GET_HW_INFO reports, and the capabilities.
  */
 
 #include <kunit/device.h>
@@ -48,10 +51,12 @@
 #include <linux/io-pgtable.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <uapi/linux/iommufd.h>
 
 #include "arm-smmu-v3.h"
 
@@ -1714,6 +1719,262 @@ static void smmu_test_live_queue_full(struct kunit *test)
 	smmu_test_expect_drained(test, smmu, "after three rings' worth");
 }
 
+/* ---- User domains, hardware information and capabilities ---- */
+
+/* Where the map cases put their page: above the MSI window, 2 MiB aligned */
+#define SMMU_TEST_USER_IOVA	0x40000000UL
+
+KUNIT_DEFINE_ACTION_WRAPPER(smmu_test_put_device, put_device, struct device *);
+KUNIT_DEFINE_ACTION_WRAPPER(smmu_test_domain_free, iommu_domain_free,
+			    struct iommu_domain *);
+KUNIT_DEFINE_ACTION_WRAPPER(smmu_test_free_page, __free_page, struct page *);
+KUNIT_DEFINE_ACTION_WRAPPER(smmu_test_kfree, kfree, const void *);
+
+static int smmu_test_behind(struct device *dev, const void *iommu)
+{
+	return dev->iommu && dev->iommu->iommu_dev == iommu;
+}
+
+/*
+ * A PCI device behind the live SMMU, held until the case ends.  KUnit runs
+ * at boot, after PCI devices probed and before anything can remove them.
+ */
+static struct device *smmu_test_live_dev(struct kunit *test,
+					 struct smmu_device *smmu)
+{
+	struct device *dev;
+
+	dev = bus_find_device(&pci_bus_type, NULL, &smmu->iommu,
+			      smmu_test_behind);
+	if (!dev)
+		kunit_skip(test, "no PCI device behind %s", dev_name(smmu->dev));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							smmu_test_put_device,
+							dev), 0);
+	return dev;
+}
+
+/* Give a domain back when the case ends, whatever happens */
+static void smmu_test_hold_domain(struct kunit *test,
+				  struct iommu_domain *domain)
+{
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, domain);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							smmu_test_domain_free,
+							domain), 0);
+}
+
+/* A page mapped in @domain translates, and is gone once unmapped. */
+static void smmu_test_map_one(struct kunit *test, struct iommu_domain *domain)
+{
+	size_t granule = iommu_domain_granule(domain);
+	unsigned long iova = SMMU_TEST_USER_IOVA;
+	struct page *page;
+	phys_addr_t phys;
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							smmu_test_free_page,
+							page), 0);
+	phys = page_to_phys(page);
+	KUNIT_ASSERT_GE(test, granule, PAGE_SIZE);
+
+	KUNIT_ASSERT_EQ(test, iommu_map(domain, iova, phys, granule,
+					IOMMU_READ | IOMMU_WRITE, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, iova + 0x123),
+			phys + 0x123);
+	KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(domain, iova + granule),
+			    (phys_addr_t)0, "the next page is mapped too");
+	KUNIT_EXPECT_EQ(test, iommu_unmap(domain, iova, granule), granule);
+	KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(domain, iova),
+			    (phys_addr_t)0, "still mapped after the unmap");
+}
+
+/*
+ * No flags, no parent, no user data: a stage-1 domain of the SMMU, like
+ * a paging domain, that maps and unmaps.  iommufd calls the op directly,
+ * so the domain must come out complete, its type included.
+ */
+static void smmu_test_live_user_domain(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct device *dev = smmu_test_live_dev(test, smmu);
+	const struct iommu_ops *ops = smmu->iommu.ops;
+	struct iommu_domain *domain;
+
+	KUNIT_ASSERT_NOT_NULL(test, ops->domain_alloc_user);
+	domain = ops->domain_alloc_user(dev, 0, NULL, NULL);
+	smmu_test_hold_domain(test, domain);
+
+	KUNIT_EXPECT_EQ(test, domain->type, IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_EXPECT_NOT_NULL(test, domain->ops);
+	KUNIT_EXPECT_NULL(test, domain->dirty_ops);
+	/* One granule's page and block sizes, out of all the SMMU walks */
+	KUNIT_EXPECT_NE(test, domain->pgsize_bitmap, 0);
+	KUNIT_EXPECT_EQ(test, domain->pgsize_bitmap & ~smmu->pgsize_bitmap, 0);
+	KUNIT_EXPECT_TRUE(test, domain->geometry.force_aperture);
+	KUNIT_EXPECT_GE(test, domain->geometry.aperture_end,
+			(dma_addr_t)SMMU_TEST_USER_IOVA + SZ_2M - 1);
+	KUNIT_EXPECT_PTR_EQ(test, to_smmu_domain(domain)->smmu, smmu);
+	KUNIT_EXPECT_NE(test, to_smmu_domain(domain)->asid, 0);
+
+	smmu_test_map_one(test, domain);
+}
+
+/*
+ * What a user domain cannot be on this driver: a nesting parent (no
+ * stage 2), dirty-tracked (HTTU unused), nested (a parent or user data),
+ * or anything asked with a flag the driver does not know.
+ */
+static void smmu_test_live_user_domain_refused(struct kunit *test)
+{
+	static const struct {
+		const char	*name;
+		u32		flags;
+	} refused[] = {
+		{ "NEST_PARENT", IOMMU_HWPT_ALLOC_NEST_PARENT },
+		{ "DIRTY_TRACKING", IOMMU_HWPT_ALLOC_DIRTY_TRACKING },
+		{ "NEST_PARENT | DIRTY_TRACKING",
+		  IOMMU_HWPT_ALLOC_NEST_PARENT |
+		  IOMMU_HWPT_ALLOC_DIRTY_TRACKING },
+		{ "FAULT_ID_VALID", IOMMU_HWPT_FAULT_ID_VALID },
+		{ "bit 31", BIT(31) },
+	};
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct device *dev = smmu_test_live_dev(test, smmu);
+	const struct iommu_ops *ops = smmu->iommu.ops;
+	struct iommu_user_data data = { .type = 1, .len = 8 };
+	struct iommu_domain *parent, *domain;
+	unsigned int i;
+
+	kunit_info(test, "stage 2 %s, dirty state update %s: refused either way\n",
+		   smmu->idr[0] & SMMU_IDR0_S2P ? "present" : "absent",
+		   FIELD_GET(SMMU_IDR0_HTTU, smmu->idr[0]) ==
+		   SMMU_HTTU_ACCESS_DIRTY ? "present" : "absent");
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		domain = ops->domain_alloc_user(dev, refused[i].flags, NULL,
+						NULL);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(domain), -EOPNOTSUPP,
+				    "flags %s", refused[i].name);
+		if (!IS_ERR_OR_NULL(domain))
+			iommu_domain_free(domain);
+	}
+
+	parent = ops->domain_alloc_user(dev, 0, NULL, NULL);
+	smmu_test_hold_domain(test, parent);
+	domain = ops->domain_alloc_user(dev, 0, parent, NULL);
+	KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(domain), -EOPNOTSUPP,
+			    "a parent");
+	if (!IS_ERR_OR_NULL(domain))
+		iommu_domain_free(domain);
+	domain = ops->domain_alloc_user(dev, 0, NULL, &data);
+	KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(domain), -EOPNOTSUPP,
+			    "user data");
+	if (!IS_ERR_OR_NULL(domain))
+		iommu_domain_free(domain);
+}
+
+/*
+ * The core's iommu_user_domain_alloc(), which VFIO and iommufd call, goes
+ * through the driver's op: an unmanaged domain owned by the SMMU's ops,
+ * with the driver's refusals passed on.
+ */
+static void smmu_test_live_core_user_domain(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct device *dev = smmu_test_live_dev(test, smmu);
+	struct iommu_domain *domain, *direct;
+
+	domain = iommu_user_domain_alloc(dev, 0);
+	smmu_test_hold_domain(test, domain);
+	direct = smmu->iommu.ops->domain_alloc_user(dev, 0, NULL, NULL);
+	smmu_test_hold_domain(test, direct);
+
+	KUNIT_EXPECT_EQ(test, domain->type, IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_EXPECT_PTR_EQ(test, domain->owner, smmu->iommu.ops);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, domain->ops, direct->ops,
+				"not the driver's user domain");
+	KUNIT_EXPECT_PTR_EQ(test, to_smmu_domain(domain)->smmu, smmu);
+	KUNIT_EXPECT_NULL(test, domain->iova_cookie);
+	smmu_test_map_one(test, domain);
+
+	domain = iommu_user_domain_alloc(dev, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(domain), -EOPNOTSUPP);
+	if (!IS_ERR_OR_NULL(domain))
+		iommu_domain_free(domain);
+}
+
+/*
+ * IOMMU_GET_HW_INFO's answer: upstream's SMMUv3 type and layout, with the
+ * ID registers as the hardware has them now.
+ */
+static void smmu_test_live_hw_info(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct device *dev = smmu_test_live_dev(test, smmu);
+	struct iommu_hw_info_arm_smmuv3 *info;
+	u32 length = 0, type = 0;
+	unsigned int i;
+
+	/* uAPI: these must never change */
+	KUNIT_EXPECT_EQ(test, IOMMU_HW_INFO_TYPE_ARM_SMMUV3, 2);
+	KUNIT_EXPECT_EQ(test, sizeof(*info), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(typeof(*info), idr), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(typeof(*info), iidr), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(typeof(*info), aidr), 36);
+
+	KUNIT_ASSERT_NOT_NULL(test, smmu->iommu.ops->hw_info);
+	info = smmu->iommu.ops->hw_info(dev, &length, &type);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, info);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smmu_test_kfree,
+							info), 0);
+
+	KUNIT_EXPECT_EQ(test, type, IOMMU_HW_INFO_TYPE_ARM_SMMUV3);
+	KUNIT_EXPECT_EQ(test, length, sizeof(*info));
+	KUNIT_EXPECT_EQ(test, info->flags, 0);
+	KUNIT_EXPECT_EQ(test, info->__reserved, 0);
+	for (i = 0; i < SMMU_NUM_IDRS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, info->idr[i],
+				    readl_relaxed(smmu->base + SMMU_IDR(i)),
+				    "IDR%u", i);
+	KUNIT_EXPECT_EQ(test, info->iidr,
+			readl_relaxed(smmu->base + SMMU_IIDR));
+	KUNIT_EXPECT_EQ(test, info->aidr,
+			readl_relaxed(smmu->base + SMMU_AIDR));
+	KUNIT_EXPECT_TRUE_MSG(test, info->idr[0] & SMMU_IDR0_S1P,
+			      "the driver probed without stage 1?");
+}
+
+/* What VFIO and iommufd ask before they hand the device to user space */
+static void smmu_test_live_capable(struct kunit *test)
+{
+	static const struct {
+		const char	*name;
+		enum iommu_cap	cap;
+		bool		want;
+	} caps[] = {
+		{ "NOEXEC", IOMMU_CAP_NOEXEC, true },
+		{ "DEFERRED_FLUSH", IOMMU_CAP_DEFERRED_FLUSH, true },
+		/* Stage 1 cannot override a PCIe No-snoop request */
+		{ "ENFORCE_CACHE_COHERENCY",
+		  IOMMU_CAP_ENFORCE_CACHE_COHERENCY, false },
+		{ "DIRTY_TRACKING", IOMMU_CAP_DIRTY_TRACKING, false },
+		{ "PRE_BOOT_PROTECTION", IOMMU_CAP_PRE_BOOT_PROTECTION, false },
+	};
+	struct smmu_device *smmu = smmu_test_live_smmu(test);
+	struct device *dev = smmu_test_live_dev(test, smmu);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test,
+			device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY),
+			!!(smmu->features & SMMU_FEAT_COHERENT));
+	for (i = 0; i < ARRAY_SIZE(caps); i++)
+		KUNIT_EXPECT_EQ_MSG(test, device_iommu_capable(dev, caps[i].cap),
+				    caps[i].want, "IOMMU_CAP_%s", caps[i].name);
+}
+
 static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_ste_abort),
 	KUNIT_CASE(smmu_test_ste_bypass),
@@ -1745,6 +2006,11 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_mem_attach_timeout),
 	KUNIT_CASE(smmu_test_live_illegal_command),
 	KUNIT_CASE(smmu_test_live_queue_full),
+	KUNIT_CASE(smmu_test_live_user_domain),
+	KUNIT_CASE(smmu_test_live_user_domain_refused),
+	KUNIT_CASE(smmu_test_live_core_user_domain),
+	KUNIT_CASE(smmu_test_live_hw_info),
+	KUNIT_CASE(smmu_test_live_capable),
 	{}
 };
 

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
+#include <uapi/linux/iommufd.h>
 
 #include "arm-smmu-v3.h"
 #include "../../dma-iommu.h"
@@ -130,7 +131,7 @@ static const u8 smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 
 static int smmu_read_idr0(struct smmu_device *smmu, bool fw_coherent)
 {
-	u32 idr0 = readl_relaxed(smmu->base + SMMU_IDR0);
+	u32 idr0 = smmu->idr[0];
 	u32 ttf = FIELD_GET(SMMU_IDR0_TTF, idr0);
 
 	if (!(idr0 & SMMU_IDR0_S1P)) {
@@ -182,28 +183,44 @@ static int smmu_read_idr0(struct smmu_device *smmu, bool fw_coherent)
 	return 0;
 }
 
+/*
+ * Read the ID registers once: what the driver decides from them and what
+ * user space is told of them (smmu_hw_info()) then come from the same
+ * values.
+ */
+static void smmu_read_id_regs(struct smmu_device *smmu)
+{
+	unsigned int i;
+
+	for (i = 0; i < SMMU_NUM_IDRS; i++)
+		smmu->idr[i] = readl_relaxed(smmu->base + SMMU_IDR(i));
+	smmu->iidr = readl_relaxed(smmu->base + SMMU_IIDR);
+	smmu->aidr = readl_relaxed(smmu->base + SMMU_AIDR);
+}
+
 static int smmu_read_features(struct smmu_device *smmu)
 {
 	bool fw_coherent = device_get_dma_attr(smmu->dev) == DEV_DMA_COHERENT;
 	u32 idr1, idr3, idr5, oas;
 	int ret;
 
+	smmu_read_id_regs(smmu);
 	ret = smmu_read_idr0(smmu, fw_coherent);
 	if (ret)
 		return ret;
 
-	idr1 = readl_relaxed(smmu->base + SMMU_IDR1);
+	idr1 = smmu->idr[1];
 	if (idr1 & (SMMU_IDR1_TABLES_PRESET | SMMU_IDR1_QUEUES_PRESET)) {
 		dev_err(smmu->dev, "fixed table or queue addresses are not supported\n");
 		return -ENODEV;
 	}
 	smmu->sid_bits = FIELD_GET(SMMU_IDR1_SIDSIZE, idr1);
 
-	idr3 = readl_relaxed(smmu->base + SMMU_IDR3);
+	idr3 = smmu->idr[3];
 	if (idr3 & SMMU_IDR3_RIL)
 		smmu->features |= SMMU_FEAT_RANGE_INV;
 
-	idr5 = readl_relaxed(smmu->base + SMMU_IDR5);
+	idr5 = smmu->idr[5];
 	oas = FIELD_GET(SMMU_IDR5_OAS, idr5);
 	smmu->oas = oas < ARRAY_SIZE(smmu_oas_bits) ? smmu_oas_bits[oas] : 48;
 	/* 52-bit output needs the 64K-granule LPA format; stay at 48. */
@@ -457,7 +474,49 @@ static bool smmu_capable(struct device *dev, enum iommu_cap cap)
 		return true;
 	if (cap == IOMMU_CAP_CACHE_COHERENCY)
 		return master->smmu->features & SMMU_FEAT_COHERENT;
+	/*
+	 * IOMMU_CAP_ENFORCE_CACHE_COHERENCY would promise VFIO and iommufd
+	 * that a domain can make every access of the device snoop, whatever
+	 * the device asks for.  A stage-1 descriptor has no bit for that: the
+	 * SMMU combines the memory type it gives with the attributes the
+	 * transaction comes with, so a PCIe No-snoop write may still leave
+	 * the SMMU non-cacheable, and the root complex may have acted on
+	 * No-snoop before the SMMU saw it.  Whether a root complex makes all
+	 * of its traffic write-back and snooping is a property of the system
+	 * that only firmware can state (ACPI IORT has a flag for it), and the
+	 * device tree has none.  So no promise, and no enforce_cache_coherency
+	 * op: VFIO then tells KVM that the device's DMA may not be coherent.
+	 *
+	 * IOMMU_CAP_DIRTY_TRACKING needs the SMMU to mark written pages dirty
+	 * in the descriptors (IDR0.HTTU == 2 and CD.HD); we leave HTTU off.
+	 */
 	return false;
+}
+
+/*
+ * IOMMU_GET_HW_INFO: the SMMU's ID registers for a VMM that emulates an
+ * SMMUv3.  They are the hardware's, not what this driver makes of them
+ * (ignore=, features it leaves unused): the uAPI defines them so, and it
+ * is the VMM that knows which fields it can pass on to its guest.
+ * Upstream Linux masks nothing out either, and nothing in them is secret.
+ */
+static void *smmu_hw_info(struct device *dev, u32 *length, u32 *type)
+{
+	struct smmu_master *master = dev_iommu_priv_get(dev);
+	struct smmu_device *smmu = master->smmu;
+	struct iommu_hw_info_arm_smmuv3 *info;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	BUILD_BUG_ON(sizeof(info->idr) != sizeof(smmu->idr));
+	memcpy(info->idr, smmu->idr, sizeof(info->idr));
+	info->iidr = smmu->iidr;
+	info->aidr = smmu->aidr;
+
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+	return info;
 }
 
 static const struct iommu_ops smmu_ops = {
@@ -465,7 +524,9 @@ static const struct iommu_ops smmu_ops = {
 	.blocked_domain		= &smmu_blocked_domain,
 	.release_domain		= &smmu_blocked_domain,
 	.capable		= smmu_capable,
+	.hw_info		= smmu_hw_info,
 	.domain_alloc_paging	= smmu_domain_alloc_paging,
+	.domain_alloc_user	= smmu_domain_alloc_user,
 	.probe_device		= smmu_probe_device,
 	.release_device		= smmu_release_device,
 	.device_group		= smmu_device_group,

@@ -28,12 +28,19 @@
 #include <linux/xarray.h>
 
 /* ---- Registers, page 0 ---- */
-#define SMMU_IDR0			0x00
+/* IDR0-IDR5, one after the other */
+#define SMMU_IDR(n)			(0x00 + 4 * (n))
+#define SMMU_NUM_IDRS			6
+
+#define SMMU_IDR0			SMMU_IDR(0)
+#define  SMMU_IDR0_S2P			BIT(0)
 #define  SMMU_IDR0_S1P			BIT(1)
 #define  SMMU_IDR0_TTF			GENMASK(3, 2)
 #define   SMMU_TTF_AARCH64		0x2
 #define   SMMU_TTF_AARCH32_64		0x3
 #define  SMMU_IDR0_COHACC		BIT(4)
+#define  SMMU_IDR0_HTTU			GENMASK(7, 6)
+#define   SMMU_HTTU_ACCESS_DIRTY	0x2
 #define  SMMU_IDR0_HYP			BIT(9)
 #define  SMMU_IDR0_ASID16		BIT(12)
 #define  SMMU_IDR0_MSI			BIT(13)
@@ -46,21 +53,25 @@
 #define  SMMU_IDR0_ST_LEVEL		GENMASK(28, 27)
 #define   SMMU_ST_LEVEL_2LVL		0x1
 
-#define SMMU_IDR1			0x04
+#define SMMU_IDR1			SMMU_IDR(1)
 #define  SMMU_IDR1_SIDSIZE		GENMASK(5, 0)
 #define  SMMU_IDR1_EVTQS		GENMASK(20, 16)
 #define  SMMU_IDR1_CMDQS		GENMASK(25, 21)
 #define  SMMU_IDR1_QUEUES_PRESET	BIT(29)
 #define  SMMU_IDR1_TABLES_PRESET	BIT(30)
 
-#define SMMU_IDR3			0x0c
+#define SMMU_IDR3			SMMU_IDR(3)
 #define  SMMU_IDR3_RIL			BIT(10)
 
-#define SMMU_IDR5			0x14
+#define SMMU_IDR5			SMMU_IDR(5)
 #define  SMMU_IDR5_OAS			GENMASK(2, 0)
 #define  SMMU_IDR5_GRAN4K		BIT(4)
 #define  SMMU_IDR5_GRAN16K		BIT(5)
 #define  SMMU_IDR5_GRAN64K		BIT(6)
+
+/* Who made the SMMU, and which version of the architecture it follows */
+#define SMMU_IIDR			0x18
+#define SMMU_AIDR			0x1c
 
 #define SMMU_CR0			0x20
 #define  SMMU_CR0_SMMUEN		BIT(0)
@@ -330,6 +341,9 @@ struct smmu_strtab {
  * struct smmu_device - one SMMU
  * @dev: its platform device.
  * @base: its registers, page 0 and page 1.
+ * @idr: IDR0-IDR5 as read at probe, before any feature was left unused.
+ * @iidr: IIDR as read at probe.
+ * @aidr: AIDR as read at probe.
  * @features: SMMU_FEAT_* bits.
  * @sid_bits: StreamID width in use.
  * @asid_bits: ASID width.
@@ -350,6 +364,9 @@ struct smmu_strtab {
 struct smmu_device {
 	struct device		*dev;
 	void __iomem		*base;
+	u32			idr[SMMU_NUM_IDRS];
+	u32			iidr;
+	u32			aidr;
 	u32			features;
 	unsigned int		sid_bits;
 	unsigned int		asid_bits;
@@ -533,6 +550,10 @@ void smmu_master_release(struct smmu_master *master);
 
 /* ---- Domains and TLB maintenance (arm-smmu-v3-domain.c) ---- */
 struct iommu_domain *smmu_domain_alloc_paging(struct device *dev);
+struct iommu_domain *
+smmu_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data);
 extern struct iommu_domain smmu_identity_domain;
 extern struct iommu_domain smmu_blocked_domain;
 
