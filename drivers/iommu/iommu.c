@@ -726,25 +726,31 @@ EXPORT_SYMBOL_GPL(iommu_paging_domain_alloc);
  *
  * For VFIO, iommufd and vDPA.  A driver with a domain_alloc_user op
  * decides what @flags it supports; with no such op, a plain paging
- * domain is allocated, which supports no flags.
+ * domain is allocated, which supports no flags.  Every call records the
+ * user_domain_alloc trace event with its result.
  *
  * Return: the domain, or ERR_PTR(-ENODEV) if @dev is not behind an IOMMU,
  * -EOPNOTSUPP for flags the driver cannot honour, or -ENOMEM.
  */
 struct iommu_domain *iommu_user_domain_alloc(struct device *dev, u32 flags)
 {
+	struct iommu_domain *domain = ERR_PTR(-ENODEV);
 	const struct iommu_ops *ops;
 
 	if (!dev_has_iommu(dev))
-		return ERR_PTR(-ENODEV);
+		goto out;
 	ops = dev_iommu_ops(dev);
-	if (!ops->domain_alloc_user) {
-		if (flags)
-			return ERR_PTR(-EOPNOTSUPP);
-		return iommu_domain_alloc_for(dev, IOMMU_DOMAIN_UNMANAGED);
+	if (ops->domain_alloc_user) {
+		domain = ops->domain_alloc_user(dev, flags, NULL, NULL);
+		domain = iommu_domain_init(domain, ops, IOMMU_DOMAIN_UNMANAGED);
+	} else if (flags) {
+		domain = ERR_PTR(-EOPNOTSUPP);
+	} else {
+		domain = iommu_domain_alloc_for(dev, IOMMU_DOMAIN_UNMANAGED);
 	}
-	return iommu_domain_init(ops->domain_alloc_user(dev, flags, NULL, NULL),
-				 ops, IOMMU_DOMAIN_UNMANAGED);
+out:
+	trace_user_domain_alloc(dev, flags, PTR_ERR_OR_ZERO(domain));
+	return domain;
 }
 EXPORT_SYMBOL_GPL(iommu_user_domain_alloc);
 

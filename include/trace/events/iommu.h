@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Trace points of the IOMMU core: devices joining and leaving IOMMU
- * groups, domains being attached, mappings made and removed, and faults
- * reported by IOMMU drivers.
+ * groups, domains being attached, user domains being allocated, mappings
+ * made and removed, and faults reported by IOMMU drivers.
  *
  * Addresses are recorded as u64 so that the binary format is the same
  * whatever the width of unsigned long and phys_addr_t.
@@ -45,6 +45,23 @@ TRACE_EVENT(attach_device_to_domain,
 	    TP_STRUCT__entry(__string(dev_name, dev_name(dev))),
 	    TP_fast_assign(__assign_str(dev_name);),
 	    TP_printk("%s attached", __get_str(dev_name))
+);
+
+/*
+ * iommu_user_domain_alloc() has returned: the device the domain was asked
+ * for, the IOMMU_HWPT_ALLOC_* flags of the request, and 0 or the error.
+ */
+TRACE_EVENT(user_domain_alloc,
+	    TP_PROTO(struct device *dev, u32 flags, int ret),
+	    TP_ARGS(dev, flags, ret),
+	    TP_STRUCT__entry(__string(dev_name, dev_name(dev))
+			     __field(u32, flags)
+			     __field(int, ret)),
+	    TP_fast_assign(__assign_str(dev_name);
+			   __entry->flags = flags;
+			   __entry->ret = ret;),
+	    TP_printk("%s flags 0x%x ret %d", __get_str(dev_name),
+		      __entry->flags, __entry->ret)
 );
 
 /* One iommu_map() call as a whole, however many pages it took. */
