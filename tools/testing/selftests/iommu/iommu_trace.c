@@ -14,79 +14,15 @@
  * tracing); without them they are skipped.  On an identity domain nothing
  * is mapped and nothing faults, so those checks are skipped there too.
  */
-#include <sys/mount.h>
 #include "../kselftest_harness.h"
+#include "iommu_tracefs.h"
 #include "pci_bind.h"
 
-#define TRACEFS			"/sys/kernel/tracing"
 #define RESCAN_TIMEOUT_MS	5000
-#define TRACE_MAX		(1024 * 1024)
-
-/* Mount tracefs if needed; false if this kernel has no iommu events. */
-static bool tracefs_ready(void)
-{
-	if (!path_exists(TRACEFS "/events"))
-		mount("tracefs", TRACEFS, "tracefs", 0, NULL);
-	return path_exists(TRACEFS "/events/iommu/enable");
-}
 
 static int trace_events(bool on)
 {
-	return sysfs_write(TRACEFS "/events/iommu/enable", on ? "1" : "0");
-}
-
-/* Opening the trace file truncated empties the buffer. */
-static int trace_clear(void)
-{
-	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC);
-
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-/* The trace buffer so far, NUL-terminated, or NULL. */
-static char *trace_read(void)
-{
-	char *buf = calloc(1, TRACE_MAX + 1);
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if (!buf)
-		return NULL;
-	fd = open(TRACEFS "/trace", O_RDONLY);
-	if (fd < 0) {
-		free(buf);
-		return NULL;
-	}
-	while (len < TRACE_MAX &&
-	       (n = read(fd, buf + len, TRACE_MAX - len)) > 0)
-		len += n;
-	close(fd);
-	return buf;
-}
-
-/* Lines of @trace recording event @event whose text contains @what. */
-static int trace_count(const char *trace, const char *event, const char *what)
-{
-	char tag[64];
-	const char *line = trace;
-	int n = 0;
-
-	snprintf(tag, sizeof(tag), " %s: ", event);
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		const char *hit = memmem(line, len, tag, strlen(tag));
-
-		if (hit && (!what || memmem(hit, len - (hit - line), what,
-					    strlen(what))))
-			n++;
-		line = end ? end + 1 : NULL;
-	}
-	return n;
+	return trace_event_enable("iommu", on);
 }
 
 FIXTURE(trace) {
@@ -103,7 +39,7 @@ FIXTURE_SETUP(trace)
 	if (missing)
 		MISSING(return, "%s", missing);
 	/* The tracing of a machine without edu is left alone. */
-	if (!tracefs_ready())
+	if (!tracefs_ready("iommu"))
 		MISSING(return, "no tracefs with iommu events (CONFIG_FTRACE)");
 	self->bdf = pci_bdf(self->devdir);
 	self->identity = !strcmp(expected_group_type(), "identity");

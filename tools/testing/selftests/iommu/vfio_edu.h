@@ -3,8 +3,9 @@
  * QEMU's edu device driven from user space through VFIO: binding edu to
  * vfio-pci, the type1 container, edu's registers in BAR0 and its DMA
  * engine, and mapping user memory at IOVAs edu can reach.  Shared by the
- * kselftests that hand edu to user space (iommu_vfio_edu, iommu_fail_nth)
- * and by the harness's stress tool.
+ * kselftests that hand edu to user space (iommu_vfio_edu, iommu_fail_nth,
+ * and through iommufd_edu.h iommu_iommufd_edu) and by the harness's stress
+ * tool.
  *
  * edu's DMA engine reaches only 28 bits of bus address, so every IOVA here
  * sits below 256 MiB, and clear of the window that the SMMU driver reserves
@@ -380,14 +381,51 @@ iova_ranges(void *buf, size_t len)
 }
 
 /*
+ * With a device fd that may be used (from the group, or a device cdev bound
+ * to iommufd): find its BAR0 and config regions, and turn bus mastering on.
+ */
+static inline int vfio_edu_device_ready(struct vfio_edu *e)
+{
+	__u64 size;
+	__u16 cmd = 0;
+	int err;
+
+	err = region_info(e->device, VFIO_PCI_BAR0_REGION_INDEX, &e->bar0,
+			  &e->bar0_size, &e->bar0_flags) ?:
+	      region_info(e->device, VFIO_PCI_CONFIG_REGION_INDEX, &e->config,
+			  &size, NULL);
+	if (err) {
+		iommu_err("VFIO_DEVICE_GET_REGION_INFO: %s", strerror(-err));
+		return err;
+	}
+
+	/* vfio-pci leaves bus mastering off until user space asks for it. */
+	err = region_rw(e->device, e->config + PCI_COMMAND, &cmd, sizeof(cmd),
+			false);
+	if (!err) {
+		cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
+				sizeof(cmd), true);
+	}
+	if (!err)
+		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
+				sizeof(cmd), false);
+	if (!err && !(cmd & PCI_COMMAND_MASTER))
+		err = -EIO;
+	if (err)
+		iommu_err("enabling bus mastering: %s, command %#x",
+			  strerror(-err), cmd);
+	return err;
+}
+
+/*
  * Everything after opening: the group into the container, type1v2 as its
- * IOMMU, the device fd, its BAR0 and config regions, and bus mastering on.
+ * IOMMU, the device fd, and vfio_edu_device_ready().
  */
 static inline int vfio_edu_attach(struct vfio_edu *e)
 {
 	char info[4096];
 	__u64 size;
-	__u16 cmd = 0;
 	int err;
 
 	if (ioctl(e->group, VFIO_GROUP_SET_CONTAINER, &e->container)) {
@@ -425,32 +463,7 @@ static inline int vfio_edu_attach(struct vfio_edu *e)
 			  strerror(-err));
 		return err;
 	}
-	err = region_info(e->device, VFIO_PCI_BAR0_REGION_INDEX, &e->bar0,
-			  &e->bar0_size, &e->bar0_flags) ?:
-	      region_info(e->device, VFIO_PCI_CONFIG_REGION_INDEX, &e->config,
-			  &size, NULL);
-	if (err) {
-		iommu_err("VFIO_DEVICE_GET_REGION_INFO: %s", strerror(-err));
-		return err;
-	}
-
-	/* vfio-pci leaves bus mastering off until user space asks for it. */
-	err = region_rw(e->device, e->config + PCI_COMMAND, &cmd, sizeof(cmd),
-			false);
-	if (!err) {
-		cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
-				sizeof(cmd), true);
-	}
-	if (!err)
-		err = region_rw(e->device, e->config + PCI_COMMAND, &cmd,
-				sizeof(cmd), false);
-	if (!err && !(cmd & PCI_COMMAND_MASTER))
-		err = -EIO;
-	if (err)
-		iommu_err("enabling bus mastering: %s, command %#x",
-			  strerror(-err), cmd);
-	return err;
+	return vfio_edu_device_ready(e);
 }
 
 /* The group's default domain type, from sysfs. */
