@@ -23,10 +23,10 @@
  *
  * Each test binds edu to vfio-pci in its fixture's setup and puts edu back
  * as it found it in the teardown; closing the cdev and the iommufd there
- * undoes everything else.  iommufd is optional in a kernel, so without
- * /dev/iommu, or without VFIO's cdev, the tests are skipped (even in the
- * harness's guest, whose kernel may be built without them); without edu or
- * vfio-pci they are skipped as the other tests are (MISSING()).
+ * undoes everything else.  Without /dev/iommu, edu or vfio-pci the tests
+ * are skipped as the other tests are (MISSING(): they fail in the
+ * harness's guest, whose kernel has them all); without VFIO's cdev, which
+ * a kernel may leave out, they are skipped.
  */
 #include "../kselftest_harness.h"
 #include <assert.h>
@@ -152,7 +152,7 @@ FIXTURE_SETUP(iommufd_edu)
 	if (missing)
 		MISSING(return, "%s", missing);
 	if (!path_exists(IOMMUFD_PATH))
-		SKIP(return, "no " IOMMUFD_PATH " (CONFIG_IOMMUFD)");
+		MISSING(return, "no " IOMMUFD_PATH " (CONFIG_IOMMUFD)");
 	err = vfio_edu_bind(&d->e);
 	if (!err && vfio_cdev_path(d->e.devdir, d->cdev, sizeof(d->cdev))) {
 		/* The teardown does not run after a skipped setup. */
