@@ -485,6 +485,28 @@ static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
 	return copy_struct_from_user(kdst, klen, uptr, ulen);
 }
 
+/* A user blob of the driver's @type; see iommu_copy_struct_from_user() */
+static inline int iommu_copy_user_data(void *kdst, size_t klen, size_t min_len,
+				       const struct iommu_user_data *src,
+				       unsigned int type)
+{
+	if (src->type != type)
+		return -EINVAL;
+	return iommu_copy_user_blob(kdst, klen, min_len, src->uptr, src->len);
+}
+
+/* Entry @index of a user array of @type; see the macro below */
+static inline int iommu_copy_user_entry(void *kdst, size_t klen, size_t min_len,
+					const struct iommu_user_data_array *array,
+					unsigned int type, unsigned int index)
+{
+	if (array->type != type || index >= array->entry_num)
+		return -EINVAL;
+	return iommu_copy_user_blob(kdst, klen, min_len,
+				    array->uptr + (size_t)index * array->entry_len,
+				    array->entry_len);
+}
+
 /**
  * iommu_copy_struct_from_user() - copy a driver's struct from user data
  * @kdst: the kernel struct to fill
@@ -496,10 +518,13 @@ static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
  * @kdst's first version or longer than @kdst; -EFAULT.
  */
 #define iommu_copy_struct_from_user(kdst, user_data, data_type, min_last)    \
-	((user_data)->type != (data_type) ? -EINVAL :                       \
-	 iommu_copy_user_blob(kdst, sizeof(*(kdst)),                         \
-			      offsetofend(typeof(*(kdst)), min_last),        \
-			      (user_data)->uptr, (user_data)->len))
+({                                                                           \
+	typeof(kdst) __kdst = (kdst);                                        \
+									     \
+	iommu_copy_user_data(__kdst, sizeof(*__kdst),                        \
+			     offsetofend(typeof(*__kdst), min_last),         \
+			     user_data, data_type);                          \
+})
 
 /**
  * iommu_copy_struct_from_user_array() - copy one entry of a user array
@@ -514,13 +539,13 @@ static inline int iommu_copy_user_blob(void *kdst, size_t klen, size_t min_len,
  */
 #define iommu_copy_struct_from_user_array(kdst, user_array, data_type,       \
 					  index, min_last)                   \
-	((user_array)->type != (data_type) ||                                \
-	 (index) >= (user_array)->entry_num ? -EINVAL :                      \
-	 iommu_copy_user_blob(kdst, sizeof(*(kdst)),                         \
-			      offsetofend(typeof(*(kdst)), min_last),        \
-			      (user_array)->uptr +                           \
-			      (size_t)(index) * (user_array)->entry_len,     \
-			      (user_array)->entry_len))
+({                                                                           \
+	typeof(kdst) __kdst = (kdst);                                        \
+									     \
+	iommu_copy_user_entry(__kdst, sizeof(*__kdst),                       \
+			      offsetofend(typeof(*__kdst), min_last),        \
+			      user_array, data_type, index);                 \
+})
 
 /**
  * struct iommu_ops - an IOMMU driver
