@@ -325,8 +325,9 @@ PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
 PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net')
 
 
-def check_boots(args, progs):
-    """The boots of make check, for the kselftest programs @progs.
+def check_boots(args, progs, every=None):
+    """The boots of make check, for the kselftest programs @progs of
+    those the guest has, @every (by default @progs).
 
     The whole suite runs once with the configured invalidation mode and,
     with --lazy, once more in lazy mode (DMA-FQ domains, flush queues),
@@ -337,8 +338,10 @@ def check_boots(args, progs):
     A boot whose selection comes out empty is left out.
     """
     def sel(chosen):
-        """The word that picks @chosen, unless it is every program."""
-        if chosen == progs and not args.selftest:
+        """The word that picks @chosen, unless it is every program the
+        guest has (it runs them all without the word)."""
+        if chosen == progs and not args.selftest and \
+                set(progs) == set(every or progs):
             return []
         return [f'selftests={",".join(chosen) or "none"}']
 
@@ -418,6 +421,7 @@ def cmd_check(args):
     selftests = os.path.join(args.build, 'selftests')
     progs = sorted(p for p in os.listdir(selftests)
                    if os.access(os.path.join(selftests, p), os.X_OK))
+    every = progs
     if args.selftest:
         wanted = args.selftest.split(',')
         for name in sorted(set(wanted) - set(progs)):
@@ -429,7 +433,7 @@ def cmd_check(args):
     # Boots run --jobs at a time.  Much of a boot's time is the guest
     # waiting (edu's DMA engine takes 100 ms a transfer), so two boots at
     # once take much less than one after the other, even on two cores.
-    boots = check_boots(args, progs)
+    boots = check_boots(args, progs, every)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         done = list(pool.map(lambda spec: run_check_boot(args, spec, words),
                              boots))
