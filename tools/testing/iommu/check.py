@@ -303,7 +303,7 @@ class CheckBoot(typing.NamedTuple):
 ONCE_SELFTESTS = ('iommu_fail_nth', 'iommufd', 'iommufd_fail_nth')
 # Run only when named (make check SELFTEST=...): upstream's iommufd
 # fail-nth sweep passes on our core, except that its map_two_domains case
-# sometimes needs more than the 400 injection points the test allows
+# often needs more than the 400 injection points the test allows
 # (README.md, "iommufd and upstream's suite").
 ON_REQUEST_SELFTESTS = ('iommufd_fail_nth',)
 # The boot with the SMMU driver's options off runs what goes through the
