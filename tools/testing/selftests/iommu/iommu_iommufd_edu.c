@@ -133,6 +133,24 @@ static int user_domain_events(const char *trace, const char *bdf,
 }
 
 /*
+ * The user_domain_alloc events for edu in the trace buffer: how many, or
+ * -EIO if it cannot be read; the last one's flags and result go to @flags
+ * and @ret.
+ */
+static int traced_allocs(struct iommufd_edu *d, unsigned int *flags, int *ret)
+{
+	char *trace = trace_read();
+	int events;
+
+	if (!trace)
+		return -EIO;
+	*ret = 1;
+	events = user_domain_events(trace, d->e.bdf, flags, ret);
+	free(trace);
+	return events;
+}
+
+/*
  * edu bound to vfio-pci, its cdev open but not bound, an iommufd open, and
  * two pages of memory, A (random bytes) and B.
  */
@@ -225,8 +243,7 @@ TEST_F(iommufd_edu, hwpt_alloc_traced)
 {
 	struct iommufd_edu *d = &self->d;
 	unsigned int flags = ~0U;
-	int ret = 1, events;
-	char *trace;
+	int ret;
 
 	if (!tracefs_ready(USER_DOMAIN_EVENT))
 		MISSING(return, "no tracefs with event " USER_DOMAIN_EVENT);
@@ -239,16 +256,9 @@ TEST_F(iommufd_edu, hwpt_alloc_traced)
 	EXPECT_EQ(0, trace_event_enable(USER_DOMAIN_EVENT, false));
 	ASSERT_EQ(0, ret);
 
-	trace = trace_read();
-	ASSERT_NE(NULL, trace);
-	ret = 1;
-	events = user_domain_events(trace, d->e.bdf, &flags, &ret);
-	EXPECT_EQ(1, events);
+	EXPECT_EQ(1, traced_allocs(d, &flags, &ret));
 	EXPECT_EQ(0, flags);
 	EXPECT_EQ(0, ret);
-	if (_metadata->exit_code)
-		TH_LOG("trace:\n%.4000s", trace);
-	free(trace);
 }
 
 /*
@@ -259,9 +269,8 @@ TEST_F(iommufd_edu, attach_ioas_allocates_hwpt)
 {
 	struct iommufd_edu *d = &self->d;
 	unsigned int flags = ~0U;
-	int ret = 1, events;
 	__u32 pt_id = 0;
-	char *trace;
+	int ret;
 
 	if (!tracefs_ready(USER_DOMAIN_EVENT))
 		MISSING(return, "no tracefs with event " USER_DOMAIN_EVENT);
@@ -280,14 +289,9 @@ TEST_F(iommufd_edu, attach_ioas_allocates_hwpt)
 	EXPECT_NE(d->ioas_id, pt_id);
 	EXPECT_NE(0, pt_id);
 
-	trace = trace_read();
-	ASSERT_NE(NULL, trace);
-	ret = 1;
-	events = user_domain_events(trace, d->e.bdf, &flags, &ret);
-	EXPECT_EQ(1, events);
+	EXPECT_EQ(1, traced_allocs(d, &flags, &ret));
 	EXPECT_EQ(0, flags);
 	EXPECT_EQ(0, ret);
-	free(trace);
 
 	/* The HWPT is in use: it may not go while edu is attached to it. */
 	EXPECT_EQ(-EBUSY, iommufd_destroy(d->iommufd, pt_id));
