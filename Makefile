@@ -9,11 +9,14 @@
 #   make check    lint, KUnit and kselftests; prints "N passed, N failed"
 #   make stress   iommu-stress for DURATION seconds (600), strict and lazy
 #   make bench    our kernel against the unmodified base, side by side
+#   make compare-iommufd  upstream's iommufd kselftests on our kernel and
+#                 on the base, both with make check's configuration
 #   make insn-count  guest instructions of a map and an unmap of 1 and of
 #                 256 pages, ours and base, strict and lazy (single-stepped,
 #                 needs gdb-multiarch; INSN_PAGES="1 16" for other sizes)
 #   make kernel   just build build/Image (BENCH=1: build/Image-bench,
-#                 BASE=1: build/Image-base)
+#                 BASE=1: build/Image-base, BASE=1 DEBUG=1: the base with
+#                 make check's configuration, build/Image-base-debug)
 #   make lint     checkpatch, kernel-doc, sparse and W=1 over our files
 #   make deps     install the Debian packages and the guest's busybox
 #
@@ -37,8 +40,14 @@ OUR_SRC		:= $(BUILD)/src
 
 # BASE=1 builds the unmodified base kernel, BENCH=1 ours, both with the
 # benchmark configuration (no debugging options); by default, ours with
-# them, for make check and make run.
-ifeq ($(BASE),1)
+# them, for make check and make run.  BASE=1 DEBUG=1 builds the base with
+# make check's configuration, for make compare-iommufd.
+ifeq ($(BASE)$(DEBUG),11)
+SRC		:= $(BASE_SRC)
+OBJ		:= $(BUILD)/obj-base-debug
+IMAGE		:= $(BUILD)/Image-base-debug
+KCONFIG		:= --lenient $(FRAGMENT) $(DEBUG_FRAGMENT)
+else ifeq ($(BASE),1)
 SRC		:= $(BASE_SRC)
 OBJ		:= $(BUILD)/obj-base
 IMAGE		:= $(BUILD)/Image-base
@@ -98,7 +107,7 @@ PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: deps base-src overlay kernel guest initramfs run check stress bench \
-	insn-count iova-bench lint selftests clean distclean help
+	compare-iommufd insn-count iova-bench lint selftests clean distclean help
 .DEFAULT_GOAL := help
 
 help:
@@ -251,6 +260,16 @@ DURATION	?= 600
 stress: deps
 	@$(MAKE) --no-print-directory kernel initramfs
 	@$(PY) stress --image $(IMAGE) --duration $(DURATION) \
+		--append "$(APPEND)"
+
+# Upstream's iommufd kselftests (the same binaries) on our kernel and on the
+# unmodified base, both with make check's configuration; RUNS boots each.
+RUNS		?= 3
+compare-iommufd: deps
+	@$(MAKE) --no-print-directory kernel initramfs
+	@$(MAKE) --no-print-directory kernel BASE=1 DEBUG=1
+	@$(PY) compare-iommufd --image $(IMAGE) \
+		--base-image $(BUILD)/Image-base-debug --runs $(RUNS) \
 		--append "$(APPEND)"
 
 bench: deps

@@ -14,6 +14,8 @@ This file is the command line; the work is in the modules beside it:
   check.py    make check, make run and make stress, and what they judge
   net.py      the host's end of kselftest iommu_net
   bench.py    make bench, ours against the base kernel
+  compare.py  make compare-iommufd, upstream's iommufd kselftests on ours
+              and on the base kernel
 
 Usage: harness.py --build BUILD COMMAND ...; BUILD is the Makefile's build
 directory, which holds the initramfs, the disks, the logs and the base tree
@@ -27,6 +29,7 @@ import unittest
 
 import bench
 import check
+import compare
 import qemu
 import results
 
@@ -136,6 +139,14 @@ def main():
     p.add_argument('--repeats', type=int, default=3,
                    help='runs of every latency figure per boot; the fastest '
                    'run of all boots counts')
+    p = sub.add_parser('compare-iommufd',
+                       help="upstream's iommufd kselftests, ours against "
+                       'the base kernel')
+    p.add_argument('--image', required=True)
+    p.add_argument('--base-image', required=True)
+    p.add_argument('--runs', type=int, default=3, help='boots per kernel')
+    p.add_argument('--append', default='', help='extra kernel parameters')
+    p.add_argument('--timeout', type=int, default=1500)
     p = sub.add_parser('qemu-command',
                        help='print the QEMU command line of a boot, '
                        'NUL-separated')
@@ -149,6 +160,7 @@ def main():
     handler = {'run': check.cmd_run, 'check': check.cmd_check,
                'stress': check.cmd_stress, 'summary': cmd_summary,
                'unit': cmd_unit, 'bench': bench.cmd_bench,
+               'compare-iommufd': compare.cmd_compare_iommufd,
                'qemu-command': cmd_qemu_command}[args.cmd]
     results.use_base_tree(os.path.join(args.build, 'base-src'))
     try:
