@@ -182,7 +182,8 @@ GUEST_SHARE	:= $(BUILD)/guest-share
 initramfs: deps selftests $(addprefix $(GUEST_BIN)/,$(GUEST_TOOLS)) \
 		$(GUEST_BIN)/dma_map_benchmark
 	@if [ -f $(BUILD)/obj/System.map ]; then \
-		$(HARNESS)/text-range.sh $(BUILD)/obj $(GUEST_SHARE)/text-range; \
+		$(HARNESS)/text-range.sh $(BUILD)/obj $(GUEST_SHARE)/text-range \
+			$(GUEST_SHARE)/kmemleak-record; \
 	fi
 	@$(HARNESS)/mkinitramfs.sh $(BUILD) $(INITRAMFS) $(HARNESS)/init \
 		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES) $(GUEST_SHARE)

@@ -301,11 +301,6 @@ class CheckBoot(typing.NamedTuple):
 # invalidation mode or the SMMU's options.  Neither do upstream's iommufd
 # suites, which run on iommufd's mock IOMMU driver, not on the SMMU.
 ONCE_SELFTESTS = ('iommu_fail_nth', 'iommufd', 'iommufd_fail_nth')
-# Run only when named (make check SELFTEST=...): upstream's iommufd
-# fail-nth sweep passes on our core, except that its map_two_domains case
-# often needs more than the 400 injection points the test allows
-# (README.md, "iommufd and upstream's suite").
-ON_REQUEST_SELFTESTS = ('iommufd_fail_nth',)
 # The boot with the SMMU driver's options off runs what goes through the
 # stream table and the TLB invalidation, and the driver's KUnit suite.
 SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
@@ -325,9 +320,8 @@ PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
 PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net')
 
 
-def check_boots(args, progs, every=None):
-    """The boots of make check, for the kselftest programs @progs of
-    those the guest has, @every (by default @progs).
+def check_boots(args, progs):
+    """The boots of make check, for the kselftest programs @progs.
 
     The whole suite runs once with the configured invalidation mode and,
     with --lazy, once more in lazy mode (DMA-FQ domains, flush queues),
@@ -338,10 +332,8 @@ def check_boots(args, progs, every=None):
     A boot whose selection comes out empty is left out.
     """
     def sel(chosen):
-        """The word that picks @chosen, unless it is every program the
-        guest has (it runs them all without the word)."""
-        if chosen == progs and not args.selftest and \
-                set(progs) == set(every or progs):
+        """The word that picks @chosen, unless it is every program."""
+        if chosen == progs and not args.selftest:
             return []
         return [f'selftests={",".join(chosen) or "none"}']
 
@@ -421,19 +413,16 @@ def cmd_check(args):
     selftests = os.path.join(args.build, 'selftests')
     progs = sorted(p for p in os.listdir(selftests)
                    if os.access(os.path.join(selftests, p), os.X_OK))
-    every = progs
     if args.selftest:
         wanted = args.selftest.split(',')
         for name in sorted(set(wanted) - set(progs)):
             results.add(False, f'selftest.{name}', 'no such kselftest program')
         progs = [p for p in progs if p in wanted]
-    else:
-        progs = [p for p in progs if p not in ON_REQUEST_SELFTESTS]
 
     # Boots run --jobs at a time.  Much of a boot's time is the guest
     # waiting (edu's DMA engine takes 100 ms a transfer), so two boots at
     # once take much less than one after the other, even on two cores.
-    boots = check_boots(args, progs, every)
+    boots = check_boots(args, progs)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         done = list(pool.map(lambda spec: run_check_boot(args, spec, words),
                              boots))

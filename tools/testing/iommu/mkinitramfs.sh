@@ -4,7 +4,8 @@
 # Pack the guest's initramfs: busybox, the harness's /init, the kselftests,
 # the guest tools and, if there are any, kernel modules for /lib/iommu/
 # (make bench's iova_bench-ours.ko and iova_bench-base.ko) and data files
-# for /usr/share/iommu/ (the text range of kselftest iommu_fail_nth).
+# for /usr/share/iommu/ (the text range of kselftest iommu_fail_nth, and
+# kmemleak's record allocator for iommufd_fail_nth).
 #
 # Usage: mkinitramfs.sh BUILD_DIR OUTPUT INIT SELFTEST_DIR TOOL_DIR
 #			[MODULE_DIR [SHARE_DIR]]

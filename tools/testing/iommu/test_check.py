@@ -258,14 +258,6 @@ class CheckBootsTest(unittest.TestCase):
         self.assertNotIn('iommu_fail_nth', boots['plain.'].progs)
         self.assertFalse(boots['pt.'].kunit)
 
-    def test_programs_on_request_are_named_out(self):
-        args = types.SimpleNamespace(selftest='', kunit='', stress=0,
-                                     lazy=False, plain=False, pt=False)
-        every = self.PROGS + ['iommufd_fail_nth']
-        boots = check.check_boots(args, self.PROGS, every)
-        self.assertEqual(boots[0].words,
-                         [f'selftests={",".join(self.PROGS)}'])
-
     def test_a_selection_runs_nowhere_else(self):
         with unittest.mock.patch.object(check.qemu, 'log') as log:
             boots = self.boots(selftest='iommu_fail_nth')

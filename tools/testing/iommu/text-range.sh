@@ -12,10 +12,17 @@
 # kernel, so that the guest finds their addresses in /proc/kallsyms of the
 # kernel it runs.
 #
-# Usage: text-range.sh OBJ OUTPUT
+# With KMEMLEAK_OUTPUT it also names, the same way, the function with
+# which kmemleak allocates its record of each allocation, and the symbol
+# after it, for upstream's iommufd_fail_nth: the guest keeps fault
+# injection out of that range (see the init script), so that an
+# allocation is one injection point, as that test's bound of 400 points
+# assumes, not two.  A kernel without kmemleak gets an empty file.
+#
+# Usage: text-range.sh OBJ OUTPUT [KMEMLEAK_OUTPUT]
 set -euo pipefail
 
-obj=$1 out=$2
+obj=$1 out=$2 kmemleak_out=${3:-}
 nm=${CROSS_COMPILE:-aarch64-linux-gnu-}nm
 map=$obj/System.map
 dir=$obj/drivers/iommu
@@ -47,3 +54,22 @@ fi
 mkdir -p "$(dirname "$out")"
 echo "$begin $end" > "$out"
 echo "  RANGE   $begin .. $end"
+
+[ -n "$kmemleak_out" ] || exit 0
+record=__alloc_object
+: > "$kmemleak_out"
+if [ -f "$obj/mm/kmemleak.o" ]; then
+	# Whole pipelines, no early exits: pipefail would end the script.
+	ok=$(text_names "$obj/mm/kmemleak.o" | awk -v s="$record" \
+		'$1 == s { n++ } END { print n + 0 }')
+	in_map=$(awk -v s="$record" '$3 == s { n++ } END { print n + 0 }' "$map")
+	if [ "$ok" != 1 ] || [ "$in_map" != 1 ]; then
+		echo "text-range: $record is not a unique function of kmemleak" >&2
+		exit 1
+	fi
+	next=$(sort "$map" | awk -v s="$record" \
+		'found && !next_sym && $2 ~ /^[tT]$/ { next_sym = $3 }
+		 $3 == s { found = 1 } END { print next_sym }')
+	echo "$record $next" > "$kmemleak_out"
+	echo "  RANGE   $record .. $next (kmemleak's records)"
+fi
