@@ -92,6 +92,7 @@ APPEND		?=
 LAZY		?= 1
 PLAIN		?= 1
 PT		?= 1
+ACPI		?= 0
 # Seconds of iommu-stress after the kselftests of make check's lazy boot;
 # STRESS=0 leaves it out.
 STRESS		?= 60
@@ -214,7 +215,8 @@ iova-bench: deps
 guest: initramfs
 
 run: kernel initramfs
-	@$(PY) run --image $(IMAGE) --append "$(APPEND)"
+	@$(PY) run --image $(IMAGE) --append "$(APPEND)" \
+		$(if $(filter 1,$(ACPI)),--acpi)
 
 # Lint runs beside the kernel build and the boots, which leave the CPUs
 # idle much of the time (the guest waits for devices); the summary waits
@@ -244,7 +246,8 @@ check: base-src
 			--output $(BUILD)/check/boots.results \
 			$(if $(filter 0,$(LAZY)),,--lazy) \
 			$(if $(filter 0,$(PLAIN)),,--plain) \
-			$(if $(filter 0,$(PT)),,--pt); \
+			$(if $(filter 0,$(PT)),,--pt) \
+			$(if $(filter 1,$(ACPI)),--acpi); \
 	else \
 		echo "FAIL build.kernel_and_initramfs see the build output above" \
 			> $(BUILD)/check/build.results; \

@@ -251,6 +251,9 @@ def check_boot(boot_result, results, what):
 
 def cmd_run(args):
     log_path = os.path.join(args.build, 'run', 'console.log')
+    if args.acpi:
+        qemu.log('BOOT', 'through UEFI firmware, with ACPI (IORT) instead '
+                 'of a device tree')
     qemu.log('BOOT', f'{args.image}: QEMU virt, SMMUv3, NVMe, virtio-blk, '
              f'edu (console log: {log_path})')
     state = {'shown': False, 'dmesg': False}
@@ -269,7 +272,8 @@ def cmd_run(args):
     # A user's boot: no KUnit suites before user space.
     result = qemu.boot(args.build, args.image,
                        ['harness=run', 'kunit.enable=0'] + args.append.split(),
-                       log_path, args.timeout, on_line=show, full=True)
+                       log_path, args.timeout, on_line=show, full=True,
+                       acpi=args.acpi)
     problems = []
     if not result.reached_end:
         problems.append(f'the guest did not finish within {args.timeout} s')
@@ -294,6 +298,7 @@ class CheckBoot(typing.NamedTuple):
     words: list
     progs: list
     kunit: bool
+    acpi: bool = False
 
 
 # The fail-nth sweep runs in the first boot only: it takes long, and what
@@ -318,6 +323,9 @@ LAZY_KUNIT = 'iommu-*'
 # depend on the mode, is left out.
 PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
 PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net')
+# The ACPI boot (--acpi): the kernel started by QEMU's UEFI firmware finds
+# the SMMU and the devices' StreamIDs in IORT instead of the device tree.
+# It runs every KUnit suite and every kselftest but those that run once.
 
 
 def check_boots(args, progs):
@@ -355,6 +363,9 @@ def check_boots(args, progs):
         boots.append(CheckBoot('plain.', 'console-plain.log',
                                [SMMU_PLAIN] + kunit + sel(chosen), chosen,
                                True))
+    if getattr(args, 'acpi', False):
+        boots.append(CheckBoot('acpi.', 'console-acpi.log', sel(again),
+                               again, True, acpi=True))
     if args.pt:
         pt = pt_boot(progs)
         if pt:
@@ -397,7 +408,7 @@ def run_check_boot(args, spec, words):
         result = qemu.boot(args.build, args.image,
                            words + spec.words + [f'netport={server.port}'],
                            log_path, timeout, on_line=progress, full=True,
-                           disk_set=name)
+                           disk_set=name, acpi=spec.acpi)
     finally:
         server.close()
     qemu.log('BOOT', f'{name}: done in {result.seconds:.0f} s')

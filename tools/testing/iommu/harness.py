@@ -97,6 +97,9 @@ def main():
     p.add_argument('--image', required=True)
     p.add_argument('--timeout', type=int, default=300)
     p.add_argument('--append', default='', help='extra kernel parameters')
+    p.add_argument('--acpi', action='store_true',
+                   help='boot through UEFI, with ACPI instead of a device '
+                   'tree')
     p = sub.add_parser('check', help='boot the tests, print results')
     p.add_argument('--image', required=True)
     p.add_argument('--timeout', type=int, default=900)
@@ -112,6 +115,9 @@ def main():
     p.add_argument('--pt', action='store_true',
                    help='boot a subset of the tests once more with '
                    'iommu.passthrough=1')
+    p.add_argument('--acpi', action='store_true',
+                   help='boot the tests once more through UEFI, with ACPI '
+                   'instead of a device tree')
     p.add_argument('--stress', type=int, default=0,
                    help='run iommu-stress for this many seconds after the '
                    'kselftests of the lazy boot')

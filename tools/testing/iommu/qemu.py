@@ -144,18 +144,27 @@ def more_devices(build, disk_set):
              '-device', f'virtio-net-pci,netdev=net1,romfile=,{virtio}'])
 
 
+# QEMU's UEFI firmware (Debian's qemu-efi-aarch64).  Started by it, the
+# kernel (through its EFI stub) gets QEMU's ACPI tables, IORT among them,
+# and no device tree; "acpi=force" makes sure arm64 takes ACPI.
+UEFI_FIRMWARE = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd'
+ACPI_WORDS = ['acpi=force']
+
+
 def qemu_command(build, image, append, trace_log=None, smp=2,
-                 gdb_port=None, full=False, disk_set=''):
+                 gdb_port=None, full=False, disk_set='', acpi=False):
     """The QEMU command line of a boot: the benchmarks' guest, or with
     @full make check's and make run's, with more devices and memory for
     the debug kernel's checkers.  Boots that run at once need different
-    @disk_set names."""
+    @disk_set names.  With @acpi the UEFI firmware starts the kernel, which
+    then finds its devices in ACPI's tables (@append should have
+    ACPI_WORDS)."""
     disks = make_disks(build, DISKS, disk_set)
     cmd = ['qemu-system-aarch64',
            '-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
            '-smp', str(smp), '-m', '2G' if full else '1G', '-nic', 'none',
            '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
-           '-no-reboot',
+           '-no-reboot'] + (['-bios', UEFI_FIRMWARE] if acpi else []) + [
            '-kernel', image,
            '-initrd', os.path.join(build, 'initramfs.cpio.gz'),
            '-append', append,
@@ -180,17 +189,20 @@ def kernel_append(words):
 
 
 def boot(build, image, words, log_path, timeout, on_line=None,
-         trace_log=None, full=False, disk_set=''):
+         trace_log=None, full=False, disk_set='', acpi=False):
     """Boot image with the extra command-line words; return a Boot.
 
     on_line is called for each console line as it arrives.  The guest is
     killed when it has not powered off after timeout seconds.  @full boots
-    make check's and make run's guest (qemu_command()).
+    make check's and make run's guest, @acpi through UEFI and ACPI
+    (qemu_command()).
     """
     if full:
         words = words + [f'disks={len(DISKS) + len(MORE_DISKS)}']
+    if acpi:
+        words = words + ACPI_WORDS
     cmd = qemu_command(build, image, kernel_append(words), trace_log,
-                       full=full, disk_set=disk_set)
+                       full=full, disk_set=disk_set, acpi=acpi)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,

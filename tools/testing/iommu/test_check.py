@@ -258,6 +258,20 @@ class CheckBootsTest(unittest.TestCase):
         self.assertNotIn('iommu_fail_nth', boots['plain.'].progs)
         self.assertFalse(boots['pt.'].kunit)
 
+    def test_the_acpi_boot_on_request(self):
+        args = types.SimpleNamespace(selftest='', kunit='', stress=60,
+                                     lazy=True, plain=True, pt=True,
+                                     acpi=True)
+        boots = {b.prefix: b for b in check.check_boots(args, self.PROGS)}
+        acpi = boots['acpi.']
+        self.assertTrue(acpi.acpi and acpi.kunit)
+        self.assertNotIn('iommu_fail_nth', acpi.progs)
+        self.assertIn('iommu_dma_edu', acpi.progs)
+        self.assertFalse(any(b.acpi for p, b in boots.items() if p != 'acpi.'))
+        self.assertNotIn('acpi.', {b.prefix for b in check.check_boots(
+            types.SimpleNamespace(**dict(vars(args), acpi=False)),
+            self.PROGS)})
+
     def test_a_selection_runs_nowhere_else(self):
         with unittest.mock.patch.object(check.qemu, 'log') as log:
             boots = self.boots(selftest='iommu_fail_nth')

@@ -64,6 +64,14 @@ class QemuCommandTest(unittest.TestCase):
         self.assertEqual(plain[plain.index('-smp') + 1], '2')
         self.assertNotIn('-gdb', plain)
 
+    def test_acpi_boots_through_uefi(self):
+        with tempfile.TemporaryDirectory() as build:
+            cmd = qemu.qemu_command(build, 'Image', 'x', acpi=True)
+            plain = qemu.qemu_command(build, 'Image', 'x')
+        self.assertEqual(cmd[cmd.index('-bios') + 1], qemu.UEFI_FIRMWARE)
+        self.assertEqual(cmd[cmd.index('-kernel') + 1], 'Image')
+        self.assertNotIn('-bios', plain)
+
     def printed(self, as_bench):
         """What harness.py qemu-command prints as the kernel's words."""
         args = types.SimpleNamespace(image='Image', words=['lat=1x1'],
