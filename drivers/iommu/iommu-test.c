@@ -21,8 +21,8 @@
  * the driver's op), the page-size split of iommu_map() and what it refuses,
  * cleanup after a map fails part way, one IOTLB sync per iommu_unmap(),
  * the DMA domain, attach and detach, DMA ownership, attach handles, probe
- * failures, capabilities, the merging of reserved regions and the gather
- * helpers.
+ * failures, fwspecs naming an IOMMU that has not registered,
+ * capabilities, the merging of reserved regions and the gather helpers.
  * After every case a last check finds every domain the mock allocated
  * freed and every device it probed released.
  */
@@ -1393,6 +1393,28 @@ static void iommu_test_probe_fails(struct kunit *test)
 }
 
 /*
+ * Firmware may name an IOMMU whose driver has not registered yet.  The
+ * device gets no fwspec then: its driver has to wait (or, once deferred
+ * probing gives up, go without the IOMMU), because bound with direct DMA
+ * it would be put behind the IOMMU under that driver when it registers.
+ */
+static void iommu_test_fwspec_unregistered(struct kunit *test)
+{
+	struct mock_dev *early = mock_dev_create(test, NULL, "early", 0);
+	struct fwnode_handle absent = {};
+	int ret;
+
+	mutex_lock(&iommu_probe_device_lock);
+	ret = iommu_fwspec_init(early->dev, &absent);
+	mutex_unlock(&iommu_probe_device_lock);
+	/* which of them depends on how far deferred probing has got */
+	KUNIT_EXPECT_TRUE_MSG(test, ret == -EPROBE_DEFER || ret == -ENODEV ||
+			      ret == -ETIMEDOUT, "returned %d", ret);
+	KUNIT_EXPECT_NULL(test, early->dev->iommu);
+	KUNIT_EXPECT_EQ(test, iommu_probe_device(early->dev), -ENODEV);
+}
+
+/*
  * Release puts the device on the driver's blocked domain before the
  * driver forgets it; the group's default domain goes with its last
  * device, not before.
@@ -1777,6 +1799,7 @@ static struct kunit_case iommu_test_cases[] = {
 	KUNIT_CASE(iommu_test_handle_replace),
 	KUNIT_CASE(iommu_test_handle_release),
 	KUNIT_CASE(iommu_test_probe_fails),
+	KUNIT_CASE(iommu_test_fwspec_unregistered),
 	KUNIT_CASE(iommu_test_release),
 	KUNIT_CASE(iommu_test_capable),
 	KUNIT_CASE(iommu_test_resv_regions),

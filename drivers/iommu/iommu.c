@@ -3,8 +3,9 @@
  * The IOMMU core: IOMMU instances, device probe, domains and mappings.
  *
  * An IOMMU driver registers each instance with iommu_device_register().
- * Firmware (of_iommu.c) gives a device a fwspec that names its instance;
- * iommu_probe_device() then hands the device to the driver, puts it in a
+ * Firmware (of_iommu.c for the device tree, the base kernel's IORT code
+ * for ACPI) gives a device a fwspec that names its instance, once that
+ * instance has registered; iommu_probe_device() then hands the device to the driver, puts it in a
  * group and attaches the group's default domain (iommu-group.c).
  *
  * A paging domain is a set of page tables behind struct iommu_domain_ops.
@@ -21,6 +22,7 @@
 #include <linux/bug.h>
 #include <linux/cleanup.h>
 #include <linux/debugfs.h>
+#include <linux/device/driver.h>
 #include <linux/init.h>
 #include <linux/iommu.h>
 #include <linux/list_sort.h>
@@ -122,7 +124,7 @@ static DEFINE_SPINLOCK(iommu_device_lock);
 
 /*
  * Serialises probe and release of devices with each other and with fwspec
- * set-up in of_iommu_configure().
+ * set-up in of_iommu_configure() and ACPI's acpi_iommu_configure_id().
  */
 DEFINE_MUTEX(iommu_probe_device_lock);
 
@@ -350,18 +352,26 @@ EXPORT_SYMBOL_GPL(dev_iommu_priv_set);
  * @dev: the device
  * @iommu_fwnode: the instance's firmware node
  *
- * Called with iommu_probe_device_lock held.  Calling it again with the
- * same node is harmless.
+ * Called with iommu_probe_device_lock held, by the device tree and ACPI
+ * (IORT) code as they configure @dev for its driver.  Calling it again
+ * with the same node is harmless.
  *
- * The caller has found @iommu_fwnode's driver registered (of_iommu.c
- * defers the device's probe until it is).
+ * A device whose IOMMU has not registered yet must wait for it: bound now,
+ * its driver would do DMA to physical addresses, and the IOMMU's later
+ * registration would put the device behind a domain under that driver.
+ * So it gets no fwspec, and its driver's probe is deferred; once deferred
+ * probing gives up on the IOMMU, the device does DMA without one.
  *
- * Return: 0; -EINVAL if @dev is already behind another IOMMU; or -ENOMEM.
+ * Return: 0; -EPROBE_DEFER (or, once deferred probing has given up,
+ * -ENODEV or -ETIMEDOUT) if @iommu_fwnode has no registered driver;
+ * -EINVAL if @dev is already behind another IOMMU; or -ENOMEM.
  */
 int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode)
 {
 	struct iommu_fwspec *fwspec;
 
+	if (!iommu_ops_from_fwnode(iommu_fwnode))
+		return driver_deferred_probe_check_state(dev);
 	if (!dev_iommu_get(dev))
 		return -ENOMEM;
 	fwspec = dev->iommu->fwspec;

@@ -20,7 +20,6 @@
 #define pr_fmt(fmt) "of_iommu: " fmt
 
 #include <linux/device.h>
-#include <linux/device/driver.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -35,9 +34,9 @@
 /*
  * One specifier: the IOMMU node and its cells.  The IOMMU's driver must
  * have registered its iommu_device with the node's fwnode before it can
- * interpret the cells; until then the device waits in deferred probe,
- * unless deferred probing has given up, in which case it goes on without
- * an IOMMU.
+ * interpret the cells; until then iommu_fwspec_init() keeps the device in
+ * deferred probe, unless deferred probing has given up, in which case it
+ * goes on without an IOMMU.
  */
 static int of_iommu_add_spec(struct device *dev, struct of_phandle_args *spec)
 {
@@ -49,15 +48,12 @@ static int of_iommu_add_spec(struct device *dev, struct of_phandle_args *spec)
 		return -ENODEV;
 
 	iommu_fwnode = of_fwnode_handle(spec->np);
-	ops = iommu_ops_from_fwnode(iommu_fwnode);
-	if (!ops)
-		return driver_deferred_probe_check_state(dev);
-	if (!ops->of_xlate)
-		return -ENODEV;
-
 	ret = iommu_fwspec_init(dev, iommu_fwnode);
 	if (ret)
 		return ret;
+	ops = iommu_ops_from_fwnode(iommu_fwnode);
+	if (!ops || !ops->of_xlate)
+		return -ENODEV;
 
 	/* A modular IOMMU driver must not go away while it parses the cells. */
 	if (!try_module_get(ops->owner))
