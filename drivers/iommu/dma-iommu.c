@@ -28,6 +28,7 @@
 #include <linux/dma-map-ops.h>
 #include <linux/iommu-dma.h>
 #include <linux/msi.h>
+#include <linux/of.h>
 #include <linux/of_iommu.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
@@ -186,15 +187,21 @@ void iommu_put_dma_cookie(struct iommu_domain *domain)
  * @dev: the device
  * @list: where to add them (struct iommu_resv_region)
  *
- * For IOMMU drivers' get_resv_regions(): the IORT's regions on ACPI
- * systems, the "memory-region" and "iommu-addresses" properties on device
- * tree ones.
+ * For IOMMU drivers' get_resv_regions(): the IORT's regions (RMRs, the ITS
+ * doorbells) on ACPI systems, the "memory-region" and "iommu-addresses"
+ * properties on device tree ones.
  */
 void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list)
 {
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
 
-	if (fwspec && is_acpi_device_node(fwspec->iommu_fwnode))
+	/*
+	 * IORT describes an SMMU by a table entry, not by an object in the
+	 * ACPI namespace: the fwnode it gives the SMMU is a static one, which
+	 * no test for ACPI device nodes recognises.  Only the device tree and
+	 * IORT describe our IOMMUs, so whatever is not the former is IORT.
+	 */
+	if (fwspec && !is_of_node(fwspec->iommu_fwnode))
 		iort_iommu_get_resv_regions(dev, list);
 	else
 		of_iommu_get_resv_regions(dev, list);
