@@ -249,7 +249,8 @@ int smmu_evtq_init(struct smmu_device *smmu)
 				   FIELD_GET(SMMU_IDR1_EVTQS, idr1));
 
 	return smmu_queue_init(smmu, &smmu->evtq, shift, SMMU_EVT_WORDS,
-			       SMMU_EVTQ_PROD, SMMU_EVTQ_CONS, "event queue");
+			       smmu->page1 + SMMU_EVTQ_PROD,
+			       smmu->page1 + SMMU_EVTQ_CONS, "event queue");
 }
 
 /* ==== Interrupts ==== */

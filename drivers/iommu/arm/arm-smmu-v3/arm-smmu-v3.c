@@ -2,12 +2,14 @@
 /*
  * ARM SMMUv3: probe, reset and the devices behind an SMMU.
  *
- * The SMMU is found in the device tree ("arm,smmu-v3"); devices name it in
- * their "iommus" (or a PCI host bridge in its "iommu-map") with one cell,
- * the StreamID.  Probing reads what the SMMU implements from IDR0-IDR5,
- * sets up the stream table and the queues, and enables it.  While it is
- * disabled (before that, after shutdown) GBPA makes it abort everything
- * rather than let DMA through untranslated.
+ * The SMMU is found in the device tree ("arm,smmu-v3"), where devices name
+ * it in their "iommus" (or a PCI host bridge in its "iommu-map") with one
+ * cell, the StreamID; or in ACPI's IORT, whose code makes a platform device
+ * "arm-smmu-v3" for each SMMUv3 node and gives devices their StreamIDs
+ * through the table's ID mappings.  Probing reads what the SMMU implements
+ * from IDR0-IDR5, sets up the stream table and the queues, and enables it.
+ * While it is disabled (before that, after shutdown) GBPA makes it abort
+ * everything rather than let DMA through untranslated.
  *
  * The rest of the driver:
  *   arm-smmu-v3-cmdq.c	  the command queue and command encoding
@@ -16,6 +18,8 @@
  *   arm-smmu-v3-event.c  the event queue, global errors, interrupts
  */
 
+#include <linux/acpi.h>
+#include <linux/acpi_iort.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
 #include <linux/iopoll.h>
@@ -198,9 +202,8 @@ static void smmu_read_id_regs(struct smmu_device *smmu)
 	smmu->aidr = readl_relaxed(smmu->base + SMMU_AIDR);
 }
 
-static int smmu_read_features(struct smmu_device *smmu)
+static int smmu_read_features(struct smmu_device *smmu, bool fw_coherent)
 {
-	bool fw_coherent = device_get_dma_attr(smmu->dev) == DEV_DMA_COHERENT;
 	u32 idr1, idr3, idr5, oas;
 	int ret;
 
@@ -243,6 +246,75 @@ static int smmu_read_features(struct smmu_device *smmu)
 	if (ret)
 		dev_warn(smmu->dev, "cannot use a %u-bit DMA mask\n", smmu->oas);
 	return 0;
+}
+
+/* ==== What firmware says ==== */
+
+#ifdef CONFIG_ACPI_IORT
+/*
+ * An SMMU that IORT describes.  Its platform device carries a pointer to
+ * its node (IORT stays mapped), and the IORT code has done the rest of
+ * what the node says: its GSIVs are the named interrupts smmu_setup_irqs()
+ * asks for, the device's MSI domain is set if the node maps to an ITS,
+ * and with ACPI_NUMA its proximity domain is the device's NUMA node, which
+ * our allocations for the SMMU follow.  Left here are the model and the
+ * flag that says whether the SMMU's accesses snoop CPU caches.
+ */
+static int smmu_fw_iort(struct smmu_device *smmu, bool *coherent)
+{
+	struct acpi_iort_node *const *node = dev_get_platdata(smmu->dev);
+	struct acpi_iort_smmu_v3 *desc;
+
+	if (!node || !*node || (*node)->type != ACPI_IORT_NODE_SMMU_V3) {
+		dev_err(smmu->dev, "no IORT SMMUv3 node\n");
+		return -ENODEV;
+	}
+	desc = (struct acpi_iort_smmu_v3 *)(*node)->node_data;
+
+	switch (desc->model) {
+	case ACPI_IORT_SMMU_V3_GENERIC:
+		break;
+	case ACPI_IORT_SMMU_V3_HISILICON_HI161X:
+		/*
+		 * Its quirks are that CMD_PREFETCH_CONFIG must not be issued,
+		 * which we never do, and that MSIs bypass it, which IORT's
+		 * reserved regions cover.
+		 */
+		break;
+	case ACPI_IORT_SMMU_V3_CAVIUM_CN99XX:
+		/* No page 1: its registers sit at the same offsets in page 0. */
+		smmu->page1 = 0;
+		break;
+	default:
+		/* Quirks we cannot know of could corrupt memory: leave it be. */
+		dev_err(smmu->dev, "IORT names SMMUv3 model %u, which this driver does not know; not using the SMMU\n",
+			desc->model);
+		return -ENODEV;
+	}
+
+	*coherent = desc->flags & ACPI_IORT_SMMU_V3_COHACC_OVERRIDE;
+	return 0;
+}
+#else
+static int smmu_fw_iort(struct smmu_device *smmu, bool *coherent)
+{
+	return -ENODEV;
+}
+#endif
+
+/*
+ * What firmware says of the SMMU beyond its registers and interrupts:
+ * whether its table walks and queue accesses are coherent with CPU caches
+ * (set in @coherent), and the quirks of its implementation.
+ */
+static int smmu_fw_probe(struct smmu_device *smmu, bool *coherent)
+{
+	smmu->page1 = SMMU_PAGE1;
+	if (smmu->dev->of_node) {
+		*coherent = device_get_dma_attr(smmu->dev) == DEV_DMA_COHERENT;
+		return 0;
+	}
+	return smmu_fw_iort(smmu, coherent);
 }
 
 /* ==== Reset ==== */
@@ -572,6 +644,8 @@ static int smmu_probe(struct platform_device *pdev)
 	struct device *dev = &pdev->dev;
 	struct smmu_device *smmu;
 	struct resource *res;
+	bool coherent = false;
+	u32 size;
 	int ret;
 
 	smmu = devm_kzalloc(dev, sizeof(*smmu), GFP_KERNEL);
@@ -580,21 +654,26 @@ static int smmu_probe(struct platform_device *pdev)
 	smmu->dev = dev;
 	platform_set_drvdata(pdev, smmu);
 
+	ret = smmu_fw_probe(smmu, &coherent);
+	if (ret)
+		return ret;
+
+	size = smmu->page1 ? SMMU_MMIO_SIZE : SMMU_PAGE1;
 	res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
-	if (!res || resource_size(res) < SMMU_MMIO_SIZE) {
+	if (!res || resource_size(res) < size) {
 		dev_err(dev, "needs %#x bytes of registers, has %pR\n",
-			SMMU_MMIO_SIZE, res);
+			size, res);
 		return -EINVAL;
 	}
 	/*
 	 * Not requested: implementation-defined parts of the region, such
 	 * as the PMCG's counters, belong to other drivers.
 	 */
-	smmu->base = devm_ioremap(dev, res->start, SMMU_MMIO_SIZE);
+	smmu->base = devm_ioremap(dev, res->start, size);
 	if (!smmu->base)
 		return -ENOMEM;
 
-	ret = smmu_read_features(smmu);
+	ret = smmu_read_features(smmu, coherent);
 	if (ret)
 		return ret;
 	ret = smmu_cmdq_init(smmu);

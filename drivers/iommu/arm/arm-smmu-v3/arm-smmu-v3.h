@@ -147,10 +147,13 @@
 #define  SMMU_MSI_CFG2_MEMATTR		GENMASK(3, 0)
 #define   SMMU_MEMATTR_DEVICE_NGNRE	0x1
 
-/* ---- Registers, page 1 (64 KiB above page 0) ---- */
+/*
+ * ---- Registers, page 1 (64 KiB above page 0) ----
+ * Offsets within the page, which struct smmu_device's @page1 locates.
+ */
 #define SMMU_PAGE1			0x10000
-#define SMMU_EVTQ_PROD			(SMMU_PAGE1 + 0xa8)
-#define SMMU_EVTQ_CONS			(SMMU_PAGE1 + 0xac)
+#define SMMU_EVTQ_PROD			0xa8
+#define SMMU_EVTQ_CONS			0xac
 #define SMMU_MMIO_SIZE			(2 * SMMU_PAGE1)
 
 /* Memory attributes in CR1, STE.S1C* and the like. */
@@ -341,6 +344,8 @@ struct smmu_strtab {
  * struct smmu_device - one SMMU
  * @dev: its platform device.
  * @base: its registers, page 0 and page 1.
+ * @page1: offset of register page 1 from @base: SMMU_PAGE1, or 0 for an
+ *	implementation that firmware says has page 1's registers in page 0.
  * @idr: IDR0-IDR5 as read at probe, before any feature was left unused.
  * @iidr: IIDR as read at probe.
  * @aidr: AIDR as read at probe.
@@ -364,6 +369,7 @@ struct smmu_strtab {
 struct smmu_device {
 	struct device		*dev;
 	void __iomem		*base;
+	u32			page1;
 	u32			idr[SMMU_NUM_IDRS];
 	u32			iidr;
 	u32			aidr;
