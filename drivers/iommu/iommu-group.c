@@ -465,15 +465,32 @@ void iommu_group_remove_device(struct device *dev)
 EXPORT_SYMBOL_GPL(iommu_group_remove_device);
 
 /*
- * Release of a probed device: it goes to its driver's release domain, and
- * leaves its group.  The last device to leave takes the group's domains
- * with it; a device probed later gets new ones.
+ * The domain a device goes to as it is released: its driver's release
+ * domain, or blocked.  Firmware that still DMAs through the device's
+ * direct regions would be cut off by a blocking one, and the device
+ * cannot stay on a domain that may be freed: it goes to identity, which
+ * is how such a device's StreamIDs were before the OS took them.
+ */
+static struct iommu_domain *iommu_release_domain(struct device *dev)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	struct iommu_domain *release = ops->release_domain ?: ops->blocked_domain;
+
+	if (release && dev->iommu->require_direct &&
+	    release->type == IOMMU_DOMAIN_BLOCKED && ops->identity_domain)
+		return ops->identity_domain;
+	return release;
+}
+
+/*
+ * Release of a probed device: it goes to its release domain, and leaves
+ * its group.  The last device to leave takes the group's domains with it;
+ * a device probed later gets new ones.
  */
 void iommu_group_leave(struct device *dev)
 {
-	const struct iommu_ops *ops = dev_iommu_ops(dev);
 	struct iommu_group *group = dev->iommu_group;
-	struct iommu_domain *release = ops->release_domain ?: ops->blocked_domain;
+	struct iommu_domain *release = iommu_release_domain(dev);
 	struct iommu_domain *dead_default = NULL, *dead_blocking = NULL;
 
 	mutex_lock(&group->mutex);

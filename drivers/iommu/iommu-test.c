@@ -1614,7 +1614,7 @@ static void iommu_test_resv_regions_top(struct kunit *test)
  * addresses to translate to themselves in the default domain, so the core
  * maps them there at probe, relaxable ones too but nothing else; and it
  * refuses to block such a device, so a claim fails and leaves the group
- * where it was.
+ * where it was.  Released, the device goes to identity, not blocked.
  */
 static void iommu_test_direct_regions(struct kunit *test)
 {
@@ -1656,6 +1656,10 @@ static void iommu_test_direct_regions(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(mdev->dev), def);
 	KUNIT_EXPECT_FALSE(test,
 			   iommu_group_dma_owner_claimed(mdev->dev->iommu_group));
+
+	kunit_release_action(test, mock_release_action, mdev->dev);
+	KUNIT_EXPECT_EQ(test, mdev->releases, 1);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->attached, &mock_identity_domain);
 }
 
 /* ---- Gather helpers ---- */

@@ -574,7 +574,9 @@ static inline int iommu_copy_user_entry(void *kdst, size_t klen, size_t min_len,
  * @owner: the driver's module
  * @identity_domain: its static identity domain, if it has one
  * @blocked_domain: its static domain that blocks all DMA, if it has one
- * @release_domain: what a device is put on before @release_device
+ * @release_domain: what a device is put on before @release_device; a
+ *	device with direct regions goes to @identity_domain instead of a
+ *	blocking one
  * @default_domain: a domain every group of this driver must use
  * @hw_info: describes @dev's IOMMU to user space (iommufd's
  *	IOMMU_GET_HW_INFO): returns a kmalloc'ed struct of the uAPI, which
