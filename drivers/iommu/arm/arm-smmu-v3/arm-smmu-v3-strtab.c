@@ -15,10 +15,12 @@
  * The stream table is linear when the StreamID space is small or the SMMU
  * has no two-level tables; otherwise second-level tables of 256 STEs are
  * made as devices with StreamIDs in their span appear.  Every STE starts
- * out aborting.  Everything written to the stream table is written under
- * the SMMU's strtab_mutex: at probe, at attach (where the IOMMU core holds
- * the device's group mutex as well) and at release (where the device has
- * left its group already).
+ * out aborting, but for those of StreamIDs that firmware's DMA goes on
+ * through (IORT RMRs), which bypass until a domain takes them.
+ * Everything written to the stream table is written under the SMMU's
+ * strtab_mutex: at probe, at attach (where the IOMMU core holds the
+ * device's group mutex as well) and at release (where the device has left
+ * its group already).
  */
 
 #include <linux/device.h>
@@ -424,33 +426,25 @@ int smmu_strtab_init(struct smmu_device *smmu)
 	return ret;
 }
 
-/**
- * smmu_strtab_prepare() - make sure a StreamID has an STE
- * @smmu: the SMMU.
- * @sid: the StreamID.
- *
- * Creates the second-level table that holds @sid, all aborting, and
- * publishes it in the level-1 table.  Tables stay until the SMMU goes.
- *
- * Return: 0, -ERANGE for a StreamID the table does not span, or -ENOMEM.
+/*
+ * Make the second-level table that holds @sid, all aborting, if there is
+ * none yet, and publish it in the level-1 table.  Tables stay until the
+ * SMMU goes.  Returns 1 if a table was published, 0 if @sid had an STE
+ * already, -ERANGE for a StreamID the table does not span, or -ENOMEM.
  */
-int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
+static int smmu_strtab_grow(struct smmu_device *smmu, u32 sid)
 {
 	struct smmu_strtab *st = &smmu->strtab;
 	u32 l1 = sid >> SMMU_STRTAB_SPLIT;
-	struct smmu_cmd cmd;
 	dma_addr_t l2_dma;
 	__le64 *l2;
 	u64 desc;
 
+	lockdep_assert_held(&smmu->strtab_mutex);
 	if (smmu->sid_bits < 32 && sid >> smmu->sid_bits)
 		return -ERANGE;
-	if (!st->l2)
-		return 0;	/* linear: every STE exists */
-
-	guard(mutex)(&smmu->strtab_mutex);
-	if (st->l2[l1])
-		return 0;
+	if (!st->l2 || st->l2[l1])
+		return 0;	/* linear tables have every STE */
 
 	l2 = dmam_alloc_coherent(smmu->dev,
 				 SMMU_STRTAB_L2_STES * SMMU_STE_BYTES,
@@ -464,7 +458,29 @@ int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
 	       (l2_dma & SMMU_L1_DESC_L2PTR);
 	WRITE_ONCE(st->base[l1], cpu_to_le64(desc));
 	st->l2[l1] = l2;
+	return 1;
+}
 
+/**
+ * smmu_strtab_prepare() - make sure a StreamID has an STE
+ * @smmu: the SMMU.
+ * @sid: the StreamID.
+ *
+ * Creates the second-level table that holds @sid, all aborting, if it is
+ * not there yet.
+ *
+ * Return: 0, -ERANGE for a StreamID the table does not span, -ENOMEM, or
+ * the error of the invalidation.
+ */
+int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid)
+{
+	struct smmu_cmd cmd;
+	int ret;
+
+	guard(mutex)(&smmu->strtab_mutex);
+	ret = smmu_strtab_grow(smmu, sid);
+	if (ret <= 0)
+		return ret;
 	/*
 	 * Drop an invalid level-1 descriptor the SMMU may have cached.  Should
 	 * that fail, the table stays: the next STE write for any StreamID it
@@ -484,6 +500,37 @@ static __le64 *smmu_strtab_ste(struct smmu_device *smmu, u32 sid)
 	return st->l2[sid >> SMMU_STRTAB_SPLIT] +
 	       (sid & (SMMU_STRTAB_L2_STES - 1)) * SMMU_STE_WORDS;
 }
+
+/**
+ * smmu_strtab_bypass_early() - let a StreamID through before the SMMU is on
+ * @smmu: the SMMU, not yet reset: its stream table made, its registers not
+ *	yet pointing at it.
+ * @sid: the StreamID, whose DMA firmware keeps going (an IORT RMR).
+ *
+ * The SMMU reads nothing of the table yet, so the STE is simply stored;
+ * the reset orders the stores before the SMMU's first reads (its commands
+ * are published with a barrier) and drops all it had cached.
+ *
+ * Return: 0, -ERANGE for a StreamID the table does not span, or -ENOMEM.
+ */
+int smmu_strtab_bypass_early(struct smmu_device *smmu, u32 sid)
+{
+	u64 ste[SMMU_STE_WORDS];
+	unsigned int i;
+	__le64 *entry;
+	int ret;
+
+	guard(mutex)(&smmu->strtab_mutex);
+	ret = smmu_strtab_grow(smmu, sid);
+	if (ret < 0)
+		return ret;
+	smmu_ste_bypass(ste);
+	entry = smmu_strtab_ste(smmu, sid);
+	for (i = 0; i < SMMU_STE_WORDS; i++)
+		entry[i] = cpu_to_le64(ste[i]);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_strtab_bypass_early);
 
 /*
  * Give every StreamID of a device the STE @target, which every one of them
@@ -554,21 +601,28 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_master_attach);
 /**
  * smmu_master_release() - make a device's StreamIDs abort as it goes
  * @master: the device, which the IOMMU core has taken out of its group.
+ * @bypass: let them through instead: the device has firmware DMA that must
+ *	go on (direct regions), as its StreamIDs did before it was probed.
  *
- * The core attached the release domain (blocked) already, so normally
- * nothing changes; this covers an attach of it that failed.
+ * The core attached the release domain (blocked, or identity for such a
+ * device) already, so normally nothing changes; this covers an attach of
+ * it that failed, and a probe that failed before the device had one.
  */
-void smmu_master_release(struct smmu_master *master)
+void smmu_master_release(struct smmu_master *master, bool bypass)
 {
 	u64 ste[SMMU_STE_WORDS];
 
-	smmu_ste_abort(ste);
+	if (bypass)
+		smmu_ste_bypass(ste);
+	else
+		smmu_ste_abort(ste);
 	guard(mutex)(&master->smmu->strtab_mutex);
 	/*
 	 * Nobody can be told of a failure: the device goes whatever happens.
-	 * Its STEs abort in memory, but the SMMU may act on what it cached of
-	 * the old ones until it carries out the invalidations.
+	 * Its STEs hold the new one in memory, but the SMMU may act on what
+	 * it cached of the old ones until it carries out the invalidations.
 	 */
 	if (smmu_master_write_ste(master, ste))
 		dev_err(master->dev, "StreamIDs may still use the old STE\n");
 }
+EXPORT_SYMBOL_IF_KUNIT(smmu_master_release);

@@ -34,7 +34,8 @@
  * queue either carries out every command at once or never moves: the STEs
  * of every StreamID must be invalidated after each step, and when the
  * queue times out, the attach must fail with the STEs and the device's
- * domain as they were.
+ * domain as they were.  The same SMMU checks the bypass STEs of IORT RMRs,
+ * stored before the SMMU is reset, and the STEs a device leaves at release.
  *
  * The last cases use the SMMU that probed at boot, if any: a command it
  * refuses is skipped and counted, and a submission three times the size of
@@ -1647,6 +1648,41 @@ static void smmu_test_mem_attach_timeout(struct kunit *test)
 	smmu_test_mem_expect_stes(test, smmu, ste_a, "after a failed attach");
 }
 
+/*
+ * A StreamID that an IORT RMR names bypasses before the SMMU is reset: its
+ * STE is only stored, as the SMMU reads nothing of the table yet, and the
+ * other STEs still abort; a StreamID beyond the table is refused.  At
+ * release a device with firmware DMA to keep going bypasses again, any
+ * other device aborts.
+ */
+static void smmu_test_mem_bypass_early(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_mem_smmu(test);
+	struct smmu_master *master = smmu_test_mem_master(test, smmu);
+	u64 bypass[SMMU_STE_WORDS], abort[SMMU_STE_WORDS];
+	unsigned int k;
+
+	smmu_ste_bypass(bypass);
+	smmu_ste_abort(abort);
+	for (k = 0; k < ARRAY_SIZE(smmu_test_mem_sids); k++)
+		KUNIT_ASSERT_EQ(test,
+				smmu_strtab_bypass_early(smmu,
+							 smmu_test_mem_sids[k]),
+				0);
+	KUNIT_EXPECT_EQ(test, smmu->cmdq.q.prod, 0U);
+	smmu_test_mem_expect_stes(test, smmu, bypass, "RMR StreamIDs");
+	KUNIT_EXPECT_EQ(test,
+			smmu_strtab_bypass_early(smmu,
+						 BIT(SMMU_TEST_MEM_SID_BITS)),
+			-ERANGE);
+
+	smmu_master_release(master, false);
+	smmu_test_mem_expect_stes(test, smmu, abort, "released");
+	smmu_master_release(master, true);
+	smmu_test_mem_expect_stes(test, smmu, bypass,
+				  "released with direct regions");
+}
+
 /* ---- The SMMU that probed ---- */
 
 static struct smmu_device *smmu_test_live_smmu(struct kunit *test)
@@ -2004,6 +2040,7 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_event_names),
 	KUNIT_CASE(smmu_test_mem_attach),
 	KUNIT_CASE(smmu_test_mem_attach_timeout),
+	KUNIT_CASE(smmu_test_mem_bypass_early),
 	KUNIT_CASE(smmu_test_live_illegal_command),
 	KUNIT_CASE(smmu_test_live_queue_full),
 	KUNIT_CASE(smmu_test_live_user_domain),

@@ -317,6 +317,37 @@ static int smmu_fw_probe(struct smmu_device *smmu, bool *coherent)
 	return smmu_fw_iort(smmu, coherent);
 }
 
+/*
+ * IORT's RMRs name StreamIDs whose DMA firmware set going and which must
+ * survive the SMMU's reset: they bypass from the start.  A driver that
+ * later takes such a device gets a default domain with the RMRs mapped
+ * 1:1 (the core's direct regions), and the device bypasses again when
+ * released.  A StreamID that cannot bypass is only reported: the SMMU
+ * still protects everything else.
+ */
+static void smmu_rmr_install(struct smmu_device *smmu)
+{
+	struct iommu_iort_rmr_data *rmr;
+	struct iommu_resv_region *region;
+	LIST_HEAD(rmrs);
+	u32 i;
+	int ret;
+
+	if (smmu->dev->of_node)
+		return;
+	iort_get_rmr_sids(dev_fwnode(smmu->dev), &rmrs);
+	list_for_each_entry(region, &rmrs, list) {
+		rmr = container_of(region, struct iommu_iort_rmr_data, rr);
+		for (i = 0; i < rmr->num_sids; i++) {
+			ret = smmu_strtab_bypass_early(smmu, rmr->sids[i]);
+			if (ret)
+				dev_err(smmu->dev, "RMR at %pa: StreamID %#x cannot bypass: %d\n",
+					&region->start, rmr->sids[i], ret);
+		}
+	}
+	iort_put_rmr_sids(dev_fwnode(smmu->dev), &rmrs);
+}
+
 /* ==== Reset ==== */
 
 static u32 smmu_cr1(const struct smmu_device *smmu)
@@ -499,7 +530,7 @@ static void smmu_release_device(struct device *dev)
 {
 	struct smmu_master *master = dev_iommu_priv_get(dev);
 
-	smmu_master_release(master);
+	smmu_master_release(master, dev->iommu->require_direct);
 	smmu_forget_streams(master, master->num_sids);
 	kfree(master);
 }
@@ -690,6 +721,7 @@ static int smmu_probe(struct platform_device *pdev)
 	if (!smmu->cd_pool)
 		return -ENOMEM;
 
+	smmu_rmr_install(smmu);
 	ret = smmu_device_reset(smmu);
 	if (ret)
 		return ret;

@@ -550,9 +550,10 @@ void smmu_cd_used(const u64 *cd, u64 *used);
 
 int smmu_strtab_init(struct smmu_device *smmu);
 int smmu_strtab_prepare(struct smmu_device *smmu, u32 sid);
+int smmu_strtab_bypass_early(struct smmu_device *smmu, u32 sid);
 int smmu_master_attach(struct smmu_master *master,
 		       struct iommu_domain *domain, const u64 *ste);
-void smmu_master_release(struct smmu_master *master);
+void smmu_master_release(struct smmu_master *master, bool bypass);
 
 /* ---- Domains and TLB maintenance (arm-smmu-v3-domain.c) ---- */
 struct iommu_domain *smmu_domain_alloc_paging(struct device *dev);
