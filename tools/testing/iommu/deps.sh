@@ -9,7 +9,7 @@ set -euo pipefail
 
 build=${1:?usage: deps.sh BUILD_DIR}
 packages=(linux-source-6.12 gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	  qemu-system-arm make flex bison bc libelf-dev libssl-dev
+	  qemu-system-arm qemu-efi-aarch64 make flex bison bc libelf-dev libssl-dev
 	  cpio rsync kmod ccache sparse xz-utils python3 perl gzip)
 
 missing=()
