@@ -362,16 +362,23 @@ EXPORT_SYMBOL_GPL(dev_iommu_priv_set);
  * So it gets no fwspec, and its driver's probe is deferred; once deferred
  * probing gives up on the IOMMU, the device does DMA without one.
  *
- * Return: 0; -EPROBE_DEFER (or, once deferred probing has given up,
- * -ENODEV or -ETIMEDOUT) if @iommu_fwnode has no registered driver;
- * -EINVAL if @dev is already behind another IOMMU; or -ENOMEM.
+ * Return: 0; -EPROBE_DEFER if @iommu_fwnode has no registered driver, or
+ * -ENODEV once deferred probing has given up waiting for one; -EINVAL if
+ * @dev is already behind another IOMMU; or -ENOMEM.
  */
 int iommu_fwspec_init(struct device *dev, struct fwnode_handle *iommu_fwnode)
 {
 	struct iommu_fwspec *fwspec;
 
-	if (!iommu_ops_from_fwnode(iommu_fwnode))
-		return driver_deferred_probe_check_state(dev);
+	if (!iommu_ops_from_fwnode(iommu_fwnode)) {
+		/*
+		 * Given up on (-ETIMEDOUT with modules): the firmware callers
+		 * take -ENODEV, and only it, to mean DMA without an IOMMU.
+		 */
+		if (driver_deferred_probe_check_state(dev) == -EPROBE_DEFER)
+			return -EPROBE_DEFER;
+		return -ENODEV;
+	}
 	if (!dev_iommu_get(dev))
 		return -ENOMEM;
 	fwspec = dev->iommu->fwspec;
