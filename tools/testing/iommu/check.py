@@ -45,19 +45,28 @@ def check_dma_api_debug(boot_result, results):
                 f'{len(reports) - 1} more, see {boot_result.log_path}')
 
 
-SMMU_PROBED = re.compile(r'arm-smmu-v3 \S+: SMMUv3: (.*)$')
+SMMU_PROBED = re.compile(r'arm-smmu-v3 (\S+): SMMUv3: (.*)$')
+# The SMMU's device as each firmware makes it: the device tree's node at
+# its MMIO address, or the platform device IORT's code makes for its node.
+SMMU_DEVICE = {False: '9050000.smmuv3', True: 'arm-smmu-v3.0.auto'}
 
 
-def check_smmu_probe(boot_result, results, plain):
-    """Our SMMUv3 driver probed, with the stream table format and the
-    invalidation it was asked for: all it has by default, the linear table
-    and no range invalidation with SMMU_PLAIN."""
-    lines = [m.group(1) for m in map(SMMU_PROBED.search,
+def check_smmu_probe(boot_result, results, plain, acpi=False):
+    """Our SMMUv3 driver probed, on the device the boot's firmware
+    describes (the device tree, or IORT with @acpi), with the stream table
+    format and the invalidation it was asked for: all it has by default,
+    the linear table and no range invalidation with SMMU_PLAIN."""
+    found = [m.groups() for m in map(SMMU_PROBED.search,
                                      boot_result.console()) if m]
-    results.add(bool(lines), 'smmu.probed',
-                '' if lines else 'no "arm-smmu-v3 ...: SMMUv3:" line')
-    if not lines:
+    results.add(bool(found), 'smmu.probed',
+                '' if found else 'no "arm-smmu-v3 ...: SMMUv3:" line')
+    if not found:
         return
+    device = found[0][0]
+    results.add(device == SMMU_DEVICE[acpi], 'smmu.firmware',
+                f'{device}, not {SMMU_DEVICE[acpi]}'
+                if device != SMMU_DEVICE[acpi] else '')
+    lines = [line for _, line in found]
     want = (('linear stream table', True), ('range invalidation', False)) \
         if plain else \
         (('2-level stream table', True), ('range invalidation', True))
@@ -445,7 +454,8 @@ def cmd_check(args):
             results.add(suites > 0, 'kunit.suites_ran', f'{suites} suites')
         parse_selftests(result, results, spec.progs)
         check_dma_api_debug(result, results)
-        check_smmu_probe(result, results, plain=SMMU_PLAIN in spec.words)
+        check_smmu_probe(result, results, plain=SMMU_PLAIN in spec.words,
+                         acpi=spec.acpi)
         check_debug_kernel(result, results)
         net.check_net(outcome.traffic, results, spec.progs)
         if any(w.startswith('stress=') for w in spec.words):

@@ -45,9 +45,9 @@ SMMU_PLAIN = ('[    0.30] arm-smmu-v3 9050000.smmuv3: SMMUv3: linear stream '
               '0x62215000, coherent')
 
 
-def judge_smmu(lines, plain):
+def judge_smmu(lines, plain, acpi=False):
     found = results.Results()
-    check.check_smmu_probe(FakeBoot(lines), found, plain)
+    check.check_smmu_probe(FakeBoot(lines), found, plain, acpi)
     return {r.name: (r.status, r.detail) for r in found.items}
 
 
@@ -55,7 +55,18 @@ class SmmuProbeTest(unittest.TestCase):
     def test_default_boot_uses_everything(self):
         verdict = judge_smmu([SMMU_FULL], plain=False)
         self.assertEqual(verdict['smmu.probed'][0], 'PASS')
+        self.assertEqual(verdict['smmu.firmware'][0], 'PASS')
         self.assertEqual(verdict['smmu.features'][0], 'PASS')
+
+    def test_acpi_boot_finds_the_smmu_in_iort(self):
+        iort = SMMU_FULL.replace('9050000.smmuv3', 'arm-smmu-v3.0.auto')
+        self.assertEqual(judge_smmu([iort], False, acpi=True)
+                         ['smmu.firmware'][0], 'PASS')
+        verdict = judge_smmu([SMMU_FULL], False, acpi=True)
+        self.assertEqual(verdict['smmu.firmware'],
+                         ('FAIL', '9050000.smmuv3, not arm-smmu-v3.0.auto'))
+        self.assertEqual(judge_smmu([iort], False)['smmu.firmware'][0],
+                         'FAIL')
 
     def test_plain_boot_uses_linear_table_without_ranges(self):
         self.assertEqual(judge_smmu([SMMU_PLAIN], plain=True)
