@@ -88,11 +88,14 @@ TIMEOUT		?= 900
 APPEND		?=
 # LAZY=0 skips make check's second boot, in lazy (DMA-FQ) mode; PLAIN=0
 # skips its third, with the SMMUv3 driver's optional features off; PT=0
-# its fourth, in passthrough mode with a few of the tests.
+# its fourth, in passthrough mode with a few of the tests; ACPI=0 its
+# fifth, through UEFI firmware and ACPI.  make run boots through UEFI
+# only when told, with ACPI=1 on the command line.
 LAZY		?= 1
 PLAIN		?= 1
 PT		?= 1
-ACPI		?= 0
+ACPI		?= 1
+RUN_ACPI	:= $(if $(filter command line,$(origin ACPI)),$(ACPI),0)
 # Seconds of iommu-stress after the kselftests of make check's lazy boot;
 # STRESS=0 leaves it out.
 STRESS		?= 60
@@ -216,7 +219,7 @@ guest: initramfs
 
 run: kernel initramfs
 	@$(PY) run --image $(IMAGE) --append "$(APPEND)" \
-		$(if $(filter 1,$(ACPI)),--acpi)
+		$(if $(filter 1,$(RUN_ACPI)),--acpi)
 
 # Lint runs beside the kernel build and the boots, which leave the CPUs
 # idle much of the time (the guest waits for devices); the summary waits

@@ -5,8 +5,9 @@
  * An IOMMU driver registers each instance with iommu_device_register().
  * Firmware (of_iommu.c for the device tree, the base kernel's IORT code
  * for ACPI) gives a device a fwspec that names its instance, once that
- * instance has registered; iommu_probe_device() then hands the device to the driver, puts it in a
- * group and attaches the group's default domain (iommu-group.c).
+ * instance has registered; iommu_probe_device() then hands the device to
+ * the driver, puts it in a group and attaches the group's default domain
+ * (iommu-group.c).
  *
  * A paging domain is a set of page tables behind struct iommu_domain_ops.
  * iommu_map() cuts a range into the largest pages the domain supports that

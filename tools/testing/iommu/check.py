@@ -334,7 +334,8 @@ PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
 PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net')
 # The ACPI boot (--acpi): the kernel started by QEMU's UEFI firmware finds
 # the SMMU and the devices' StreamIDs in IORT instead of the device tree.
-# It runs every KUnit suite and every kselftest but those that run once.
+# It runs every KUnit suite and every kselftest but those that run once,
+# last, beside the end of the first boot.
 
 
 def check_boots(args, progs):
@@ -345,7 +346,9 @@ def check_boots(args, progs):
     followed by iommu-stress; that boot's results are named "lazy.*".  The
     third boot, with --plain, is strict again but tells our SMMUv3 driver
     to leave the two-level stream table and range invalidation unused
-    ("plain.*"); the fourth, with --pt, is in passthrough mode ("pt.*").
+    ("plain.*"); the fourth, with --pt, is in passthrough mode ("pt.*");
+    the fifth, with --acpi, is started by UEFI firmware and finds the SMMU
+    in ACPI's IORT ("acpi.*").
     A boot whose selection comes out empty is left out.
     """
     def sel(chosen):
@@ -372,9 +375,6 @@ def check_boots(args, progs):
         boots.append(CheckBoot('plain.', 'console-plain.log',
                                [SMMU_PLAIN] + kunit + sel(chosen), chosen,
                                True))
-    if getattr(args, 'acpi', False):
-        boots.append(CheckBoot('acpi.', 'console-acpi.log', sel(again),
-                               again, True, acpi=True))
     if args.pt:
         pt = pt_boot(progs)
         if pt:
@@ -382,6 +382,9 @@ def check_boots(args, progs):
         else:
             qemu.log('BOOT', 'no passthrough boot: the selection has none '
                      'of ' + ', '.join(PT_SELFTESTS))
+    if getattr(args, 'acpi', False):
+        boots.append(CheckBoot('acpi.', 'console-acpi.log', sel(again),
+                               again, True, acpi=True))
     return [b for b in boots if b.progs or b.kunit]
 
 
