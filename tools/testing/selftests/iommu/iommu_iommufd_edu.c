@@ -206,8 +206,7 @@ TEST_F(iommufd_edu, copy_through_hwpt)
 	__u64 unmapped;
 	__u32 pt_id = 0;
 
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 	ASSERT_EQ(0, ioas_map(d->iommufd, d->ioas_id, d->e.a, IOVA_A,
 			      IOMMU_PAGE, IOAS_MAP_RW));
 	ASSERT_EQ(0, hwpt_alloc(d->iommufd, d->dev_id, d->ioas_id, 0,
@@ -247,8 +246,7 @@ TEST_F(iommufd_edu, hwpt_alloc_traced)
 
 	if (!tracefs_ready(USER_DOMAIN_EVENT))
 		MISSING(return, "no tracefs with event " USER_DOMAIN_EVENT);
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 
 	ASSERT_EQ(0, trace_clear());
 	ASSERT_EQ(0, trace_event_enable(USER_DOMAIN_EVENT, true));
@@ -274,8 +272,7 @@ TEST_F(iommufd_edu, attach_ioas_allocates_hwpt)
 
 	if (!tracefs_ready(USER_DOMAIN_EVENT))
 		MISSING(return, "no tracefs with event " USER_DOMAIN_EVENT);
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 	ASSERT_EQ(0, ioas_map(d->iommufd, d->ioas_id, d->e.a, IOVA_A,
 			      IOMMU_PAGE, IOAS_MAP_RW));
 	ASSERT_EQ(0, ioas_map(d->iommufd, d->ioas_id, d->e.b, IOVA_B,
@@ -628,8 +625,7 @@ TEST_F(iommufd_edu, hwpt_dirty_tracking_refused)
 {
 	struct iommufd_edu *d = &self->d;
 
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 	EXPECT_EQ(-EOPNOTSUPP,
 		  hwpt_alloc(d->iommufd, d->dev_id, d->ioas_id,
 			     IOMMU_HWPT_ALLOC_DIRTY_TRACKING, NULL));
@@ -642,8 +638,7 @@ TEST_F(iommufd_edu, hwpt_nest_parent_refused)
 {
 	struct iommufd_edu *d = &self->d;
 
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 	EXPECT_EQ(-EOPNOTSUPP,
 		  hwpt_alloc(d->iommufd, d->dev_id, d->ioas_id,
 			     IOMMU_HWPT_ALLOC_NEST_PARENT, NULL));
@@ -657,8 +652,7 @@ TEST_F(iommufd_edu, hwpt_unknown_flag_refused)
 {
 	struct iommufd_edu *d = &self->d;
 
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 	EXPECT_EQ(-EOPNOTSUPP, hwpt_alloc(d->iommufd, d->dev_id, d->ioas_id,
 					  BOGUS_HWPT_FLAG, NULL));
 	/* The next flag after those the uAPI defines. */
@@ -675,8 +669,7 @@ TEST_F(iommufd_edu, hwpt_alloc_bad_ids_refused)
 {
 	struct iommufd_edu *d = &self->d;
 
-	ASSERT_EQ(0, vfio_cdev_bind(d->e.device, d->iommufd, &d->dev_id));
-	ASSERT_EQ(0, ioas_alloc(d->iommufd, &d->ioas_id));
+	ASSERT_EQ(0, iommufd_edu_bind(d));
 	EXPECT_EQ(-ENOENT, hwpt_alloc(d->iommufd, BOGUS_ID, d->ioas_id, 0,
 				      NULL));
 	EXPECT_EQ(-EINVAL, hwpt_alloc(d->iommufd, d->dev_id, BOGUS_ID, 0,

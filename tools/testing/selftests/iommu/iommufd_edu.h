@@ -259,11 +259,10 @@ static inline int hw_info_get(int iommufd, __u32 dev_id, void *data,
 }
 
 /*
- * After iommufd_edu_open(): bind the cdev to the iommufd, allocate an
- * IOAS and a HWPT on it for edu, attach edu to the HWPT, and make edu's
- * registers and bus mastering ready (vfio_edu_device_ready()).
+ * After iommufd_edu_open(): bind the cdev to the iommufd and allocate an
+ * IOAS, into d->dev_id and d->ioas_id.
  */
-static inline int iommufd_edu_attach(struct iommufd_edu *d)
+static inline int iommufd_edu_bind(struct iommufd_edu *d)
 {
 	int err;
 
@@ -273,10 +272,23 @@ static inline int iommufd_edu_attach(struct iommufd_edu *d)
 		return err;
 	}
 	err = ioas_alloc(d->iommufd, &d->ioas_id);
-	if (err) {
+	if (err)
 		iommu_err("IOMMU_IOAS_ALLOC: %s", strerror(-err));
+	return err;
+}
+
+/*
+ * After iommufd_edu_open(): iommufd_edu_bind(), a HWPT on the IOAS for
+ * edu, edu attached to it, and edu's registers and bus mastering ready
+ * (vfio_edu_device_ready()).
+ */
+static inline int iommufd_edu_attach(struct iommufd_edu *d)
+{
+	int err;
+
+	err = iommufd_edu_bind(d);
+	if (err)
 		return err;
-	}
 	err = hwpt_alloc(d->iommufd, d->dev_id, d->ioas_id, 0, &d->hwpt_id);
 	if (err) {
 		iommu_err("IOMMU_HWPT_ALLOC: %s", strerror(-err));
