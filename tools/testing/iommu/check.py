@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """make check, make run and make stress: their boots and what they judge.
 
-check_boots() lists make check's boots (as configured, lazy, plain and
-passthrough), cmd_check() runs them and turns each console into results:
+check_boots() lists make check's boots (as configured, lazy, plain,
+passthrough and through UEFI and ACPI), cmd_check() runs them and turns each console into results:
 the KUnit and kselftest results (results.py), and the boot's own checks
 below, from the debug kernel's checkers to iommu-stress's summary.
 cmd_run() boots the guest that shows the subsystem at work, cmd_stress()
@@ -382,7 +382,7 @@ def check_boots(args, progs):
         else:
             qemu.log('BOOT', 'no passthrough boot: the selection has none '
                      'of ' + ', '.join(PT_SELFTESTS))
-    if getattr(args, 'acpi', False):
+    if args.acpi:
         boots.append(CheckBoot('acpi.', 'console-acpi.log', sel(again),
                                again, True, acpi=True))
     return [b for b in boots if b.progs or b.kunit]

@@ -251,7 +251,7 @@ class CheckBootsTest(unittest.TestCase):
     def boots(self, selftest='', kunit='', stress=60):
         args = types.SimpleNamespace(selftest=selftest, kunit=kunit,
                                      stress=stress, lazy=True, plain=True,
-                                     pt=True)
+                                     pt=True, acpi=False)
         progs = [p for p in self.PROGS
                  if not selftest or p in selftest.split(',')]
         return {b.prefix: b for b in check.check_boots(args, progs)}
