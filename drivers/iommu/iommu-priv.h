@@ -114,9 +114,6 @@ int iommu_device_register_bus(struct iommu_device *iommu,
 void iommu_device_unregister_bus(struct iommu_device *iommu,
 				 const struct bus_type *bus, struct notifier_block *nb);
 
-/* iommu.c: /sys/kernel/debug/iommu, from subsys_initcall on */
-extern struct dentry *iommu_debugfs_dir;
-
 /* iommu.c, for the group code */
 extern unsigned int iommu_def_domain_type;
 int iommu_attach_dev_locked(struct iommu_domain *domain, struct device *dev);

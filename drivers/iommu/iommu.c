@@ -575,6 +575,7 @@ static struct notifier_block iommu_bus_nb[ARRAY_SIZE(iommu_buses)];
 
 /* /sys/kernel/debug/iommu, for the subsystem's debugging files */
 struct dentry *iommu_debugfs_dir;
+EXPORT_SYMBOL_GPL(iommu_debugfs_dir);
 
 static int __init iommu_subsys_init(void)
 {

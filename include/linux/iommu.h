@@ -36,6 +36,7 @@
 #define IOMMU_MMIO	BIT(4)	/* device memory, such as an MSI doorbell */
 #define IOMMU_PRIV	BIT(5)	/* privileged accesses only */
 
+struct dentry;
 struct device;
 struct iommu_attach_handle;
 struct iommu_dma_cookie;
@@ -739,6 +740,9 @@ int iommu_device_sysfs_add(struct iommu_device *iommu, struct device *parent,
 void iommu_device_sysfs_remove(struct iommu_device *iommu);
 int iommu_device_link(struct iommu_device *iommu, struct device *link);
 void iommu_device_unlink(struct iommu_device *iommu, struct device *link);
+
+/* /sys/kernel/debug/iommu, from subsys_initcall on; drivers add theirs */
+extern struct dentry *iommu_debugfs_dir;
 
 /* Device probe through firmware */
 extern struct mutex iommu_probe_device_lock;
