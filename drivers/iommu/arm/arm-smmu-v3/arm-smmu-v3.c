@@ -20,6 +20,7 @@
 
 #include <linux/acpi.h>
 #include <linux/acpi_iort.h>
+#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
 #include <linux/iopoll.h>
@@ -28,6 +29,7 @@
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -461,6 +463,11 @@ static struct smmu_device *smmu_find(const void *data,
 	return smmu;
 }
 
+/*
+ * Readers of the xarray that hold its lock (event reports, debugfs) may
+ * use the masters they find: xa_cmpxchg() takes the lock, and a master is
+ * freed only after all its StreamIDs have gone.
+ */
 static void smmu_forget_streams(struct smmu_master *master, unsigned int n)
 {
 	while (n--)
@@ -638,6 +645,47 @@ static const struct iommu_ops smmu_ops = {
 	.owner			= THIS_MODULE,
 };
 
+/* ==== debugfs ==== */
+
+/* iommu/arm-smmu-v3/ in debugfs, one directory per SMMU in it */
+static struct dentry *smmu_debugfs_root;
+
+static void smmu_streams_print(struct seq_file *s, struct smmu_device *smmu)
+{
+	struct smmu_master *master;
+	unsigned long sid;
+
+	/* See smmu_forget_streams(). */
+	lockdep_assert_held(&smmu->streams.xa_lock);
+	xa_for_each(&smmu->streams, sid, master)
+		seq_printf(s, "0x%lx %s\n", sid, dev_name(master->dev));
+}
+
+/*
+ * "streams": the StreamIDs this driver gave to devices, in order, one
+ * line each with the device's name, for tests to hold against what the
+ * firmware says.
+ */
+static int smmu_streams_show(struct seq_file *s, void *unused)
+{
+	struct smmu_device *smmu = s->private;
+
+	xa_lock(&smmu->streams);
+	smmu_streams_print(s, smmu);
+	xa_unlock(&smmu->streams);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmu_streams);
+
+/* Named as in /sys/class/iommu, the SMMU's base address in the name. */
+static void smmu_debugfs_init(struct smmu_device *smmu)
+{
+	smmu->debugfs = debugfs_create_dir(dev_name(smmu->iommu.dev),
+					   smmu_debugfs_root);
+	debugfs_create_file("streams", 0400, smmu->debugfs, smmu,
+			    &smmu_streams_fops);
+}
+
 /* ==== The platform device ==== */
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -735,6 +783,7 @@ static int smmu_probe(struct platform_device *pdev)
 		iommu_device_sysfs_remove(&smmu->iommu);
 		goto disable;
 	}
+	smmu_debugfs_init(smmu);
 	smmu_describe(smmu);
 	return 0;
 
@@ -747,6 +796,8 @@ static void smmu_remove(struct platform_device *pdev)
 {
 	struct smmu_device *smmu = platform_get_drvdata(pdev);
 
+	/* Waits for readers, which use the SMMU. */
+	debugfs_remove(smmu->debugfs);
 	iommu_device_unregister(&smmu->iommu);
 	iommu_device_sysfs_remove(&smmu->iommu);
 	smmu_disable(smmu);
@@ -775,7 +826,25 @@ static struct platform_driver smmu_driver = {
 		.suppress_bind_attrs = true,
 	},
 };
-module_platform_driver(smmu_driver);
+
+static int __init smmu_init(void)
+{
+	int ret;
+
+	smmu_debugfs_root = debugfs_create_dir("arm-smmu-v3", iommu_debugfs_dir);
+	ret = platform_driver_register(&smmu_driver);
+	if (ret)
+		debugfs_remove(smmu_debugfs_root);
+	return ret;
+}
+module_init(smmu_init);
+
+static void __exit smmu_exit(void)
+{
+	platform_driver_unregister(&smmu_driver);
+	debugfs_remove(smmu_debugfs_root);
+}
+module_exit(smmu_exit);
 
 MODULE_DESCRIPTION("Driver for ARM SMMUv3 implementations");
 MODULE_LICENSE("GPL");

@@ -365,6 +365,7 @@ struct smmu_strtab {
  * @asids: ASIDs in use, one per paging domain.
  * @cd_pool: memory for context descriptors.
  * @iommu: what the IOMMU core knows of this SMMU.
+ * @debugfs: its directory in debugfs.
  */
 struct smmu_device {
 	struct device		*dev;
@@ -392,6 +393,7 @@ struct smmu_device {
 	struct dma_pool		*cd_pool;
 
 	struct iommu_device	iommu;
+	struct dentry		*debugfs;
 };
 
 /**
