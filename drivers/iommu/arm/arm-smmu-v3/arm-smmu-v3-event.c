@@ -16,7 +16,8 @@
  *
  * The interrupts are the wired ones the firmware describes ("eventq",
  * "gerror", or one "combined"), or MSIs where the SMMU and the platform
- * support them.
+ * support them.  An SMMU whose global errors could reach no CPU is not
+ * used.
  */
 
 #include <linux/interrupt.h>
@@ -298,28 +299,92 @@ static void smmu_setup_msis(struct smmu_device *smmu)
 	smmu->gerror_irq = msi_get_virq(smmu->dev, SMMU_MSI_GERROR);
 }
 
+/* A wired interrupt @name in @irq, 0 if firmware gives none; -EPROBE_DEFER. */
+static int smmu_wired_irq(struct smmu_device *smmu, const char *name, int *irq)
+{
+	int ret;
+
+	ret = platform_get_irq_byname_optional(to_platform_device(smmu->dev),
+					       name);
+	if (ret == -EPROBE_DEFER)
+		return ret;
+	*irq = max(ret, 0);
+	return 0;
+}
+
+/**
+ * smmu_find_irqs() - the wired interrupts firmware gives the SMMU
+ * @smmu: the SMMU, its registers not yet mapped.
+ *
+ * A global error that nobody hears of is the worst failure the SMMU has:
+ * in service failure mode, for one, every device's DMA aborts and the log
+ * says nothing.  So an SMMU is used only if GERROR can reach the CPU, by a
+ * wired "combined" or "gerror" interrupt, or else by MSI, which needs an
+ * MSI parent here and the SMMU's own MSIs (smmu_check_irqs(), once IDR0 is
+ * read).  An event queue without an interrupt only loses fault reports,
+ * which smmu_setup_irqs() warns of.
+ *
+ * Return: 0, -EPROBE_DEFER while an interrupt controller is not there yet,
+ * or -ENODEV if GERROR cannot be signalled.
+ */
+int smmu_find_irqs(struct smmu_device *smmu)
+{
+	int ret;
+
+	ret = smmu_wired_irq(smmu, "combined", &smmu->combined_irq);
+	if (!ret)
+		ret = smmu_wired_irq(smmu, "eventq", &smmu->evtq_irq);
+	if (!ret)
+		ret = smmu_wired_irq(smmu, "gerror", &smmu->gerror_irq);
+	if (ret)
+		return ret;
+
+	if (smmu->combined_irq || smmu->gerror_irq ||
+	    dev_get_msi_domain(smmu->dev))
+		return 0;
+	dev_err(smmu->dev, "firmware gives no GERROR interrupt and no MSI parent; not using the SMMU\n");
+	return -ENODEV;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_find_irqs);
+
+/**
+ * smmu_check_irqs() - refuse an SMMU that would need MSIs it cannot send
+ * @smmu: the SMMU, after smmu_find_irqs(), with its features read.
+ *
+ * Return: 0, or -ENODEV if GERROR has no wired interrupt and the SMMU has
+ * no MSIs, or is told not to use them.
+ */
+int smmu_check_irqs(struct smmu_device *smmu)
+{
+	if (smmu->combined_irq || smmu->gerror_irq ||
+	    (smmu->features & SMMU_FEAT_MSI))
+		return 0;
+	dev_err(smmu->dev, "firmware gives no GERROR interrupt, only an MSI parent, and the SMMU %s; not using the SMMU\n",
+		smmu->idr[0] & SMMU_IDR0_MSI ?
+		"is told not to use MSIs (ignore=msi)" : "has no MSIs");
+	return -ENODEV;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_check_irqs);
+
 /**
  * smmu_setup_irqs() - request the event queue and GERROR interrupts
- * @smmu: the SMMU, with IRQ_CTRL zero.
+ * @smmu: the SMMU, with IRQ_CTRL zero, after smmu_check_irqs().
  *
- * Return: 0 or an error from request_irq(); an SMMU without interrupts
- * works, but its faults go unreported, which is said once.
+ * Return: 0, -ENODEV if GERROR was to come by MSI and none could be
+ * allocated, or an error from request_irq().  An SMMU without an event
+ * queue interrupt works, but its faults go unreported, which is said once.
  */
 int smmu_setup_irqs(struct smmu_device *smmu)
 {
-	struct platform_device *pdev = to_platform_device(smmu->dev);
 	const char *name = dev_name(smmu->dev);
-	int combined, ret;
+	int ret;
 
-	combined = platform_get_irq_byname_optional(pdev, "combined");
-	if (combined > 0)
-		return devm_request_threaded_irq(smmu->dev, combined,
+	if (smmu->combined_irq)
+		return devm_request_threaded_irq(smmu->dev, smmu->combined_irq,
 						 smmu_combined_irq,
 						 smmu_evtq_thread, IRQF_ONESHOT,
 						 name, smmu);
 
-	smmu->evtq_irq = platform_get_irq_byname_optional(pdev, "eventq");
-	smmu->gerror_irq = platform_get_irq_byname_optional(pdev, "gerror");
 	smmu_setup_msis(smmu);
 
 	if (smmu->evtq_irq > 0) {
@@ -335,6 +400,6 @@ int smmu_setup_irqs(struct smmu_device *smmu)
 	if (smmu->gerror_irq > 0)
 		return devm_request_irq(smmu->dev, smmu->gerror_irq,
 					smmu_gerror_irq, 0, name, smmu);
-	dev_warn(smmu->dev, "no GERROR interrupt\n");
-	return 0;
+	dev_err(smmu->dev, "no GERROR interrupt: MSIs were the only way and could not be allocated; not using the SMMU\n");
+	return -ENODEV;
 }

@@ -37,6 +37,10 @@
  * domain as they were.  The same SMMU checks the bypass STEs of IORT RMRs,
  * stored before the SMMU is reset, and the STEs a device leaves at release.
  *
+ * What firmware says is checked on hand-made input.  The interrupts of a
+ * platform device made of resources: an SMMU is refused unless GERROR has
+ * a wired interrupt, or an MSI parent and MSIs.
+ *
  * The last cases use the SMMU that probed at boot, if any: a command it
  * refuses is skipped and counted, and a submission three times the size of
  * the ring still ends with the queue drained.  With a PCI device behind
@@ -50,9 +54,11 @@
 #include <linux/bitfield.h>
 #include <linux/bitops.h>
 #include <linux/io-pgtable.h>
+#include <linux/irqdomain.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -1683,6 +1689,123 @@ static void smmu_test_mem_bypass_early(struct kunit *test)
 				  "released with direct regions");
 }
 
+/* ---- What firmware says ---- */
+
+/* The first interrupt number the fake platform devices below hand out */
+#define SMMU_TEST_IRQ_BASE	100
+
+KUNIT_DEFINE_ACTION_WRAPPER(smmu_test_pdev_put, platform_device_put,
+			    struct platform_device *);
+
+struct smmu_test_irq_case {
+	const char *name;
+	/* The named wired interrupts firmware gives, NULL-terminated */
+	const char *wired[4];
+	bool msi_parent;
+	int find_ret;
+	/* Once IDR0 is read: MSIs in IDR0, and left in use */
+	bool idr0_msi;
+	bool feat_msi;
+	int check_ret;
+};
+
+static const struct smmu_test_irq_case smmu_test_irqs_params[] = {
+	{ "combined", { "combined" }, false, 0, false, false, 0 },
+	{ "eventq and gerror", { "eventq", "gerror" }, false, 0,
+	  false, false, 0 },
+	{ "gerror only", { "gerror" }, false, 0, false, false, 0 },
+	/* Faults reported, GERROR never: refused before the registers */
+	{ "eventq only", { "eventq" }, false, -ENODEV },
+	{ "nothing", { }, false, -ENODEV },
+	{ "MSI parent, MSIs", { }, true, 0, true, true, 0 },
+	{ "eventq, MSI parent, MSIs", { "eventq" }, true, 0, true, true, 0 },
+	/* The MSI parent is of no use: refused after IDR0 */
+	{ "MSI parent, no MSIs", { }, true, 0, false, false, -ENODEV },
+	{ "MSI parent, MSIs ignored", { }, true, 0, true, false, -ENODEV },
+	/* A wired GERROR needs no MSIs */
+	{ "gerror, MSI parent, no MSIs", { "gerror" }, true, 0,
+	  false, false, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(smmu_test_irqs, smmu_test_irqs_params, name);
+
+/*
+ * An SMMU on a platform device, never added, with the named interrupts
+ * @p->wired, numbered from SMMU_TEST_IRQ_BASE on, and the MSI domain
+ * @msi_parent, which only has to be there.
+ */
+static struct smmu_device *smmu_test_irq_smmu(struct kunit *test,
+					      const struct smmu_test_irq_case *p,
+					      struct irq_domain *msi_parent)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test, 0);
+	struct resource res[ARRAY_SIZE(p->wired)] = {};
+	struct platform_device *pdev;
+	unsigned int n;
+
+	pdev = platform_device_alloc("smmu-v3-irqs", PLATFORM_DEVID_NONE);
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							smmu_test_pdev_put,
+							pdev), 0);
+	/* platform_device_add() would name it; the messages need a name. */
+	KUNIT_ASSERT_EQ(test, dev_set_name(&pdev->dev, "smmu-v3-irqs"), 0);
+	for (n = 0; n < ARRAY_SIZE(p->wired) && p->wired[n]; n++)
+		res[n] = DEFINE_RES_IRQ_NAMED(SMMU_TEST_IRQ_BASE + n,
+					      p->wired[n]);
+	KUNIT_ASSERT_EQ(test, platform_device_add_resources(pdev, res, n), 0);
+	dev_set_msi_domain(&pdev->dev, msi_parent);
+	smmu->dev = &pdev->dev;
+	return smmu;
+}
+
+/* The number smmu_test_irq_smmu() gave the interrupt @name, or 0. */
+static int smmu_test_wired_irq(const struct smmu_test_irq_case *p,
+			       const char *name)
+{
+	unsigned int n;
+
+	for (n = 0; n < ARRAY_SIZE(p->wired) && p->wired[n]; n++)
+		if (!strcmp(p->wired[n], name))
+			return SMMU_TEST_IRQ_BASE + n;
+	return 0;
+}
+
+/*
+ * An SMMU is used only if GERROR can reach a CPU: by a wired "combined"
+ * or "gerror" interrupt, or by MSI, for which the SMMU needs an MSI
+ * parent before its registers are touched and MSIs of its own once IDR0
+ * is read.
+ */
+static void smmu_test_irqs(struct kunit *test)
+{
+	const struct smmu_test_irq_case *p = test->param_value;
+	struct irq_domain *parent = NULL;
+	struct smmu_device *smmu;
+
+	if (p->msi_parent) {
+		/* Allocated first, so freed after the device is put */
+		parent = kunit_kzalloc(test, sizeof(*parent), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, parent);
+	}
+	smmu = smmu_test_irq_smmu(test, p, parent);
+
+	KUNIT_ASSERT_EQ(test, smmu_find_irqs(smmu), p->find_ret);
+	if (p->find_ret)
+		return;
+	KUNIT_EXPECT_EQ(test, smmu->combined_irq,
+			smmu_test_wired_irq(p, "combined"));
+	KUNIT_EXPECT_EQ(test, smmu->evtq_irq, smmu_test_wired_irq(p, "eventq"));
+	KUNIT_EXPECT_EQ(test, smmu->gerror_irq,
+			smmu_test_wired_irq(p, "gerror"));
+
+	if (p->idr0_msi)
+		smmu->idr[0] |= SMMU_IDR0_MSI;
+	if (p->feat_msi)
+		smmu->features |= SMMU_FEAT_MSI;
+	KUNIT_EXPECT_EQ(test, smmu_check_irqs(smmu), p->check_ret);
+}
+
 /* ---- The SMMU that probed ---- */
 
 static struct smmu_device *smmu_test_live_smmu(struct kunit *test)
@@ -2041,6 +2164,7 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_mem_attach),
 	KUNIT_CASE(smmu_test_mem_attach_timeout),
 	KUNIT_CASE(smmu_test_mem_bypass_early),
+	KUNIT_CASE_PARAM(smmu_test_irqs, smmu_test_irqs_gen_params),
 	KUNIT_CASE(smmu_test_live_illegal_command),
 	KUNIT_CASE(smmu_test_live_queue_full),
 	KUNIT_CASE(smmu_test_live_user_domain),

@@ -734,6 +734,8 @@ static int smmu_probe(struct platform_device *pdev)
 	platform_set_drvdata(pdev, smmu);
 
 	ret = smmu_fw_probe(smmu, &coherent);
+	if (!ret)
+		ret = smmu_find_irqs(smmu);
 	if (ret)
 		return ret;
 
@@ -753,6 +755,8 @@ static int smmu_probe(struct platform_device *pdev)
 		return -ENOMEM;
 
 	ret = smmu_read_features(smmu, coherent);
+	if (!ret)
+		ret = smmu_check_irqs(smmu);
 	if (ret)
 		return ret;
 	ret = smmu_cmdq_init(smmu);

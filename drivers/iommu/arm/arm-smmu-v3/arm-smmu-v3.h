@@ -356,8 +356,9 @@ struct smmu_strtab {
  * @pgsize_bitmap: page and block sizes of the granules it walks.
  * @cmdq: the command queue.
  * @evtq: the event queue.
- * @evtq_irq: interrupt of the event queue.
- * @gerror_irq: interrupt of global errors.
+ * @combined_irq: the one wired interrupt of both, or 0.
+ * @evtq_irq: interrupt of the event queue, or 0.
+ * @gerror_irq: interrupt of global errors, or 0.
  * @strtab: the stream table.
  * @streams: StreamID -> struct smmu_master; lookups are under its lock.
  * @strtab_mutex: serialises writes to the stream table: second-level
@@ -382,6 +383,7 @@ struct smmu_device {
 
 	struct smmu_cmdq	cmdq;
 	struct smmu_queue	evtq;
+	int			combined_irq;
 	int			evtq_irq;
 	int			gerror_irq;
 
@@ -568,6 +570,8 @@ extern struct iommu_domain smmu_blocked_domain;
 
 /* ---- Events and global errors (arm-smmu-v3-event.c) ---- */
 int smmu_evtq_init(struct smmu_device *smmu);
+int smmu_find_irqs(struct smmu_device *smmu);
+int smmu_check_irqs(struct smmu_device *smmu);
 int smmu_setup_irqs(struct smmu_device *smmu);
 const char *smmu_event_name(u8 id);
 int smmu_event_format(const u64 *evt, const char *dev, char *buf, size_t len);
