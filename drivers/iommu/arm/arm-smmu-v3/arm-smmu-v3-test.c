@@ -37,9 +37,13 @@
  * domain as they were.  The same SMMU checks the bypass STEs of IORT RMRs,
  * stored before the SMMU is reset, and the STEs a device leaves at release.
  *
- * What firmware says is checked on hand-made input.  The interrupts of a
- * platform device made of resources: an SMMU is refused unless GERROR has
- * a wired interrupt, or an MSI parent and MSIs.
+ * What firmware says is checked on hand-made input.  An IORT SMMUv3 node,
+ * built in memory and reached through a device's platform data as the
+ * IORT code leaves it: the models the driver knows are taken (a CN99xx
+ * without register page 1), any other model and any other node type are
+ * refused, and the COHACC override alone makes the SMMU coherent.  The
+ * interrupts of a platform device made of resources: an SMMU is refused
+ * unless GERROR has a wired interrupt, or an MSI parent and MSIs.
  *
  * The last cases use the SMMU that probed at boot, if any: a command it
  * refuses is skipped and counted, and a submission three times the size of
@@ -51,6 +55,7 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/acpi.h>
 #include <linux/bitfield.h>
 #include <linux/bitops.h>
 #include <linux/io-pgtable.h>
@@ -1691,6 +1696,134 @@ static void smmu_test_mem_bypass_early(struct kunit *test)
 
 /* ---- What firmware says ---- */
 
+#ifdef CONFIG_ACPI_IORT
+/* Where the IORT node says the SMMU is; only the node holds it */
+#define SMMU_TEST_IORT_BASE	0x9050000ULL
+
+/*
+ * An SMMU on a device of the kind the IORT code makes, whose platform
+ * data points at its node; smmu_test_iort_node() gives it one.  Register
+ * page 1 is where smmu_fw_probe() puts it before it asks IORT.
+ */
+static struct smmu_device *smmu_test_iort_smmu(struct kunit *test)
+{
+	struct smmu_device *smmu = smmu_test_fake_smmu(test, 0);
+
+	smmu->dev = kunit_device_register(test, "smmu-v3-iort");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, smmu->dev);
+	smmu->page1 = SMMU_PAGE1;
+	return smmu;
+}
+
+/* Point @smmu's device at a node of type @type laid out as an SMMUv3's. */
+static void smmu_test_iort_node(struct kunit *test, struct smmu_device *smmu,
+				u8 type, u32 model, u32 flags)
+{
+	size_t len = sizeof(struct acpi_iort_node) +
+		     sizeof(struct acpi_iort_smmu_v3);
+	struct acpi_iort_smmu_v3 *desc;
+	struct acpi_iort_node **node;
+
+	node = kunit_kzalloc(test, sizeof(*node), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, node);
+	*node = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *node);
+	(*node)->type = type;
+	(*node)->length = len;
+	(*node)->revision = 5;
+	desc = (struct acpi_iort_smmu_v3 *)(*node)->node_data;
+	desc->base_address = SMMU_TEST_IORT_BASE;
+	desc->model = model;
+	desc->flags = flags;
+	smmu->dev->platform_data = node;
+}
+
+struct smmu_test_iort_model {
+	const char *name;
+	u32 model;
+	int ret;
+	u32 page1;
+};
+
+static const struct smmu_test_iort_model smmu_test_iort_models[] = {
+	{ "generic", ACPI_IORT_SMMU_V3_GENERIC, 0, SMMU_PAGE1 },
+	{ "HiSilicon Hi161x", ACPI_IORT_SMMU_V3_HISILICON_HI161X, 0,
+	  SMMU_PAGE1 },
+	/* Its page 1 registers sit at the same offsets in page 0 */
+	{ "Cavium CN99xx", ACPI_IORT_SMMU_V3_CAVIUM_CN99XX, 0, 0 },
+	/* Quirks the driver cannot know of: the SMMU is not used */
+	{ "unknown model 0x7f", 0x7f, -ENODEV, SMMU_PAGE1 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(smmu_test_iort_models, smmu_test_iort_models, name);
+
+static void smmu_test_iort_model(struct kunit *test)
+{
+	const struct smmu_test_iort_model *p = test->param_value;
+	struct smmu_device *smmu = smmu_test_iort_smmu(test);
+	bool coherent = false;
+
+	smmu_test_iort_node(test, smmu, ACPI_IORT_NODE_SMMU_V3, p->model, 0);
+	KUNIT_EXPECT_EQ(test, smmu_fw_iort(smmu, &coherent), p->ret);
+	KUNIT_EXPECT_EQ_MSG(test, smmu->page1, p->page1,
+			    "register page 1 of model %u", p->model);
+}
+
+/*
+ * The COHACC override says the SMMU's accesses snoop CPU caches; without
+ * it, whatever other flags there are, they do not.
+ */
+static void smmu_test_iort_coherent(struct kunit *test)
+{
+	const u32 others = ACPI_IORT_SMMU_V3_HTTU_OVERRIDE |
+			   ACPI_IORT_SMMU_V3_PXM_VALID |
+			   ACPI_IORT_SMMU_V3_DEVICEID_VALID;
+	struct smmu_device *smmu = smmu_test_iort_smmu(test);
+	bool coherent = false;
+
+	smmu_test_iort_node(test, smmu, ACPI_IORT_NODE_SMMU_V3,
+			    ACPI_IORT_SMMU_V3_GENERIC,
+			    ACPI_IORT_SMMU_V3_COHACC_OVERRIDE);
+	KUNIT_ASSERT_EQ(test, smmu_fw_iort(smmu, &coherent), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, coherent, "COHACC override set");
+
+	smmu_test_iort_node(test, smmu, ACPI_IORT_NODE_SMMU_V3,
+			    ACPI_IORT_SMMU_V3_GENERIC, others);
+	coherent = true;
+	KUNIT_ASSERT_EQ(test, smmu_fw_iort(smmu, &coherent), 0);
+	KUNIT_EXPECT_FALSE_MSG(test, coherent,
+			       "COHACC override clear, flags %#x", others);
+}
+
+/* Only an SMMUv3 node describes this driver's SMMU. */
+static void smmu_test_iort_wrong_node(struct kunit *test)
+{
+	static const u8 types[] = {
+		ACPI_IORT_NODE_ITS_GROUP, ACPI_IORT_NODE_NAMED_COMPONENT,
+		ACPI_IORT_NODE_PCI_ROOT_COMPLEX, ACPI_IORT_NODE_SMMU,
+		ACPI_IORT_NODE_PMCG, ACPI_IORT_NODE_RMR,
+	};
+	struct smmu_device *smmu = smmu_test_iort_smmu(test);
+	struct acpi_iort_node *none = NULL;
+	bool coherent = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		smmu_test_iort_node(test, smmu, types[i],
+				    ACPI_IORT_SMMU_V3_GENERIC, 0);
+		KUNIT_EXPECT_EQ_MSG(test, smmu_fw_iort(smmu, &coherent),
+				    -ENODEV, "node type %u", types[i]);
+	}
+
+	/* A device the IORT code did not make, and one without a node */
+	smmu->dev->platform_data = NULL;
+	KUNIT_EXPECT_EQ(test, smmu_fw_iort(smmu, &coherent), -ENODEV);
+	smmu->dev->platform_data = &none;
+	KUNIT_EXPECT_EQ(test, smmu_fw_iort(smmu, &coherent), -ENODEV);
+	smmu->dev->platform_data = NULL;
+}
+#endif /* CONFIG_ACPI_IORT */
+
 /* The first interrupt number the fake platform devices below hand out */
 #define SMMU_TEST_IRQ_BASE	100
 
@@ -2164,6 +2297,12 @@ static struct kunit_case smmu_test_cases[] = {
 	KUNIT_CASE(smmu_test_mem_attach),
 	KUNIT_CASE(smmu_test_mem_attach_timeout),
 	KUNIT_CASE(smmu_test_mem_bypass_early),
+#ifdef CONFIG_ACPI_IORT
+	KUNIT_CASE_PARAM(smmu_test_iort_model,
+			 smmu_test_iort_models_gen_params),
+	KUNIT_CASE(smmu_test_iort_coherent),
+	KUNIT_CASE(smmu_test_iort_wrong_node),
+#endif
 	KUNIT_CASE_PARAM(smmu_test_irqs, smmu_test_irqs_gen_params),
 	KUNIT_CASE(smmu_test_live_illegal_command),
 	KUNIT_CASE(smmu_test_live_queue_full),

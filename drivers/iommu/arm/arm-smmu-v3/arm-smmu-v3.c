@@ -262,7 +262,7 @@ static int smmu_read_features(struct smmu_device *smmu, bool fw_coherent)
  * our allocations for the SMMU follow.  Left here are the model and the
  * flag that says whether the SMMU's accesses snoop CPU caches.
  */
-static int smmu_fw_iort(struct smmu_device *smmu, bool *coherent)
+VISIBLE_IF_KUNIT int smmu_fw_iort(struct smmu_device *smmu, bool *coherent)
 {
 	struct acpi_iort_node *const *node = dev_get_platdata(smmu->dev);
 	struct acpi_iort_smmu_v3 *desc;
@@ -297,6 +297,7 @@ static int smmu_fw_iort(struct smmu_device *smmu, bool *coherent)
 	*coherent = desc->flags & ACPI_IORT_SMMU_V3_COHACC_OVERRIDE;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(smmu_fw_iort);
 #else
 static int smmu_fw_iort(struct smmu_device *smmu, bool *coherent)
 {

@@ -580,5 +580,8 @@ int smmu_event_format(const u64 *evt, const char *dev, char *buf, size_t len);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct smmu_device *smmu_kunit_get_device(void);
 #endif
+#if IS_ENABLED(CONFIG_KUNIT) && IS_ENABLED(CONFIG_ACPI_IORT)
+int smmu_fw_iort(struct smmu_device *smmu, bool *coherent);
+#endif
 
 #endif /* _ARM_SMMU_V3_H */
