@@ -19,10 +19,10 @@
  * and then, in /sys/kernel/debug/iommu_dma_edu_test/$BDF/:
  *
  *   run    write a test's name to run it; the write fails with the test's
- *          error.  "all" runs every test but mmap_check and the fault
- *          tests.  Each test logs "test NAME: ok" or what went wrong, or
- *          "test NAME: not run" when it fails with -EAGAIN because the
- *          domain does not suit it.
+ *          error.  "all" runs every test but mmap_check, direct_regions
+ *          and the fault tests.  Each test logs "test NAME: ok" or what
+ *          went wrong, or "test NAME: not run" when it fails with -EAGAIN
+ *          because the domain or the device does not suit it.
  *   mmap   maps a 64 KiB coherent buffer with dma_mmap_coherent(); after
  *          user space writes its first 4 KiB through the mapping, the test
  *          mmap_check copies them with edu to offset 32 KiB, where user
@@ -43,6 +43,13 @@
  * driver's tests pass when the DMA completes and no memory changed; that
  * the fault was reported is for user space to check.
  *
+ * direct_regions, also run only by name, checks the device's direct
+ * regions (firmware's DMA, such as an IORT RMR, that must go on): each
+ * one within edu's reach must be mapped 1:1 in edu's domain, and edu
+ * copying its first 4 KiB into a DMA buffer must bring what the CPU reads
+ * there.  It only reads the regions, and fails with -EAGAIN ("not run")
+ * when edu has none.
+ *
  * For testing only: a DMA that times out is abandoned, not cancelled.
  */
 
@@ -50,6 +57,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
+#include <linux/ioport.h>
 #include <linux/iopoll.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -548,6 +556,155 @@ static int edu_test_resource(struct edu_test *edu)
 		ret = -EINVAL;
 	}
 	dma_unmap_resource(edu->dev, dma, SZ_4K, DMA_BIDIRECTIONAL, 0);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * Direct regions
+ * ---------------------------------------------------------------------
+ */
+
+/* How much of each direct region edu copies */
+#define EDU_DIRECT_LEN		SZ_4K
+
+/*
+ * The first @len bytes at @phys as the CPU reads them.  A direct region
+ * is RAM that firmware's DMA goes on into, which the kernel maps as
+ * memory, or MMIO (a flash, say), which ioremap() maps as a device and
+ * memremap() would map as memory.
+ */
+static int edu_cpu_read(struct edu_test *edu, phys_addr_t phys, void *buf,
+			size_t len)
+{
+	void __iomem *io;
+	void *mem;
+
+	switch (region_intersects(phys, len, IORESOURCE_SYSTEM_RAM,
+				  IORES_DESC_NONE)) {
+	case REGION_INTERSECTS:
+		mem = memremap(phys, len, MEMREMAP_WB);
+		if (!mem)
+			break;
+		memcpy(buf, mem, len);
+		memunmap(mem);
+		return 0;
+	case REGION_DISJOINT:
+		io = ioremap(phys, len);
+		if (!io)
+			break;
+		memcpy_fromio(buf, io, len);
+		iounmap(io);
+		return 0;
+	default:
+		edu_err(edu, "%pa+%#zx is partly RAM, partly not\n", &phys,
+			len);
+		return -EINVAL;
+	}
+	edu_err(edu, "cannot map %pa+%#zx for the CPU\n", &phys, len);
+	return -ENOMEM;
+}
+
+/*
+ * The domain must map the region 1:1, and edu reading its start through
+ * the domain must see what the CPU sees there.  Only read: firmware may
+ * depend on what is there.
+ */
+static int edu_direct_region(struct edu_test *edu,
+			     const struct iommu_resv_region *region)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
+	phys_addr_t start = region->start, end = start + region->length - 1;
+	phys_addr_t pages[] = {
+		start, max(start, round_down(end, edu_granule(edu))),
+	};
+	size_t i, len = min_t(size_t, region->length, EDU_DIRECT_LEN);
+	phys_addr_t found;
+	u8 *cpu, *buf;
+	dma_addr_t dma;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		found = iommu_iova_to_phys(domain, pages[i]);
+		if (found != pages[i]) {
+			edu_err(edu, "direct region %pa-%pa: IOVA %pa translates to %pa\n",
+				&start, &end, &pages[i], &found);
+			return -EINVAL;
+		}
+	}
+
+	/* What the CPU reads, then, in a page of its own, edu's copy */
+	cpu = kmalloc(2 * EDU_DIRECT_LEN, GFP_KERNEL);
+	if (!cpu)
+		return -ENOMEM;
+	buf = cpu + EDU_DIRECT_LEN;
+	ret = edu_cpu_read(edu, start, cpu, len);
+	if (ret)
+		goto free;
+	/*
+	 * Unlike the region in every byte, so that a DMA that moves nothing
+	 * fails.  A read that faults may still bring something (QEMU's brings
+	 * zeros): the fault report, which user space looks for, tells.
+	 */
+	for (i = 0; i < len; i++)
+		buf[i] = ~cpu[i];
+	ret = edu_map_single(edu, "destination", buf, len, DMA_BIDIRECTIONAL,
+			     &dma);
+	if (ret)
+		goto free;
+	/* So that edu's buffer holds no copy of the region to begin with */
+	ret = edu_to_device(edu, dma, min_t(size_t, len, EDU_XFER_MAX));
+	if (!ret)
+		ret = edu_copy(edu, start, dma, len);
+	dma_unmap_single(edu->dev, dma, len, DMA_BIDIRECTIONAL);
+	if (!ret)
+		ret = edu_compare(edu, "direct region at", start, cpu, buf, len);
+	if (!ret)
+		dev_info(edu->dev, "test %s: %pa-%pa %s: maps 1:1, edu reads its first %zu bytes as the CPU does\n",
+			 edu->test, &start, &end,
+			 region->type == IOMMU_RESV_DIRECT ?
+			 "direct" : "direct-relaxable", len);
+free:
+	kfree(cpu);
+	return ret;
+}
+
+/*
+ * Every direct region of edu (an IORT RMR, or a device tree reserved
+ * memory region with iommu-addresses) within edu's reach.  -EAGAIN if
+ * there is none.
+ */
+static int edu_test_direct_regions(struct edu_test *edu)
+{
+	struct iommu_resv_region *region;
+	unsigned int tested = 0;
+	LIST_HEAD(regions);
+	int ret = 0;
+
+	iommu_get_resv_regions(edu->dev, &regions);
+	list_for_each_entry(region, &regions, list) {
+		phys_addr_t end = region->start + region->length - 1;
+
+		if (region->type != IOMMU_RESV_DIRECT &&
+		    region->type != IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		if (end > DMA_BIT_MASK(EDU_DMA_BITS)) {
+			dev_info(edu->dev, "test %s: direct region %pa-%pa is beyond edu's %d bits, not tested\n",
+				 edu->test, &region->start, &end,
+				 EDU_DMA_BITS);
+			continue;
+		}
+		ret = edu_direct_region(edu, region);
+		if (ret)
+			break;
+		tested++;
+	}
+	iommu_put_resv_regions(edu->dev, &regions);
+
+	if (!ret && !tested) {
+		dev_info(edu->dev, "test %s: not run: edu has no direct region within its reach\n",
+			 edu->test);
+		return -EAGAIN;
+	}
 	return ret;
 }
 
@@ -1275,6 +1432,7 @@ static const struct edu_case edu_cases[] = {
 	{ "resource",		edu_test_resource,		true },
 	{ "sync_single",	edu_test_sync_single,		true },
 	{ "exhaustion",		edu_test_exhaustion,		true },
+	{ "direct_regions",	edu_test_direct_regions,	false },
 	{ "fault_unmapped",	edu_test_fault_unmapped,	false },
 	{ "fault_after_unmap",	edu_test_fault_after_unmap,	false },
 	{ "fault_race",		edu_test_fault_race,		false },
@@ -1301,8 +1459,8 @@ static int edu_run_case(struct edu_test *edu, const struct edu_case *tc)
 }
 
 /*
- * Every test but mmap_check and the fault tests, in order, up to the first
- * failure.
+ * Every test but mmap_check, direct_regions and the fault tests, in order,
+ * up to the first failure.
  */
 static int edu_test_all(struct edu_test *edu)
 {
