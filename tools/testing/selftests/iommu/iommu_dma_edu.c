@@ -31,10 +31,18 @@
  *
  * which must also call the access a write.  no_fault_on_mapped_dma checks
  * the converse: DMA to mapped memory brings no fault report for edu.
+ *
+ * direct_regions binds each edu in turn and, where its IOMMU group lists
+ * a direct region (firmware's DMA that must go on, such as an IORT RMR),
+ * runs the driver's test of that name: the region must be mapped 1:1 and
+ * edu must read from it what the CPU reads, with no fault reported for
+ * edu (trace event iommu:io_page_fault).  Where there is none, the driver
+ * refuses the test (direct_regions_none).
  */
 #include <sys/mman.h>
 #include "../kselftest_harness.h"
 #include "iommu_kmsg.h"
+#include "iommu_tracefs.h"
 #include "pci_bind.h"
 
 #define EDU_MMAP_SIZE		(64 * 1024)
@@ -412,6 +420,197 @@ TEST_F(edu, group_type)
 	EXPECT_STREQ(want, type) {
 		TH_LOG("group %d of edu", group);
 	}
+}
+
+/*
+ * A line of a group's reserved_regions: "0x<16 hex digits> 0x<16 hex
+ * digits> <type>", the first and last address and the type.
+ */
+struct resv_line {
+	unsigned long long start;
+	unsigned long long end;
+	char type[32];
+};
+
+static bool resv_line_parse(const char *line, struct resv_line *r)
+{
+	int n = -1;
+
+	if (sscanf(line, "0x%16llx 0x%16llx %31s%n", &r->start, &r->end,
+		   r->type, &n) != 3 || n < 0 || line[n])
+		return false;
+	/* Both addresses zero-padded to 16 digits, as the kernel prints them */
+	return line[18] == ' ' && line[37] == ' ' && r->start <= r->end;
+}
+
+static bool resv_direct(const struct resv_line *r)
+{
+	return !strcmp(r->type, "direct") || !strcmp(r->type, "direct-relaxable");
+}
+
+#define MAX_DIRECT	16
+
+/*
+ * The direct and direct-relaxable regions that group @group lists, up to
+ * @max: how many, or a negative errno; -EILSEQ for a line that does not
+ * parse.
+ */
+static int group_direct_regions(int group, struct resv_line *regions,
+				int max)
+{
+	char path[PATH_MAX], buf[4096], *line, *save;
+	struct resv_line r;
+	int n = 0, err;
+
+	snprintf(path, sizeof(path), IOMMU_GROUPS_DIR "/%d/reserved_regions",
+		 group);
+	err = sysfs_read(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!resv_line_parse(line, &r)) {
+			iommu_err("%s: \"%s\" is not \"0x<16 digits> 0x<16 digits> <type>\"",
+				  path, line);
+			return -EILSEQ;
+		}
+		if (resv_direct(&r) && n < max)
+			regions[n++] = r;
+	}
+	return n;
+}
+
+#define FAULT_EVENT	"iommu/io_page_fault"
+
+/*
+ * Run the driver's direct_regions on edu @bdf, bound to it: 0 when it
+ * passed and the IOMMU driver reported no fault of edu meanwhile, the
+ * driver's error, or -EFAULT for a fault.  A read that faults may bring
+ * zeros instead of the region's bytes (QEMU's does), which a region of
+ * zeros would not tell apart; the report tells.  The trace event counts
+ * every report, where the kernel log's lines are rate-limited.
+ */
+static int edu_direct_regions_run(const char *bdf)
+{
+	char run[PATH_MAX], *trace;
+	int err, faults;
+
+	err = trace_clear() ?: trace_event_enable(FAULT_EVENT, true);
+	if (err)
+		return err;
+	snprintf(run, sizeof(run), EDU_TEST_DEBUGFS "/%s/run", bdf);
+	err = edu_run(run, "direct_regions");
+	/* The IOMMU driver reports faults from a thread of its own. */
+	usleep(FAULT_SETTLE_MS * 1000);
+	trace_event_enable(FAULT_EVENT, false);
+	if (err)
+		return err;
+
+	trace = trace_read();
+	if (!trace)
+		return -ENOMEM;
+	faults = trace_count(trace, "io_page_fault", bdf);
+	free(trace);
+	if (faults) {
+		iommu_err("%d faults of %s reported during direct_regions",
+			  faults, bdf);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * Firmware's DMA into a direct region (an IORT RMR, say) must go on
+ * through edu's domain.  Each edu is bound to the test driver, which
+ * gives it a group if it had none; where the group lists a direct region,
+ * the driver's test direct_regions checks that edu's domain maps each one
+ * within edu's 28 bits 1:1, and that edu reads from it what the CPU does,
+ * without a fault.
+ * Skipped when no edu has one (QEMU's own firmware gives none).
+ */
+TEST(direct_regions)
+{
+	struct resv_line regions[MAX_DIRECT];
+	struct pci_binding saved;
+	char devdir[PATH_MAX];
+	int edus = 0, tested = 0;
+	const char *missing;
+	struct dirent *de;
+	DIR *dir;
+
+	missing = edu_test_missing(devdir, sizeof(devdir));
+	if (missing)
+		MISSING(return, "%s", missing);
+	if (!tracefs_ready(FAULT_EVENT))
+		MISSING(return, "no trace event " FAULT_EVENT " (CONFIG_FTRACE)");
+	if (!strcmp(expected_group_type(), "identity"))
+		SKIP(return, NO_DMA);
+
+	dir = opendir(PCI_DEVICES_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		bool in_reach = false;
+		int n, i, group;
+
+		snprintf(devdir, sizeof(devdir), PCI_DEVICES_DIR "/%s",
+			 de->d_name);
+		if (de->d_name[0] == '.' || !pci_device_is(devdir, EDU_VENDOR,
+							   EDU_DEVICE))
+			continue;
+		edus++;
+		pci_binding_save(devdir, &saved);
+		if (edu_bind(devdir, EDU_TEST_DRIVER)) {
+			/* Its IOMMU refused it: kselftest iommu_streams says why. */
+			ksft_print_msg("%s: not bound to %s, not tested\n",
+				       de->d_name, EDU_TEST_DRIVER);
+			EXPECT_EQ(0, pci_binding_restore(devdir, &saved));
+			continue;
+		}
+		group = device_iommu_group(devdir);
+		n = group_direct_regions(group, regions, MAX_DIRECT);
+		EXPECT_LE(0, n) {
+			TH_LOG("reserved regions of group %d of %s: %s", group,
+			       de->d_name, strerror(-n));
+		}
+		for (i = 0; i < n; i++) {
+			ksft_print_msg("%s: group %d: direct region 0x%llx-0x%llx, %s\n",
+				       de->d_name, group, regions[i].start,
+				       regions[i].end, regions[i].type);
+			in_reach |= regions[i].end < (1ULL << EDU_DMA_BITS);
+		}
+		if (n > 0) {
+			/* Regions beyond edu's reach it cannot test. */
+			EXPECT_EQ(in_reach ? 0 : -EAGAIN,
+				  edu_direct_regions_run(de->d_name)) {
+				TH_LOG("direct_regions on %s", de->d_name);
+			}
+			tested++;
+		}
+		EXPECT_EQ(0, pci_binding_restore(devdir, &saved));
+	}
+	closedir(dir);
+	ASSERT_LT(0, edus);
+	if (!tested)
+		SKIP(return, "no edu's IOMMU group lists a direct region");
+}
+
+/*
+ * The converse, on an edu without direct regions: the driver's test
+ * refuses to run there.
+ */
+TEST_F(edu, direct_regions_none)
+{
+	struct resv_line regions[MAX_DIRECT];
+	int n;
+
+	if (self->identity)
+		SKIP(return, NO_DMA);
+	n = group_direct_regions(device_iommu_group(self->devdir), regions,
+				 MAX_DIRECT);
+	ASSERT_LE(0, n);
+	if (n)
+		SKIP(return, "edu has direct regions: see test direct_regions");
+	EXPECT_EQ(-EAGAIN, edu_run(self->run, "direct_regions"));
 }
 
 TEST_HARNESS_MAIN

@@ -41,11 +41,25 @@ static inline const char *pci_bdf(const char *devdir)
 	return strrchr(devdir, '/') + 1;
 }
 
+/* Whether the PCI device in sysfs directory @devdir is @vendor:@device. */
+static inline bool pci_device_is(const char *devdir, unsigned int vendor,
+				 unsigned int device)
+{
+	char path[PATH_MAX], val[32];
+
+	snprintf(path, sizeof(path), "%s/vendor", devdir);
+	if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != vendor)
+		return false;
+	snprintf(path, sizeof(path), "%s/device", devdir);
+	return !sysfs_read(path, val, sizeof(val)) &&
+	       strtoul(val, NULL, 16) == device;
+}
+
 /* The sysfs directory of the first PCI device with this vendor and device. */
 static inline int find_pci_device(unsigned int vendor, unsigned int device,
 				  char *devdir, size_t len)
 {
-	char path[PATH_MAX], val[32];
+	char path[PATH_MAX];
 	struct dirent *de;
 	int found = -ENODEV;
 	DIR *dir;
@@ -56,13 +70,10 @@ static inline int find_pci_device(unsigned int vendor, unsigned int device,
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/vendor", de->d_name);
-		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != vendor)
+		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s", de->d_name);
+		if (!pci_device_is(path, vendor, device))
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/device", de->d_name);
-		if (sysfs_read(path, val, sizeof(val)) || strtoul(val, NULL, 16) != device)
-			continue;
-		snprintf(devdir, len, PCI_DEVICES_DIR "/%s", de->d_name);
+		snprintf(devdir, len, "%s", path);
 		found = 0;
 		break;
 	}
