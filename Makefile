@@ -89,12 +89,15 @@ APPEND		?=
 # LAZY=0 skips make check's second boot, in lazy (DMA-FQ) mode; PLAIN=0
 # skips its third, with the SMMUv3 driver's optional features off; PT=0
 # its fourth, in passthrough mode with a few of the tests; ACPI=0 its
-# fifth, through UEFI firmware and ACPI.  make run boots through UEFI
-# only when told, with ACPI=1 on the command line.
+# fifth, through UEFI firmware and ACPI, and its sixth, on ACPI tables
+# with an RMR and bad SMMUv3 input (FIRMWARE=0 skips only the sixth).
+# make run boots through UEFI only when told, with ACPI=1 on the command
+# line.
 LAZY		?= 1
 PLAIN		?= 1
 PT		?= 1
 ACPI		?= 1
+FIRMWARE	?= $(ACPI)
 RUN_ACPI	:= $(if $(filter command line,$(origin ACPI)),$(ACPI),0)
 # Seconds of iommu-stress after the kselftests of make check's lazy boot;
 # STRESS=0 leaves it out.
@@ -250,7 +253,8 @@ check: base-src
 			$(if $(filter 0,$(LAZY)),,--lazy) \
 			$(if $(filter 0,$(PLAIN)),,--plain) \
 			$(if $(filter 0,$(PT)),,--pt) \
-			$(if $(filter 1,$(ACPI)),--acpi); \
+			$(if $(filter 1,$(ACPI)),--acpi) \
+			$(if $(filter 1,$(FIRMWARE)),--firmware); \
 	else \
 		echo "FAIL build.kernel_and_initramfs see the build output above" \
 			> $(BUILD)/check/build.results; \

@@ -2,7 +2,9 @@
 """make check, make run and make stress: their boots and what they judge.
 
 check_boots() lists make check's boots (as configured, lazy, plain,
-passthrough and through UEFI and ACPI), cmd_check() runs them and turns each console into results:
+passthrough, through UEFI and ACPI, and on ACPI tables with RMRs and bad
+input, firmware.py), cmd_check() runs them and turns each console into
+results:
 the KUnit and kselftest results (results.py), and the boot's own checks
 below, from the debug kernel's checkers to iommu-stress's summary.
 cmd_run() boots the guest that shows the subsystem at work, cmd_stress()
@@ -14,6 +16,8 @@ import os
 import re
 import typing
 
+import acpi_tables
+import firmware
 import net
 import qemu
 from results import Results, parse_kunit, parse_selftests
@@ -308,6 +312,7 @@ class CheckBoot(typing.NamedTuple):
     progs: list
     kunit: bool
     acpi: bool = False
+    firmware: bool = False
 
 
 # The fail-nth sweep runs in the first boot only: it takes long, and what
@@ -318,7 +323,8 @@ ONCE_SELFTESTS = ('iommu_fail_nth', 'iommufd', 'iommufd_fail_nth')
 # The boot with the SMMU driver's options off runs what goes through the
 # stream table and the TLB invalidation, and the driver's KUnit suite.
 SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
-PLAIN_SELFTESTS = ('iommu_dma_edu', 'iommu_dma_io', 'iommu_vfio_edu')
+PLAIN_SELFTESTS = ('iommu_dma_edu', 'iommu_dma_io', 'iommu_streams',
+                   'iommu_vfio_edu')
 PLAIN_KUNIT = 'arm-smmu-v3*'
 # The lazy boot runs the KUnit suites whose devices get default domains
 # by the boot's policy (the core's and the DMA layer's); the others (IOVA,
@@ -331,11 +337,14 @@ LAZY_KUNIT = 'iommu-*'
 # network cards, which must work untranslated; KUnit, which does not
 # depend on the mode, is left out.
 PT_WORDS = ['iommu.passthrough=1', 'kunit.enable=0']
-PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net')
+PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net', 'iommu_streams')
 # The ACPI boot (--acpi): the kernel started by QEMU's UEFI firmware finds
 # the SMMU and the devices' StreamIDs in IORT instead of the device tree.
 # It runs every KUnit suite and every kselftest but those that run once,
 # last, beside the end of the first boot.
+# The firmware boot (--firmware, firmware.py) runs on ACPI tables with an
+# RMR and bad input, and checks what the StreamIDs came to.
+FIRMWARE_SELFTESTS = ('iommu_streams',)
 
 
 def check_boots(args, progs):
@@ -348,8 +357,10 @@ def check_boots(args, progs):
     to leave the two-level stream table and range invalidation unused
     ("plain.*"); the fourth, with --pt, is in passthrough mode ("pt.*");
     the fifth, with --acpi, is started by UEFI firmware and finds the SMMU
-    in ACPI's IORT ("acpi.*").
-    A boot whose selection comes out empty is left out.
+    in ACPI's IORT ("acpi.*"); the sixth, with --firmware, has IORT input
+    that QEMU's tables lack ("firmware.*").
+    A boot whose selection comes out empty is left out, but for the
+    firmware boot, whose own checks run in any case.
     """
     def sel(chosen):
         """The word that picks @chosen, unless it is every program."""
@@ -385,7 +396,13 @@ def check_boots(args, progs):
     if args.acpi:
         boots.append(CheckBoot('acpi.', 'console-acpi.log', sel(again),
                                again, True, acpi=True))
-    return [b for b in boots if b.progs or b.kunit]
+    if args.firmware:
+        chosen = [p for p in progs if p in FIRMWARE_SELFTESTS]
+        boots.append(CheckBoot('firmware.', 'console-firmware.log',
+                               firmware.guest_words() +
+                               [f'selftests={",".join(chosen)}'],
+                               chosen, False, acpi=True, firmware=True))
+    return [b for b in boots if b.progs or b.kunit or b.firmware]
 
 
 class CheckOutcome(typing.NamedTuple):
@@ -415,12 +432,24 @@ def run_check_boot(args, spec, words):
         elif line.startswith('@@stress begin'):
             qemu.log('GUEST', f'{name}: iommu-stress')
 
+    initrd, devices = None, ()
+    if spec.firmware:
+        try:
+            tables = firmware.capture_tables(args.build, args.image,
+                                             args.timeout)
+            initrd = firmware.make_initrd(args.build, tables)
+        except acpi_tables.TableError as e:
+            return CheckOutcome(qemu.Boot([f'@@firmware error: {e}'], False,
+                                          0, log_path), {})
+        devices = firmware.qemu_devices()
+        words = [w for w in words if not w.startswith('harness=')]
     server = net.TrafficServer()
     try:
         result = qemu.boot(args.build, args.image,
                            words + spec.words + [f'netport={server.port}'],
-                           log_path, timeout, on_line=progress, full=True,
-                           disk_set=name, acpi=spec.acpi)
+                           log_path, timeout, on_line=progress,
+                           full=not spec.firmware, disk_set=name,
+                           acpi=spec.acpi, initrd=initrd, devices=devices)
     finally:
         server.close()
     qemu.log('BOOT', f'{name}: done in {result.seconds:.0f} s')
@@ -460,6 +489,8 @@ def cmd_check(args):
         check_smmu_probe(result, results, plain=SMMU_PLAIN in spec.words,
                          acpi=spec.acpi)
         check_debug_kernel(result, results)
+        if spec.firmware:
+            firmware.check_firmware(result, results)
         net.check_net(outcome.traffic, results, spec.progs)
         if any(w.startswith('stress=') for w in spec.words):
             check_stress(result, results)

@@ -118,6 +118,9 @@ def main():
     p.add_argument('--acpi', action='store_true',
                    help='boot the tests once more through UEFI, with ACPI '
                    'instead of a device tree')
+    p.add_argument('--firmware', action='store_true',
+                   help='boot through UEFI with ACPI tables that add an RMR '
+                   'and bad SMMUv3 input to QEMU\'s')
     p.add_argument('--stress', type=int, default=0,
                    help='run iommu-stress for this many seconds after the '
                    'kselftests of the lazy boot')

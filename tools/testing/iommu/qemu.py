@@ -152,13 +152,15 @@ ACPI_WORDS = ['acpi=force']
 
 
 def qemu_command(build, image, append, trace_log=None, smp=2,
-                 gdb_port=None, full=False, disk_set='', acpi=False):
+                 gdb_port=None, full=False, disk_set='', acpi=False,
+                 initrd=None, devices=()):
     """The QEMU command line of a boot: the benchmarks' guest, or with
     @full make check's and make run's, with more devices and memory for
     the debug kernel's checkers.  Boots that run at once need different
     @disk_set names.  With @acpi the UEFI firmware starts the kernel, which
     then finds its devices in ACPI's tables (@append should have
-    ACPI_WORDS)."""
+    ACPI_WORDS).  @initrd replaces the harness's initramfs; @devices are
+    more QEMU arguments."""
     disks = make_disks(build, DISKS, disk_set)
     cmd = ['qemu-system-aarch64',
            '-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
@@ -166,7 +168,7 @@ def qemu_command(build, image, append, trace_log=None, smp=2,
            '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
            '-no-reboot'] + (['-bios', UEFI_FIRMWARE] if acpi else []) + [
            '-kernel', image,
-           '-initrd', os.path.join(build, 'initramfs.cpio.gz'),
+           '-initrd', initrd or os.path.join(build, 'initramfs.cpio.gz'),
            '-append', append,
            '-drive', f'file={disks["nvme"]},if=none,id=nvme,format=raw',
            '-device', 'nvme,drive=nvme,serial=iommu-nvme',
@@ -176,6 +178,7 @@ def qemu_command(build, image, append, trace_log=None, smp=2,
            '-device', 'edu']
     if full:
         cmd += more_devices(build, disk_set)
+    cmd += list(devices)
     if trace_log:
         cmd += ['-trace', 'smmuv3_cmdq_opcode',
                 '-trace', 'smmuv3_s1_range_inval', '-D', trace_log]
@@ -189,20 +192,22 @@ def kernel_append(words):
 
 
 def boot(build, image, words, log_path, timeout, on_line=None,
-         trace_log=None, full=False, disk_set='', acpi=False):
+         trace_log=None, full=False, disk_set='', acpi=False, initrd=None,
+         devices=()):
     """Boot image with the extra command-line words; return a Boot.
 
     on_line is called for each console line as it arrives.  The guest is
     killed when it has not powered off after timeout seconds.  @full boots
-    make check's and make run's guest, @acpi through UEFI and ACPI
-    (qemu_command()).
+    make check's and make run's guest, @acpi through UEFI and ACPI, with
+    @initrd and more @devices (qemu_command()).
     """
     if full:
         words = words + [f'disks={len(DISKS) + len(MORE_DISKS)}']
     if acpi:
         words = words + ACPI_WORDS
     cmd = qemu_command(build, image, kernel_append(words), trace_log,
-                       full=full, disk_set=disk_set, acpi=acpi)
+                       full=full, disk_set=disk_set, acpi=acpi,
+                       initrd=initrd, devices=devices)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,

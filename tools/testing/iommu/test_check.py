@@ -251,7 +251,7 @@ class CheckBootsTest(unittest.TestCase):
     def boots(self, selftest='', kunit='', stress=60):
         args = types.SimpleNamespace(selftest=selftest, kunit=kunit,
                                      stress=stress, lazy=True, plain=True,
-                                     pt=True, acpi=False)
+                                     pt=True, acpi=False, firmware=False)
         progs = [p for p in self.PROGS
                  if not selftest or p in selftest.split(',')]
         return {b.prefix: b for b in check.check_boots(args, progs)}
@@ -272,7 +272,7 @@ class CheckBootsTest(unittest.TestCase):
     def test_the_acpi_boot_on_request(self):
         args = types.SimpleNamespace(selftest='', kunit='', stress=60,
                                      lazy=True, plain=True, pt=True,
-                                     acpi=True)
+                                     acpi=True, firmware=False)
         boots = {b.prefix: b for b in check.check_boots(args, self.PROGS)}
         acpi = boots['acpi.']
         self.assertTrue(acpi.acpi and acpi.kunit)
@@ -282,6 +282,25 @@ class CheckBootsTest(unittest.TestCase):
         self.assertNotIn('acpi.', {b.prefix for b in check.check_boots(
             types.SimpleNamespace(**dict(vars(args), acpi=False)),
             self.PROGS)})
+
+    def test_the_firmware_boot(self):
+        args = types.SimpleNamespace(selftest='iommu_fail_nth', kunit='',
+                                     stress=0, lazy=False, plain=False,
+                                     pt=False, acpi=False, firmware=True)
+        with unittest.mock.patch.object(check.qemu, 'log'):
+            boots = {b.prefix: b for b in check.check_boots(
+                args, self.PROGS + ['iommu_streams'])}
+        fw = boots['firmware.']
+        self.assertTrue(fw.firmware and fw.acpi)
+        self.assertFalse(fw.kunit)
+        self.assertEqual(fw.progs, ['iommu_streams'])
+        self.assertIn('harness=firmware', fw.words)
+        self.assertIn('selftests=iommu_streams', fw.words)
+        # Its own checks run even when no program of it is selected.
+        with unittest.mock.patch.object(check.qemu, 'log'):
+            alone = check.check_boots(args, ['iommu_fail_nth'])
+        self.assertEqual([b.prefix for b in alone], ['', 'firmware.'])
+        self.assertEqual(alone[1].progs, [])
 
     def test_a_selection_runs_nowhere_else(self):
         with unittest.mock.patch.object(check.qemu, 'log') as log:
