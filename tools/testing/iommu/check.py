@@ -343,8 +343,9 @@ PT_SELFTESTS = ('iommu_dma_io', 'iommu_groups', 'iommu_net', 'iommu_streams')
 # It runs every KUnit suite and every kselftest but those that run once,
 # last, beside the end of the first boot.
 # The firmware boot (--firmware, firmware.py) runs on ACPI tables with an
-# RMR and bad input, and checks what the StreamIDs came to.
-FIRMWARE_SELFTESTS = ('iommu_streams',)
+# RMR and bad input, and checks what the StreamIDs came to; of
+# iommu_dma_edu it runs only direct_regions, which needs the RMR.
+FIRMWARE_SELFTESTS = ('iommu_dma_edu', 'iommu_streams')
 
 
 def check_boots(args, progs):

@@ -293,9 +293,9 @@ class CheckBootsTest(unittest.TestCase):
         fw = boots['firmware.']
         self.assertTrue(fw.firmware and fw.acpi)
         self.assertFalse(fw.kunit)
-        self.assertEqual(fw.progs, ['iommu_streams'])
+        self.assertEqual(fw.progs, ['iommu_dma_edu', 'iommu_streams'])
         self.assertIn('harness=firmware', fw.words)
-        self.assertIn('selftests=iommu_streams', fw.words)
+        self.assertIn('selftests=iommu_dma_edu,iommu_streams', fw.words)
         # Its own checks run even when no program of it is selected.
         with unittest.mock.patch.object(check.qemu, 'log'):
             alone = check.check_boots(args, ['iommu_fail_nth'])
