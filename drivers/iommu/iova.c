@@ -794,18 +794,18 @@ static struct iova_magazine *iova_depot_pop(struct iova_caches *caches,
 	return mag;
 }
 
-/* Cache a freed range; false if it must go back to the tree instead. */
-static bool iova_cache_put_pfn(struct iova_caches *caches, unsigned int order,
-			       unsigned long pfn)
+/*
+ * The loaded magazine is full or missing: swap in the spare, or hand the
+ * spare to the depot and start an empty one.  Under @cm's lock; out of
+ * line so that the common case, a push onto the loaded magazine, stays
+ * short.
+ */
+static noinline bool iova_cache_put_slow(struct iova_caches *caches,
+					 struct iova_cpu_mags *cm,
+					 unsigned int order, unsigned long pfn)
 {
-	struct iova_cpu_mags *cm = &raw_cpu_ptr(caches->cpu)->mags[order];
 	struct iova_magazine *empty = NULL;
-	unsigned long flags;
-	bool cached = true;
 
-	spin_lock_irqsave(&cm->lock, flags);
-	if (cm->loaded && !iova_mag_full(cm->loaded))
-		goto push;
 	if (cm->spare && !iova_mag_full(cm->spare)) {
 		swap(cm->loaded, cm->spare);
 		goto push;
@@ -820,15 +820,56 @@ static bool iova_cache_put_pfn(struct iova_caches *caches, unsigned int order,
 	}
 	cm->spare = cm->loaded;
 	cm->loaded = empty ?: iova_mag_alloc();
-	if (!cm->loaded) {
-		cached = false;
-		goto out;
-	}
+	if (!cm->loaded)
+		return false;
 push:
 	cm->loaded->pfns[cm->loaded->count++] = pfn;
-out:
+	return true;
+}
+
+/* Cache a freed range; false if it must go back to the tree instead. */
+static bool iova_cache_put_pfn(struct iova_caches *caches, unsigned int order,
+			       unsigned long pfn)
+{
+	struct iova_cpu_mags *cm = &raw_cpu_ptr(caches->cpu)->mags[order];
+	struct iova_magazine *mag;
+	unsigned long flags;
+	bool cached = true;
+
+	spin_lock_irqsave(&cm->lock, flags);
+	mag = cm->loaded;
+	if (mag && !iova_mag_full(mag))
+		mag->pfns[mag->count++] = pfn;
+	else
+		cached = iova_cache_put_slow(caches, cm, order, pfn);
 	spin_unlock_irqrestore(&cm->lock, flags);
 	return cached;
+}
+
+/*
+ * Nothing in the loaded magazine fits: try the spare, and when it is empty
+ * too, a full magazine from the depot.  Under @cm's lock, out of line as
+ * iova_cache_put_slow() is.
+ */
+static noinline unsigned long iova_cache_get_slow(struct iova_caches *caches,
+						  struct iova_cpu_mags *cm,
+						  unsigned int order,
+						  unsigned long limit_pfn)
+{
+	unsigned long size = 1UL << order;
+	struct iova_magazine *mag;
+
+	if (cm->spare && cm->spare->count) {
+		swap(cm->loaded, cm->spare);
+		return iova_mag_pop(cm->loaded, size, limit_pfn);
+	}
+	mag = iova_depot_pop(caches, order);
+	if (!mag)
+		return 0;
+	kfree(cm->spare);
+	cm->spare = cm->loaded;
+	cm->loaded = mag;
+	return iova_mag_pop(mag, size, limit_pfn);
 }
 
 /* A cached range of 2^order frames ending at or below @limit_pfn, or 0 */
@@ -837,29 +878,13 @@ static unsigned long iova_cache_get_pfn(struct iova_caches *caches,
 					unsigned long limit_pfn)
 {
 	struct iova_cpu_mags *cm = &raw_cpu_ptr(caches->cpu)->mags[order];
-	unsigned long size = 1UL << order, flags, pfn = 0;
-	struct iova_magazine *mag;
+	unsigned long flags, pfn = 0;
 
 	spin_lock_irqsave(&cm->lock, flags);
-	if (cm->loaded && cm->loaded->count) {
-		pfn = iova_mag_pop(cm->loaded, size, limit_pfn);
-		if (pfn)
-			goto out;
-	}
-	if (cm->spare && cm->spare->count) {
-		swap(cm->loaded, cm->spare);
-		pfn = iova_mag_pop(cm->loaded, size, limit_pfn);
-		goto out;
-	}
-	/* The spare is empty or missing: a full magazine from the depot */
-	mag = iova_depot_pop(caches, order);
-	if (mag) {
-		kfree(cm->spare);
-		cm->spare = cm->loaded;
-		cm->loaded = mag;
-		pfn = iova_mag_pop(mag, size, limit_pfn);
-	}
-out:
+	if (cm->loaded)
+		pfn = iova_mag_pop(cm->loaded, 1UL << order, limit_pfn);
+	if (!pfn)
+		pfn = iova_cache_get_slow(caches, cm, order, limit_pfn);
 	spin_unlock_irqrestore(&cm->lock, flags);
 	return pfn;
 }
@@ -1100,6 +1125,22 @@ unsigned long iova_rcache_range(void)
 }
 EXPORT_SYMBOL_GPL(iova_rcache_range);
 
+/* The tree's part of alloc_iova_fast(), out of line like the caches' */
+static noinline unsigned long iova_alloc_uncached(struct iova_domain *iovad,
+						  unsigned long size,
+						  unsigned long limit_pfn,
+						  bool flush_rcache)
+{
+	struct iova *iova;
+
+	iova = alloc_iova(iovad, size, limit_pfn, true);
+	if (!iova && flush_rcache && iovad->caches) {
+		iova_domain_flush_rcaches(iovad);
+		iova = alloc_iova(iovad, size, limit_pfn, true);
+	}
+	return iova ? iova->pfn_lo : 0;
+}
+
 /**
  * alloc_iova_fast() - allocate a range, from the per-CPU caches if possible
  * @iovad: the domain
@@ -1117,27 +1158,22 @@ EXPORT_SYMBOL_GPL(iova_rcache_range);
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
 {
-	struct iova *iova;
+	unsigned int order;
 	unsigned long pfn;
 
 	if (!size)
 		return 0;
 	if (size <= IOVA_CACHE_MAX_PAGES) {
-		size = roundup_pow_of_two(size);
+		order = order_base_2(size);
+		size = 1UL << order;
 		if (iovad->caches) {
-			pfn = iova_cache_get_pfn(iovad->caches, ilog2(size),
+			pfn = iova_cache_get_pfn(iovad->caches, order,
 						 limit_pfn);
 			if (pfn)
 				return pfn;
 		}
 	}
-
-	iova = alloc_iova(iovad, size, limit_pfn, true);
-	if (!iova && flush_rcache && iovad->caches) {
-		iova_domain_flush_rcaches(iovad);
-		iova = alloc_iova(iovad, size, limit_pfn, true);
-	}
-	return iova ? iova->pfn_lo : 0;
+	return iova_alloc_uncached(iovad, size, limit_pfn, flush_rcache);
 }
 EXPORT_SYMBOL_GPL(alloc_iova_fast);
 
