@@ -33,6 +33,25 @@ QEMU_SMMU = f'smmu3.{acpi_tables.QEMU_SMMU_BASE:#018x}'
 BAD_MODEL_SMMU = 'arm-smmu-v3.1.auto'
 NO_IRQ_SMMU = 'arm-smmu-v3.2.auto'
 
+# What is refused, and the message that says so: the edu whose StreamID
+# another holds (no driver binds), and the edus behind the two bad SMMUs
+# (their driver binds, without an IOMMU).  Result name, edu, the message
+# as a regular expression, what it is in a failure's words.
+_HELD = acpi_tables.rid(acpi_tables.FIRMWARE_EDUS['holder'])
+_HOLDER = f'0000:00:{acpi_tables.FIRMWARE_EDUS["holder"]:02x}.0'
+REFUSALS = (
+    ('streamid.shared_refused', 'shared',
+     rf'StreamID {_HELD:#x} is already used by {re.escape(_HOLDER)}',
+     f'"StreamID {_HELD:#x} is already used by {_HOLDER}"'),
+    ('smmu.bad_model_refused', 'bad_model',
+     rf'{re.escape(BAD_MODEL_SMMU)}: IORT names SMMUv3 model '
+     rf'{acpi_tables.BAD_MODEL}\b.*not using the SMMU',
+     f'from {BAD_MODEL_SMMU} refusing model {acpi_tables.BAD_MODEL}'),
+    ('smmu.no_irq_refused', 'no_irq',
+     rf'{re.escape(NO_IRQ_SMMU)}: .*interrupt.*not using the SMMU',
+     f'from {NO_IRQ_SMMU} refusing an SMMU without interrupts'),
+)
+
 
 def edu_bdf(name):
     return f'0000:00:{acpi_tables.FIRMWARE_EDUS[name]:02x}.0'
@@ -187,24 +206,8 @@ def check_firmware(boot_result, results):
     add('rmr.direct_mapped', wrong)
 
     add('streamid.holder', expect(edus, 'holder', True, QEMU_SMMU))
-    wrong = expect(edus, 'shared', False, None)
-    held = acpi_tables.rid(acpi_tables.FIRMWARE_EDUS['holder'])
-    if not said(rf'StreamID {held:#x} is already used by '
-                rf'{re.escape(edu_bdf("holder"))}'):
-        wrong.append(f'no "StreamID {held:#x} is already used by '
-                     f'{edu_bdf("holder")}" message')
-    add('streamid.shared_refused', wrong)
-
-    wrong = expect(edus, 'bad_model', True, None)
-    if not said(rf'{re.escape(BAD_MODEL_SMMU)}: IORT names SMMUv3 model '
-                rf'{acpi_tables.BAD_MODEL}\b.*not using the SMMU'):
-        wrong.append(f'no message from {BAD_MODEL_SMMU} refusing model '
-                     f'{acpi_tables.BAD_MODEL}')
-    add('smmu.bad_model_refused', wrong)
-
-    wrong = expect(edus, 'no_irq', True, None)
-    if not said(rf'{re.escape(NO_IRQ_SMMU)}: .*interrupt.*not using the '
-                rf'SMMU'):
-        wrong.append(f'no message from {NO_IRQ_SMMU} refusing an SMMU '
-                     'without interrupts')
-    add('smmu.no_irq_refused', wrong)
+    for result, name, message, what in REFUSALS:
+        wrong = expect(edus, name, name != 'shared', None)
+        if not said(message):
+            wrong.append(f'no message {what}')
+        add(result, wrong)
