@@ -267,8 +267,9 @@ def cmd_run(args):
     if args.acpi:
         qemu.log('BOOT', 'through UEFI firmware, with ACPI (IORT) instead '
                  'of a device tree')
-    qemu.log('BOOT', f'{args.image}: QEMU virt, SMMUv3, NVMe, virtio-blk, '
-             f'edu (console log: {log_path})')
+    qemu.log('BOOT', f'{args.image}: QEMU virt, SMMUv3, six disks on '
+             f'NVMe, virtio, AHCI, xHCI, EHCI and virtio-scsi, two network '
+             f'cards (console log: {log_path})')
     state = {'shown': False, 'dmesg': False}
 
     def show(line):
@@ -282,11 +283,12 @@ def cmd_run(args):
                 not line.startswith('@@'):
             print(line, flush=True)
 
-    # A user's boot: no KUnit suites before user space.
+    # A user's boot: no KUnit suites before user space, and none of the
+    # edu DMA test devices, which only the tests use.
     result = qemu.boot(args.build, args.image,
                        ['harness=run', 'kunit.enable=0'] + args.append.split(),
                        log_path, args.timeout, on_line=show, full=True,
-                       acpi=args.acpi)
+                       acpi=args.acpi, edus=False)
     problems = []
     if not result.reached_end:
         problems.append(f'the guest did not finish within {args.timeout} s')

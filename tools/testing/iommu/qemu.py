@@ -110,12 +110,12 @@ def make_disks(build, names, disk_set=''):
     return disks
 
 
-def more_devices(build, disk_set):
+def more_devices(build, disk_set, edus=True):
     """QEMU arguments for the devices of a full guest: an AHCI SATA disk,
-    USB disks behind xHCI and EHCI, a virtio-scsi disk, four more edus, and
-    two network cards, e1000e and virtio-net, each on a QEMU user network of
-    its own (from the guest, the host is 10.0.2.2 and 10.0.3.2, and a
-    connection there reaches the host's loopback)."""
+    USB disks behind xHCI and EHCI, a virtio-scsi disk, four more edus
+    (unless not @edus), and two network cards, e1000e and virtio-net, each
+    on a QEMU user network of its own (from the guest, the host is 10.0.2.2
+    and 10.0.3.2, and a connection there reaches the host's loopback)."""
     disks = make_disks(build, MORE_DISKS, disk_set)
 
     def drive(name):
@@ -136,8 +136,7 @@ def more_devices(build, disk_set):
                         f'serial={DISK_SERIAL.format("scsi")}',
              # More edus, for iommu-stress: one each for the DMA map
              # benchmark, type changes, remove and rescan, and VFIO.
-             '-device', 'edu', '-device', 'edu', '-device', 'edu',
-             '-device', 'edu',
+             ] + ['-device', 'edu'] * (4 if edus else 0) + [
              '-netdev', 'user,id=net0,net=10.0.2.0/24',
              '-device', 'e1000e,netdev=net0,romfile=',
              '-netdev', 'user,id=net1,net=10.0.3.0/24',
@@ -153,14 +152,15 @@ ACPI_WORDS = ['acpi=force']
 
 def qemu_command(build, image, append, trace_log=None, smp=2,
                  gdb_port=None, full=False, disk_set='', acpi=False,
-                 initrd=None, devices=()):
+                 initrd=None, devices=(), edus=True):
     """The QEMU command line of a boot: the benchmarks' guest, or with
     @full make check's and make run's, with more devices and memory for
     the debug kernel's checkers.  Boots that run at once need different
     @disk_set names.  With @acpi the UEFI firmware starts the kernel, which
     then finds its devices in ACPI's tables (@append should have
     ACPI_WORDS).  @initrd replaces the harness's initramfs; @devices are
-    more QEMU arguments."""
+    more QEMU arguments.  Without @edus the guest has none of QEMU's edu
+    DMA test devices, only devices a user's machine could have."""
     disks = make_disks(build, DISKS, disk_set)
     cmd = ['qemu-system-aarch64',
            '-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
@@ -174,10 +174,10 @@ def qemu_command(build, image, append, trace_log=None, smp=2,
            '-device', 'nvme,drive=nvme,serial=iommu-nvme',
            '-drive', f'file={disks["virtio"]},if=none,id=vblk,format=raw',
            '-device', 'virtio-blk-pci,drive=vblk,iommu_platform=on,'
-                      'disable-legacy=on,serial=iommu-virtio',
-           '-device', 'edu']
+                      'disable-legacy=on,serial=iommu-virtio'] + \
+        (['-device', 'edu'] if edus else [])
     if full:
-        cmd += more_devices(build, disk_set)
+        cmd += more_devices(build, disk_set, edus)
     cmd += list(devices)
     if trace_log:
         cmd += ['-trace', 'smmuv3_cmdq_opcode',
@@ -193,13 +193,13 @@ def kernel_append(words):
 
 def boot(build, image, words, log_path, timeout, on_line=None,
          trace_log=None, full=False, disk_set='', acpi=False, initrd=None,
-         devices=()):
+         devices=(), edus=True):
     """Boot image with the extra command-line words; return a Boot.
 
     on_line is called for each console line as it arrives.  The guest is
     killed when it has not powered off after timeout seconds.  @full boots
     make check's and make run's guest, @acpi through UEFI and ACPI, with
-    @initrd and more @devices (qemu_command()).
+    @initrd, more @devices and without @edus (qemu_command()).
     """
     if full:
         words = words + [f'disks={len(DISKS) + len(MORE_DISKS)}']
@@ -207,7 +207,7 @@ def boot(build, image, words, log_path, timeout, on_line=None,
         words = words + ACPI_WORDS
     cmd = qemu_command(build, image, kernel_append(words), trace_log,
                        full=full, disk_set=disk_set, acpi=acpi,
-                       initrd=initrd, devices=devices)
+                       initrd=initrd, devices=devices, edus=edus)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,

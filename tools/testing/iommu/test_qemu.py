@@ -72,6 +72,16 @@ class QemuCommandTest(unittest.TestCase):
         self.assertEqual(cmd[cmd.index('-kernel') + 1], 'Image')
         self.assertNotIn('-bios', plain)
 
+    def test_a_users_guest_has_no_edu(self):
+        with tempfile.TemporaryDirectory() as build:
+            tests = qemu.qemu_command(build, 'Image', 'x', full=True)
+            user = qemu.qemu_command(build, 'Image', 'x', full=True,
+                                     edus=False)
+        self.assertEqual(tests.count('edu'), 5)
+        self.assertEqual(user.count('edu'), 0)
+        self.assertEqual(len(tests) - len(user), 10)
+        self.assertIn('e1000e,netdev=net0,romfile=', user)
+
     def printed(self, as_bench):
         """What harness.py qemu-command prints as the kernel's words."""
         args = types.SimpleNamespace(image='Image', words=['lat=1x1'],
