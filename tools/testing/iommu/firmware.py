@@ -33,28 +33,30 @@ QEMU_SMMU = f'smmu3.{acpi_tables.QEMU_SMMU_BASE:#018x}'
 BAD_MODEL_SMMU = 'arm-smmu-v3.1.auto'
 NO_IRQ_SMMU = 'arm-smmu-v3.2.auto'
 
-# What is refused, and the message that says so: the edu whose StreamID
-# another holds (no driver binds), and the edus behind the two bad SMMUs
-# (their driver binds, without an IOMMU).  Result name, edu, the message
-# as a regular expression, what it is in a failure's words.
-_HELD = acpi_tables.rid(acpi_tables.FIRMWARE_EDUS['holder'])
-_HOLDER = f'0000:00:{acpi_tables.FIRMWARE_EDUS["holder"]:02x}.0'
-REFUSALS = (
-    ('streamid.shared_refused', 'shared',
-     rf'StreamID {_HELD:#x} is already used by {re.escape(_HOLDER)}',
-     f'"StreamID {_HELD:#x} is already used by {_HOLDER}"'),
-    ('smmu.bad_model_refused', 'bad_model',
-     rf'{re.escape(BAD_MODEL_SMMU)}: IORT names SMMUv3 model '
-     rf'{acpi_tables.BAD_MODEL}\b.*not using the SMMU',
-     f'from {BAD_MODEL_SMMU} refusing model {acpi_tables.BAD_MODEL}'),
-    ('smmu.no_irq_refused', 'no_irq',
-     rf'{re.escape(NO_IRQ_SMMU)}: .*interrupt.*not using the SMMU',
-     f'from {NO_IRQ_SMMU} refusing an SMMU without interrupts'),
-)
-
 
 def edu_bdf(name):
     return f'0000:00:{acpi_tables.FIRMWARE_EDUS[name]:02x}.0'
+
+
+# What is refused, and the message that says so: the edu whose StreamID
+# another holds, to which no driver binds, and the edus behind the two bad
+# SMMUs, whose driver binds without an IOMMU.  Result name, edu, whether
+# its driver binds, the message as a regular expression, and the message
+# in a failure's words.
+_HELD = acpi_tables.rid(acpi_tables.FIRMWARE_EDUS['holder'])
+_HOLDER = edu_bdf('holder')
+REFUSALS = (
+    ('streamid.shared_refused', 'shared', False,
+     rf'StreamID {_HELD:#x} is already used by {re.escape(_HOLDER)}',
+     f'"StreamID {_HELD:#x} is already used by {_HOLDER}"'),
+    ('smmu.bad_model_refused', 'bad_model', True,
+     rf'{re.escape(BAD_MODEL_SMMU)}: IORT names SMMUv3 model '
+     rf'{acpi_tables.BAD_MODEL}\b.*not using the SMMU',
+     f'from {BAD_MODEL_SMMU} refusing model {acpi_tables.BAD_MODEL}'),
+    ('smmu.no_irq_refused', 'no_irq', True,
+     rf'{re.escape(NO_IRQ_SMMU)}: .*interrupt.*not using the SMMU',
+     f'from {NO_IRQ_SMMU} refusing an SMMU without interrupts'),
+)
 
 
 def qemu_devices():
@@ -206,8 +208,8 @@ def check_firmware(boot_result, results):
     add('rmr.direct_mapped', wrong)
 
     add('streamid.holder', expect(edus, 'holder', True, QEMU_SMMU))
-    for result, name, message, what in REFUSALS:
-        wrong = expect(edus, name, name != 'shared', None)
+    for result, name, bound, message, what in REFUSALS:
+        wrong = expect(edus, name, bound, None)
         if not said(message):
             wrong.append(f'no message {what}')
         add(result, wrong)
