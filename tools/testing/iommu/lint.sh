@@ -141,18 +141,20 @@ else
 	echo "FAIL lint.sparse the sparse run failed, see $log" >> "$results"
 fi
 
-# Every file of ours has a maintainer in our MAINTAINERS.
+# Every file of ours has one of our entries in MAINTAINERS (patch 0009 adds
+# them to the base's), which get_maintainer.pl names.
 log="$logs/lint-maintainers.log"
 : > "$log"
 n=0
+our_address=iommu-project@example.org
 for f in "${ours[@]}"; do
 	# Patches to base files are not files of the tree; checkpatch reads them.
-	[ "$f" = MAINTAINERS ] || [[ $f == patches/* ]] && continue
+	[[ $f == patches/* ]] && continue
 	who=$(cd "$src" && ./scripts/get_maintainer.pl --no-git --no-rolestats \
 		--no-git-fallback -f "$f" 2>&1)
 	# Not "printf | grep -q": grep quits at the first match, printf may
 	# then die of SIGPIPE, and pipefail would call that a missing entry.
-	if [[ "$who" != *@* ]]; then
+	if [[ "$who" != *"$our_address"* ]]; then
 		echo "$f: no MAINTAINERS entry: $who" >> "$log"
 		n=$((n + 1))
 	fi
