@@ -18,6 +18,12 @@
 #                 BASE=1: build/Image-base, BASE=1 DEBUG=1: the base with
 #                 make check's configuration, build/Image-base-debug)
 #   make lint     checkpatch, kernel-doc, sparse and W=1 over our files
+#   make series   the project as a git patch series against the base, in
+#                 build/series/ with a cover letter
+#   make series-check  git am of the series onto the base gives the tree
+#                 make kernel builds, checkpatch --strict on every patch,
+#                 the kernel built after every patch, and make check's
+#                 first boot of the fully applied series
 #   make deps     install the Debian packages and the guest's busybox
 #
 # README.md has the details.
@@ -42,7 +48,14 @@ OUR_SRC		:= $(BUILD)/src
 # benchmark configuration (no debugging options); by default, ours with
 # them, for make check and make run.  BASE=1 DEBUG=1 builds the base with
 # make check's configuration, for make compare-iommufd.
-ifeq ($(BASE)$(DEBUG),11)
+ifeq ($(SERIES),1)
+# make series-check: the tree git am made of the series, make check's
+# configuration.
+SRC		:= $(BUILD)/series-am
+OBJ		:= $(BUILD)/obj-series
+IMAGE		:= $(BUILD)/Image-series
+KCONFIG		:= $(FRAGMENT) $(DEBUG_FRAGMENT)
+else ifeq ($(BASE)$(DEBUG),11)
 SRC		:= $(BASE_SRC)
 OBJ		:= $(BUILD)/obj-base-debug
 IMAGE		:= $(BUILD)/Image-base-debug
@@ -114,6 +127,7 @@ PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: deps base-src overlay kernel guest initramfs run check stress bench \
+	series series-results series-check \
 	compare-iommufd insn-count iova-bench lint selftests clean distclean help
 .DEFAULT_GOAL := help
 
@@ -136,7 +150,8 @@ $(BASE_SRC)/.unpacked: $(BASE_TARBALL)
 overlay: base-src
 	@$(HARNESS)/overlay.py $(BASE_SRC) $(CURDIR) $(OUR_SRC)
 
-# The base kernel needs no overlay; ours does.
+# The base kernel needs no overlay; ours does (also for SERIES=1, whose
+# tree make series-check made from it).
 kernel: base-src $(if $(filter 1,$(BASE)),,overlay)
 	@$(HARNESS)/kconfig.sh $(SRC) $(OBJ) $(KCONFIG)
 	@echo "  KERNEL  $(OBJ) (a full build takes about 5 minutes on 2 cores)"
@@ -185,14 +200,15 @@ $(GUEST_BIN)/dma_map_benchmark: overlay
 # kselftest iommu_fail_nth reads where the subsystem's code lies in make
 # check's kernel from /usr/share/iommu/text-range.
 GUEST_SHARE	:= $(BUILD)/guest-share
+TEXT_OBJ	?= $(BUILD)/obj
 
 initramfs: deps selftests $(addprefix $(GUEST_BIN)/,$(GUEST_TOOLS)) \
 		$(GUEST_BIN)/dma_map_benchmark
-	@if [ -f $(BUILD)/obj/System.map ]; then \
-		$(HARNESS)/text-range.sh $(BUILD)/obj $(GUEST_SHARE)/text-range \
+	@if [ -f $(TEXT_OBJ)/System.map ]; then \
+		$(HARNESS)/text-range.sh $(TEXT_OBJ) $(GUEST_SHARE)/text-range \
 			$(GUEST_SHARE)/kmemleak-record; \
 	fi
-	@$(HARNESS)/mkinitramfs.sh $(BUILD) $(INITRAMFS) $(HARNESS)/init \
+	@$(HARNESS)/mkinitramfs.sh $(BUILD) $(INITRAMFS) $(HARNESS)/init.sh \
 		$(SELFTESTS) $(GUEST_BIN) $(GUEST_MODULES) $(GUEST_SHARE)
 
 # make bench's IOVA allocator microbenchmark, a module built out of tree
@@ -240,6 +256,11 @@ check: base-src
 			> $(BUILD)/check/lint.out 2>&1 & lint=$$!; \
 		echo "  LINT    in the background (output: $(BUILD)/check/lint.out)"; \
 	fi; \
+	{ $(MAKE) --no-print-directory series-results || \
+	  echo "FAIL series.make see $(BUILD)/check/series.out" \
+		>> $(BUILD)/check/series.results; } \
+		> $(BUILD)/check/series.out 2>&1 & series=$$!; \
+	echo "  SERIES  in the background (output: $(BUILD)/check/series.out)"; \
 	$(HARNESS)/tree_check.py $(CURDIR) $(OUR_SRC) \
 		$(BUILD)/check/tree.results || \
 		echo "FAIL tree.drivers_iommu_ours no overlaid tree to check" \
@@ -263,8 +284,16 @@ check: base-src
 		wait $$lint; \
 		grep -v '^  ' $(BUILD)/check/lint.out || true; \
 	fi; \
-	$(PY) summary $$(for r in harness lint tree build boots; do \
-		f=$(BUILD)/check/$$r.results; [ ! -f $$f ] || echo $$f; done)
+	wait $$series; \
+	$(PY) summary $$(for r in harness lint series tree build boots; do \
+		f=$(BUILD)/check/$$r.results; [ ! -f $$f ] || echo $$f; done) \
+		| tee $(BUILD)/check/summary.out; rc=$${PIPESTATUS[0]}; \
+	{ echo "$$(date -u '+%Y-%m-%d %H:%M') UTC, commit" \
+		"$$(git rev-parse --short HEAD 2>/dev/null)$$(git diff \
+		--quiet HEAD 2>/dev/null || echo ' with local changes'):"; \
+	  grep -v '^PASS\|^SKIP' $(BUILD)/check/summary.out; } \
+		> $(BUILD)/last-check.txt; \
+	exit $$rc
 
 # iommu-stress in boots of its own, strict and lazy (see README.md).
 DURATION	?= 600
@@ -325,6 +354,42 @@ lint-results:
 	@$(HARNESS)/kconfig.sh $(OUR_SRC) $(LINT_OBJ) $(FRAGMENT)
 	@$(KBUILD_ENV) $(HARNESS)/lint.sh $(CURDIR) $(OUR_SRC) $(LINT_OBJ) \
 		$(BUILD)/check/lint.results $(BASE_SRC)
+
+# The patch series (README.md: "The patch series").  make check runs
+# series-results, make series-check that and the rest.
+SERIES_DIR	:= $(BUILD)/series
+SERIES_CHECK	:= $(BUILD)/series-check
+
+series: base-src
+	@$(MAKE) --no-print-directory overlay
+	@$(HARNESS)/series.py make $(BUILD) $(SERIES_DIR)
+
+# After make overlay (make check runs it first).
+series-results:
+	@$(HARNESS)/series.py make $(BUILD) $(SERIES_DIR)
+	@$(HARNESS)/series.py check $(BUILD) $(SERIES_DIR) \
+		$(BUILD)/check/series.results
+
+series-check: deps
+	@rm -rf $(SERIES_CHECK) && mkdir -p $(SERIES_CHECK) $(BUILD)/check
+	@$(MAKE) --no-print-directory series
+	@$(HARNESS)/series.py check $(BUILD) $(SERIES_DIR) \
+		$(SERIES_CHECK)/series.results
+	@$(HARNESS)/series.py each $(BUILD) $(SERIES_DIR) \
+		$(SERIES_CHECK)/each.results --jobs $(JOBS) || true
+	@if $(MAKE) --no-print-directory kernel SERIES=1 && \
+	    $(MAKE) --no-print-directory initramfs \
+		TEXT_OBJ=$(BUILD)/obj-series; then \
+		$(PY) check --image $(BUILD)/Image-series --timeout $(TIMEOUT) \
+			--selftest "$(SELFTEST)" --kunit "$(KUNIT)" \
+			--append "$(APPEND)" --stress 0 --jobs 1 \
+			--output $(SERIES_CHECK)/boot.results; \
+	else \
+		echo "FAIL series.boot the applied series' kernel did not build" \
+			> $(SERIES_CHECK)/boot.results; \
+	fi
+	@$(PY) summary $(SERIES_CHECK)/series.results \
+		$(SERIES_CHECK)/each.results $(SERIES_CHECK)/boot.results
 
 lint: deps
 	@mkdir -p $(BUILD)/check && rm -f $(BUILD)/check/lint.results

@@ -208,11 +208,21 @@ def main():
             if root != top and not os.listdir(root):
                 os.rmdir(root)
 
-    with open(os.path.join(args.dest, MANIFEST), 'w') as f:
-        for d in sorted(owned):
-            f.write(f'dir {d}\n')
-        for name in sorted(set(ours) | set(patched)):
-            f.write(f'file {name}\n')
+    # Rewritten only when it changes: make check's series step reads it
+    # while the kernel build runs the overlay again.
+    manifest = ''.join([f'dir {d}\n' for d in sorted(owned)] +
+                       [f'file {n}\n' for n in sorted(set(ours) |
+                                                      set(patched))])
+    path = os.path.join(args.dest, MANIFEST)
+    try:
+        with open(path) as f:
+            same = f.read() == manifest
+    except FileNotFoundError:
+        same = False
+    if not same:
+        with open(path + '.new', 'w') as f:
+            f.write(manifest)
+        os.replace(path + '.new', path)
     work.cleanup()
     print(f'  OVERLAY {len(ours)} files of ours, {len(patched)} patched, '
           f'{changed} updated, {removed} removed, {len(owned)} owned '

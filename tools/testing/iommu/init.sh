@@ -27,10 +27,10 @@
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin/iommu
 
-mount -t proc proc /proc
+mount -t proc none /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
-mount -t debugfs debugfs /sys/kernel/debug
+mount -t debugfs none /sys/kernel/debug
 mount -t tmpfs tmp /tmp
 
 # The console shows warnings and worse while tests run, so that kernel chatter
