@@ -22,8 +22,8 @@
 #                 build/series/ with a cover letter
 #   make series-check  git am of the series onto the base gives the tree
 #                 make kernel builds, checkpatch --strict on every patch,
-#                 the kernel built after every patch, and make check's
-#                 first boot of the fully applied series
+#                 the kernel built and booted after every patch, and make
+#                 check's first boot of the fully applied series
 #   make deps     install the Debian packages and the guest's busybox
 #
 # README.md has the details.
@@ -375,8 +375,9 @@ series-check: deps
 	@$(MAKE) --no-print-directory series
 	@$(HARNESS)/series.py check $(BUILD) $(SERIES_DIR) \
 		$(SERIES_CHECK)/series.results
+	@$(MAKE) --no-print-directory initramfs
 	@$(HARNESS)/series.py each $(BUILD) $(SERIES_DIR) \
-		$(SERIES_CHECK)/each.results --jobs $(JOBS) || true
+		$(SERIES_CHECK)/each.results --jobs $(JOBS) --boot || true
 	@if $(MAKE) --no-print-directory kernel SERIES=1 && \
 	    $(MAKE) --no-print-directory initramfs \
 		TEXT_OBJ=$(BUILD)/obj-series; then \

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommu-blk-verify DISK: show which device and IOMMU group a disk sits
- * behind, then write, read back and verify a few O_DIRECT transfers through
- * it.  DISK is a block device's name, or serial=SERIAL for the disk with
- * that serial number (the harness gives each of its disks one).  It writes
- * only to the harness's disks (scratch_disk_open()).  Used by "make run" to
- * show DMA through the SMMU working; the kselftests do the thorough job.
- * Exits 0 only if every transfer verified.
+ * iommu-blk-verify [--no-iommu-ok] DISK: show which device and IOMMU group
+ * a disk sits behind, then write, read back and verify a few O_DIRECT
+ * transfers through it.  DISK is a block device's name, or serial=SERIAL
+ * for the disk with that serial number (the harness gives each of its disks
+ * one).  A disk behind no IOMMU fails, unless --no-iommu-ok says that the
+ * kernel has no IOMMU driver (make series-check's boots of the patches
+ * before the SMMUv3 driver).  It writes only to the harness's disks
+ * (scratch_disk_open()).  Used by "make run" to show DMA through the SMMU
+ * working; the kselftests do the thorough job.  Exits 0 only if every
+ * transfer verified.
  */
 #include "iommu_test_util.h"
 
@@ -28,12 +31,18 @@ int main(int argc, char **argv)
 	char *wbuf, *rbuf;
 	size_t total = 0;
 	off_t off = 0;
+	bool no_iommu_ok = false;
 	int fd, group;
 
 	char disk[64];
 
+	if (argc == 3 && !strcmp(argv[1], "--no-iommu-ok")) {
+		no_iommu_ok = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s DISK|serial=SERIAL (for example nvme0n1)\n",
+		fprintf(stderr, "usage: %s [--no-iommu-ok] DISK|serial=SERIAL (for example nvme0n1)\n",
 			argv[0]);
 		return 2;
 	}
@@ -45,7 +54,7 @@ int main(int argc, char **argv)
 		argv[1] = disk;
 	}
 	group = disk_iommu_group(argv[1], devdir, sizeof(devdir));
-	if (group < 0) {
+	if (group < 0 && !no_iommu_ok) {
 		printf("%s: FAIL: missing or not behind an IOMMU\n", argv[1]);
 		return 1;
 	}
@@ -78,8 +87,11 @@ int main(int argc, char **argv)
 		off += len;
 	}
 	close(fd);
-	printf("%s: behind %s in IOMMU group %d: ", argv[1],
-	       strrchr(devdir, '/') + 1, group);
+	if (group < 0)
+		printf("%s: behind no IOMMU: ", argv[1]);
+	else
+		printf("%s: behind %s in IOMMU group %d: ", argv[1],
+		       strrchr(devdir, '/') + 1, group);
 	printf("%zu transfers, %zu bytes written, read back and verified ",
 	       ARRAY_SIZE(transfers), total);
 	printf("(seed %llu, checksum %016llx)\n", (unsigned long long)seed,
