@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--no-iommu-ok] DISK|serial=SERIAL (for example nvme0n1)\n",
+		fprintf(stderr, "usage: %s [--no-iommu-ok] DISK|serial=SERIAL\n",
 			argv[0]);
 		return 2;
 	}
