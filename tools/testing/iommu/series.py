@@ -407,7 +407,7 @@ def stage(git, claimed, final, current):
 # make
 # --------------------------------------------------------------------------
 
-def patch_message(git, path):
+def patch_message(path):
     """(subject, body) of a git format-patch file."""
     with tempfile.TemporaryDirectory() as tmp:
         msg = os.path.join(tmp, 'msg')
@@ -445,7 +445,7 @@ def build_commits(git, base, final_tree, entries):
     for e in entries:
         if e.patch:
             git.run('apply', '--cached', e.path, index=index)
-            subject, body = patch_message(git, e.path)
+            subject, body = patch_message(e.path)
         else:
             subject, body = e.subject, e.body + '\n\n' + SIGNED_OFF
             # --index-info: "mode blob<TAB>path"; mode 0 removes the path.
