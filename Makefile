@@ -364,17 +364,18 @@ series: base-src
 	@$(MAKE) --no-print-directory overlay
 	@$(HARNESS)/series.py make $(BUILD) $(SERIES_DIR)
 
-# After make overlay (make check runs it first).
+# The series and checks (a) and (b), after make overlay (make check runs
+# it first).
+SERIES_RESULTS	?= $(BUILD)/check/series.results
 series-results:
 	@$(HARNESS)/series.py make $(BUILD) $(SERIES_DIR)
-	@$(HARNESS)/series.py check $(BUILD) $(SERIES_DIR) \
-		$(BUILD)/check/series.results
+	@$(HARNESS)/series.py check $(BUILD) $(SERIES_DIR) $(SERIES_RESULTS)
 
 series-check: deps
 	@rm -rf $(SERIES_CHECK) && mkdir -p $(SERIES_CHECK) $(BUILD)/check
-	@$(MAKE) --no-print-directory series
-	@$(HARNESS)/series.py check $(BUILD) $(SERIES_DIR) \
-		$(SERIES_CHECK)/series.results
+	@$(MAKE) --no-print-directory overlay
+	@$(MAKE) --no-print-directory series-results \
+		SERIES_RESULTS=$(SERIES_CHECK)/series.results
 	@$(MAKE) --no-print-directory initramfs
 	@$(HARNESS)/series.py each $(BUILD) $(SERIES_DIR) \
 		$(SERIES_CHECK)/each.results --jobs $(JOBS) --boot || true

@@ -5,25 +5,30 @@
 # fragments, then check that every option a fragment asks for holds.
 # Reconfigures only when the fragments changed since the last run.
 #
-# Usage: kconfig.sh SRC OBJ [--lenient] FRAGMENT...
+# Usage: kconfig.sh SRC OBJ [--lenient|--offered] FRAGMENT...
 #   --lenient: options the tree does not define are dropped with a note
 #              instead of failing (used for the unmodified base kernel).
+#   --offered: configure every time and take what the tree offers of the
+#              fragments, unchecked (make series-check, for each patch of
+#              the series, whose Kconfig files change while the fragments
+#              do not).
 set -euo pipefail
 
 src=$1 obj=$2
 shift 2
-lenient=
-if [ "${1:-}" = --lenient ]; then
-	lenient=1
-	shift
-fi
+lenient= offered=
+case "${1:-}" in
+--lenient) lenient=1; shift ;;
+--offered) offered=1; shift ;;
+esac
 fragments=("$@")
 kmake=(make -s -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 stamp="$obj/.iommu-fragment.sha1"
 want=$(cat "${fragments[@]}" | sha1sum)
 
 mkdir -p "$obj"
-if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+if [ -n "$offered" ] || [ ! -f "$obj/.config" ] ||
+   [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	names=$(for f in "${fragments[@]}"; do basename "$f"; done)
 	echo "  KCONFIG $obj from" $names
 	"${kmake[@]}" allnoconfig >/dev/null
@@ -33,6 +38,7 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	echo "$want" > "$stamp"
 fi
 
+[ -z "$offered" ] || exit 0
 bad=0
 while IFS= read -r line; do
 	case "$line" in
