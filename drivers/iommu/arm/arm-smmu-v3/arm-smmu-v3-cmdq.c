@@ -5,28 +5,41 @@
  * The command queue is a ring of 16-byte commands in memory.  Software
  * writes commands at PROD and moves the PROD register on; the SMMU executes
  * them in order and moves CONS.  A CMD_SYNC completes only once everything
- * before it has taken effect, and CONS does not pass a CMD_SYNC before it
- * completes.
+ * before it has taken effect, CMD_SYNCs complete in order, and CONS does
+ * not pass a CMD_SYNC before it completes.
  *
- * Producers take one lock, write their commands and a CMD_SYNC, and keep
- * the lock until CONS reaches PROD.  With the lock held nobody else can add
- * commands, so "the SMMU consumed all we wrote" is the whole completion test
- * and no completion records are needed.  Every submission ends with one
- * CMD_SYNC, so an unmap's invalidations, or one step of an STE update, cost
- * one lock, one PROD write and one CMD_SYNC.  Polling uses WFE when the
- * SMMU signals completions with SEV.
+ * Positions are sequence numbers, 64-bit counts of the entries written
+ * since reset that never wrap; PROD and CONS are their low bits.  The lock
+ * covers writing into the ring and moving PROD, and nothing else: nobody
+ * holds it while a CMD_SYNC completes.  Three invariants make that work:
+ *
+ *  - tail - cons_seq <= ring size.  Producers write only into room they saw
+ *    free, so CONS is less than a lap ahead of cons_seq and its wrap bit
+ *    says by how much: cons_seq follows CONS exactly, however late a
+ *    waiter reads it (smmu_cmdq_read_cons()).
+ *  - Every entry before sync_seq has a CMD_SYNC behind it, and the
+ *    CMD_SYNC ending at sync_seq has completed once CONS reaches it (or,
+ *    on a coherent SMMU with MSIs, once its completion write says so).
+ *  - At most one CMD_SYNC is in flight.  A producer adds one behind its
+ *    commands only when the last has completed; otherwise its commands
+ *    gather behind the one in flight with everybody else's, and the first
+ *    of them to see it complete writes the next, for all of them.  While
+ *    the SMMU works through one CMD_SYNC the next batch is forming: each
+ *    CMD_SYNC serves as many CPUs as arrived during the one before.
  *
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
  * with a harmless CMD_SYNC and acknowledges the error, upon which the SMMU
  * goes on.  A submission fails only when the SMMU makes no progress for
  * SMMU_POLL_TIMEOUT_US; its callers return the error or, where they cannot,
- * say what it leaves behind.
+ * say what it leaves behind.  Documentation/iommu/arm-smmu-v3.rst has the
+ * orderings all this relies on.
  */
 
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/atomic.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -58,6 +71,23 @@ void smmu_cmd_sync(struct smmu_cmd *cmd, bool sev)
 				sev ? SMMU_SYNC_CS_SEV : SMMU_SYNC_CS_NONE);
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_cmd_sync);
+
+/**
+ * smmu_cmd_sync_msi() - encode CMD_SYNC that signals completion by a write
+ * @cmd: the command to fill in.
+ * @addr: where the SMMU writes, 4-byte aligned, in coherent memory.
+ * @data: the 32-bit value it writes there.
+ */
+void smmu_cmd_sync_msi(struct smmu_cmd *cmd, dma_addr_t addr, u32 data)
+{
+	smmu_cmd_init(cmd, SMMU_OP_CMD_SYNC);
+	cmd->w[0] |= FIELD_PREP(SMMU_SYNC0_CS, SMMU_SYNC_CS_IRQ) |
+		     FIELD_PREP(SMMU_SYNC0_MSH, SMMU_SH_ISH) |
+		     FIELD_PREP(SMMU_SYNC0_MSIATTR, SMMU_MEMATTR_OIWB) |
+		     FIELD_PREP(SMMU_SYNC0_MSIDATA, data);
+	cmd->w[1] = addr & SMMU_SYNC1_MSIADDR;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_cmd_sync_msi);
 
 /**
  * smmu_cmd_cfgi_ste() - encode CMD_CFGI_STE
@@ -290,68 +320,303 @@ void smmu_cmdq_handle_error(struct smmu_device *smmu)
 	writel(gerrorn ^ SMMU_GERROR_CMDQ_ERR, smmu->base + SMMU_GERRORN);
 }
 
-/* Refresh the shadow of CONS; the error field does not belong to it. */
-static void smmu_cmdq_read_cons(struct smmu_queue *q)
-{
-	q->cons = smmu_q_pos(q, readl_relaxed(q->cons_reg));
-}
+/* ==== Sequence numbers ==== */
+
+/* Spins of a waiter before it backs off, and reads CONS even with MSIs. */
+#define SMMU_CMDQ_SPINS		100
 
 /*
- * Wait until the SMMU consumed everything up to PROD (@drain) or until
- * @need entries are free.  The caller holds the queue lock, so nobody else
- * moves PROD meanwhile.
+ * Bring cons_seq up to CONS.  Producers never run more than a ring ahead of
+ * cons_seq, and CONS is read after it, so CONS is less than a lap (twice
+ * the ring) ahead: its index and wrap bit give the exact distance.  Of
+ * several CPUs doing this at once the first to move cons_seq wins and the
+ * others look again, from the newer count.
  */
-static int smmu_cmdq_wait(struct smmu_device *smmu, u32 need, bool drain)
+static u64 smmu_cmdq_read_cons(struct smmu_cmdq *cmdq)
 {
-	struct smmu_queue *q = &smmu->cmdq.q;
-	bool wfe = smmu->features & SMMU_FEAT_SEV;
-	ktime_t timeout = 0;
-	unsigned int spins = 0;
-
-	lockdep_assert_held(&smmu->cmdq.lock);
-	/* Room as of the last look at CONS is room still: no register read. */
-	if (!drain && smmu_q_space(q) >= need)
-		return 0;
+	struct smmu_queue *q = &cmdq->q;
+	u64 seen, now;
 
 	for (;;) {
-		smmu_cmdq_read_cons(q);
-		if (drain ? q->cons == q->prod : smmu_q_space(q) >= need)
-			return 0;
-
-		if ((readl_relaxed(smmu->base + SMMU_GERROR) ^
-		     readl_relaxed(smmu->base + SMMU_GERRORN)) &
-		    SMMU_GERROR_CMDQ_ERR) {
-			smmu_cmdq_handle_error(smmu);
-			continue;
-		}
-
-		if (!timeout) {
-			timeout = ktime_add_us(ktime_get(), SMMU_POLL_TIMEOUT_US);
-		} else if (ktime_after(ktime_get(), timeout)) {
-			dev_err_ratelimited(smmu->dev,
-					    "command queue: %s timed out: prod %#x cons %#x\n",
-					    drain ? "CMD_SYNC" : "waiting for room",
-					    q->prod, readl_relaxed(q->cons_reg));
-			return -ETIMEDOUT;
-		}
-
-		if (wfe)
-			wfe();
-		else if (++spins < 100)
-			cpu_relax();
-		else
-			udelay(1);
+		seen = atomic64_read_acquire(&cmdq->cons_seq);
+		/* readl(): whatever we do after this, we do after the SMMU read it */
+		now = seen + smmu_q_pos(q, readl(q->cons_reg) - (u32)seen);
+		if (now == seen ||
+		    atomic64_try_cmpxchg(&cmdq->cons_seq, &seen, now))
+			return now;
 	}
 }
 
+/*
+ * Has the CMD_SYNC that @sync is the sync_seq of completed?  The SMMU moves
+ * CONS past a CMD_SYNC only once it completed, and CMD_SYNCs complete in
+ * order, so the last MSI written speaks for every CMD_SYNC before it.
+ */
+static bool smmu_cmdq_synced(struct smmu_cmdq *cmdq, u64 sync)
+{
+	/* Acquire: what the caller does next comes after the completion. */
+	if (atomic64_read_acquire(&cmdq->cons_seq) >= sync)
+		return true;
+	/* Acquire, as above. */
+	return cmdq->msi && (s32)(smp_load_acquire(cmdq->msi) - (u32)sync) >= 0;
+}
+
+static bool smmu_cmdq_has_room(struct smmu_cmdq *cmdq, u32 need)
+{
+	return cmdq->tail + need - atomic64_read(&cmdq->cons_seq) <=
+	       smmu_q_entries(&cmdq->q);
+}
+
+/* ==== Waiting for the SMMU ==== */
+
 /**
- * smmu_cmdq_submit() - queue commands and a CMD_SYNC, and wait for it
+ * struct smmu_cmdq_poll - one waiter's view of the SMMU's progress
+ * @cons: cons_seq when it last moved.
+ * @msi: the MSI word when it last moved.
+ * @deadline: when no progress since @cons and @msi is a timeout, or 0.
+ * @spins: polls since the last progress.
+ */
+struct smmu_cmdq_poll {
+	u64		cons;
+	u32		msi;
+	ktime_t		deadline;
+	unsigned int	spins;
+};
+
+static bool smmu_cmdq_error_pending(struct smmu_device *smmu)
+{
+	return (readl_relaxed(smmu->base + SMMU_GERROR) ^
+		readl_relaxed(smmu->base + SMMU_GERRORN)) & SMMU_GERROR_CMDQ_ERR;
+}
+
+/*
+ * Wait a little for the SMMU.  With MSIs a waiter for a CMD_SYNC watches
+ * memory only, until it has spun for a while; everyone else reads CONS.
+ * A refused command is cleared on the way.  The SMMU gets
+ * SMMU_POLL_TIMEOUT_US from the last sign of progress.
+ */
+static int smmu_cmdq_poll(struct smmu_device *smmu, struct smmu_cmdq_poll *p,
+			  bool need_cons, const char *what)
+{
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	u32 msi = cmdq->msi ? READ_ONCE(*cmdq->msi) : 0;
+	u64 cons = p->cons;
+	unsigned long flags;
+
+	if (need_cons || !cmdq->msi || p->spins >= SMMU_CMDQ_SPINS)
+		cons = smmu_cmdq_read_cons(cmdq);
+	if (cons != p->cons || msi != p->msi) {
+		p->cons = cons;
+		p->msi = msi;
+		p->deadline = 0;
+		p->spins = 0;
+		return 0;
+	}
+
+	if (smmu_cmdq_error_pending(smmu)) {
+		raw_spin_lock_irqsave(&cmdq->lock, flags);
+		smmu_cmdq_handle_error(smmu);
+		raw_spin_unlock_irqrestore(&cmdq->lock, flags);
+		/* A CMD_SYNC it replaced writes no MSI: look at CONS. */
+		p->spins = SMMU_CMDQ_SPINS;
+		return 0;
+	}
+
+	if (!p->deadline) {
+		p->deadline = ktime_add_us(ktime_get(), SMMU_POLL_TIMEOUT_US);
+	} else if (ktime_after(ktime_get(), p->deadline)) {
+		dev_err_ratelimited(smmu->dev,
+				    "command queue: %s timed out: prod %#x cons %#x\n",
+				    what, readl_relaxed(cmdq->q.prod_reg),
+				    readl_relaxed(cmdq->q.cons_reg));
+		return -ETIMEDOUT;
+	}
+
+	if (!cmdq->msi && (smmu->features & SMMU_FEAT_SEV))
+		wfe();
+	else if (++p->spins < SMMU_CMDQ_SPINS)
+		cpu_relax();
+	else
+		udelay(1);
+	return 0;
+}
+
+/* ==== Producers ==== */
+
+static void smmu_cmdq_write(struct smmu_cmdq *cmdq,
+			    const struct smmu_cmd *cmds, unsigned int n)
+{
+	smmu_queue_write(&cmdq->q, (u32)cmdq->tail, cmds, n);
+	cmdq->tail += n;
+}
+
+/* A CMD_SYNC behind everything written so far. */
+static void smmu_cmdq_write_sync(struct smmu_device *smmu)
+{
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	struct smmu_cmd sync;
+
+	lockdep_assert_held(&cmdq->lock);
+	if (cmdq->msi)
+		smmu_cmd_sync_msi(&sync, cmdq->msi_dma, (u32)(cmdq->tail + 1));
+	else
+		smmu_cmd_sync(&sync, smmu->features & SMMU_FEAT_SEV);
+	smmu_cmdq_write(cmdq, &sync, 1);
+	WRITE_ONCE(cmdq->sync_seq, cmdq->tail);
+}
+
+/* Hand everything written so far to the SMMU. */
+static void smmu_cmdq_publish(struct smmu_cmdq *cmdq)
+{
+	lockdep_assert_held(&cmdq->lock);
+	/* The commands must be in memory before the SMMU learns of them. */
+	dma_wmb();
+	writel_relaxed(smmu_q_pos(&cmdq->q, (u32)cmdq->tail), cmdq->q.prod_reg);
+}
+
+/*
+ * Make room for @need entries.  Called, and returns, with the lock held;
+ * waits for the SMMU with it dropped, as room may come only with a
+ * CMD_SYNC's completion.
+ */
+static int smmu_cmdq_reserve(struct smmu_device *smmu, u32 need,
+			     unsigned long *flags)
+{
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	struct smmu_cmdq_poll poll = {};
+	int ret = 0;
+
+	lockdep_assert_held(&cmdq->lock);
+	if (smmu_cmdq_has_room(cmdq, need))
+		return 0;
+	smmu_cmdq_read_cons(cmdq);
+	while (!ret && !smmu_cmdq_has_room(cmdq, need)) {
+		raw_spin_unlock_irqrestore(&cmdq->lock, *flags);
+		ret = smmu_cmdq_poll(smmu, &poll, true, "waiting for room");
+		raw_spin_lock_irqsave(&cmdq->lock, *flags);
+	}
+	return ret;
+}
+
+/**
+ * smmu_cmdq_queue() - hand commands to the SMMU
  * @smmu: the SMMU.
  * @cmds: the commands.
- * @n: how many; may be 0 for a CMD_SYNC alone.
+ * @n: how many; 0 to wait for everything queued before.
+ * @ticket: set to the sync_seq of the first CMD_SYNC that covers them.
  *
- * More commands than the ring holds go a ring at a time, each part handed
- * to the SMMU before room is waited for again.
+ * A CMD_SYNC follows the commands when none is in flight.  Otherwise the
+ * commands wait for the next one, which the first waiter to see the
+ * current one complete writes for everybody queued behind it: the SMMU
+ * completes one CMD_SYNC at a time, so nothing is gained by queueing a
+ * second, and commands gather while it works.  More commands than the
+ * ring holds go a ring at a time.
+ *
+ * Return: 0, or -ETIMEDOUT if the SMMU made no room in time.  The commands
+ * handed over up to then are carried out.
+ */
+int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
+		    unsigned int n, u64 *ticket)
+{
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	u32 room = smmu_q_entries(&cmdq->q) - 1;
+	unsigned long flags;
+	int ret;
+
+	raw_spin_lock_irqsave(&cmdq->lock, flags);
+	for (;;) {
+		u32 chunk = min(n, room);
+
+		/* Room for this part, and for a CMD_SYNC after the last. */
+		ret = smmu_cmdq_reserve(smmu, chunk + 1, &flags);
+		if (ret)
+			goto unlock;
+		smmu_cmdq_write(cmdq, cmds, chunk);
+		cmds += chunk;
+		n -= chunk;
+		if (!n)
+			break;
+		smmu_cmdq_publish(cmdq);
+	}
+
+	/* Nothing written after the last CMD_SYNC: that one covers us. */
+	*ticket = cmdq->tail == cmdq->sync_seq ? cmdq->tail : cmdq->tail + 1;
+	if (*ticket > cmdq->sync_seq && smmu_cmdq_synced(cmdq, cmdq->sync_seq))
+		smmu_cmdq_write_sync(smmu);
+	smmu_cmdq_publish(cmdq);
+unlock:
+	raw_spin_unlock_irqrestore(&cmdq->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_queue);
+
+/* No CMD_SYNC is in flight, and none covers @ticket: write one. */
+static int smmu_cmdq_sync_behind(struct smmu_device *smmu, u64 ticket)
+{
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	unsigned long flags;
+	int ret = 0;
+
+	raw_spin_lock_irqsave(&cmdq->lock, flags);
+	/* Again under the lock: another waiter may have done it. */
+	while (!ret && cmdq->sync_seq < ticket &&
+	       smmu_cmdq_synced(cmdq, cmdq->sync_seq)) {
+		if (smmu_cmdq_has_room(cmdq, 1)) {
+			smmu_cmdq_write_sync(smmu);
+			smmu_cmdq_publish(cmdq);
+			break;
+		}
+		ret = smmu_cmdq_reserve(smmu, 1, &flags);
+	}
+	raw_spin_unlock_irqrestore(&cmdq->lock, flags);
+	return ret;
+}
+
+/**
+ * smmu_cmdq_wait() - wait for commands handed over by smmu_cmdq_queue()
+ * @smmu: the SMMU.
+ * @ticket: what smmu_cmdq_queue() gave.
+ *
+ * Waits without the queue's lock.  Writes the CMD_SYNC that covers the
+ * commands if, when the one in flight completes, nobody else has.
+ *
+ * Return: 0 once the SMMU has carried out the commands (those it refused
+ * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
+ */
+int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket)
+{
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	struct smmu_cmdq_poll poll = {};
+	bool covered = false;
+	u64 sync = 0;
+	int ret;
+
+	for (;;) {
+		if (!covered) {
+			sync = READ_ONCE(cmdq->sync_seq);
+			covered = sync >= ticket;
+		}
+		if (covered) {
+			if (smmu_cmdq_synced(cmdq, sync))
+				return 0;
+		} else if (smmu_cmdq_synced(cmdq, sync)) {
+			ret = smmu_cmdq_sync_behind(smmu, ticket);
+			if (ret)
+				return ret;
+			continue;
+		}
+		ret = smmu_cmdq_poll(smmu, &poll, false, "CMD_SYNC");
+		if (ret)
+			return ret;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_wait);
+
+/**
+ * smmu_cmdq_submit() - hand commands to the SMMU and wait for them
+ * @smmu: the SMMU.
+ * @cmds: the commands.
+ * @n: how many; 0 to wait for everything queued before.
  *
  * Return: 0 once the SMMU has carried out every command (those it refused
  * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
@@ -359,41 +624,27 @@ static int smmu_cmdq_wait(struct smmu_device *smmu, u32 need, bool drain)
 int smmu_cmdq_submit(struct smmu_device *smmu, const struct smmu_cmd *cmds,
 		     unsigned int n)
 {
-	struct smmu_queue *q = &smmu->cmdq.q;
-	/* Leave room for the CMD_SYNC behind whatever we write. */
-	u32 room = smmu_q_entries(q) - 1;
-	struct smmu_cmd sync;
-	unsigned long flags;
+	u64 ticket;
 	int ret;
 
-	smmu_cmd_sync(&sync, smmu->features & SMMU_FEAT_SEV);
-
-	raw_spin_lock_irqsave(&smmu->cmdq.lock, flags);
-	for (;;) {
-		u32 chunk = min(n, room);
-
-		/* Room for this part, and for the CMD_SYNC after the last. */
-		ret = smmu_cmdq_wait(smmu, chunk + 1, false);
-		if (ret)
-			goto out;
-		q->prod = smmu_queue_write(q, q->prod, cmds, chunk);
-		cmds += chunk;
-		n -= chunk;
-		if (!n)
-			break;
-		dma_wmb();
-		writel_relaxed(q->prod, q->prod_reg);
-	}
-	q->prod = smmu_queue_write(q, q->prod, &sync, 1);
-	/* Commands in memory before the SMMU learns of them. */
-	dma_wmb();
-	writel_relaxed(q->prod, q->prod_reg);
-	ret = smmu_cmdq_wait(smmu, 0, true);
-out:
-	raw_spin_unlock_irqrestore(&smmu->cmdq.lock, flags);
-	return ret;
+	ret = smmu_cmdq_queue(smmu, cmds, n, &ticket);
+	return ret ?: smmu_cmdq_wait(smmu, ticket);
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_submit);
+
+/**
+ * smmu_cmdq_rewind() - start counting from an empty, reset queue
+ * @cmdq: the queue, whose PROD and CONS registers read 0.
+ */
+void smmu_cmdq_rewind(struct smmu_cmdq *cmdq)
+{
+	cmdq->tail = 0;
+	cmdq->sync_seq = 0;
+	atomic64_set(&cmdq->cons_seq, 0);
+	if (cmdq->msi)
+		WRITE_ONCE(*cmdq->msi, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_rewind);
 
 /* ==== Set-up ==== */
 
@@ -468,5 +719,17 @@ int smmu_cmdq_init(struct smmu_device *smmu)
 			smmu_q_entries(&cmdq->q));
 		return -ENODEV;
 	}
+
+	/*
+	 * A coherent SMMU's completion writes land where waiters can watch
+	 * them in their caches, instead of all reading CONS.  Without the
+	 * memory, CONS does.
+	 */
+	cmdq->msi = NULL;
+	if ((smmu->features & SMMU_FEAT_MSI) &&
+	    (smmu->features & SMMU_FEAT_COHERENT))
+		cmdq->msi = dmam_alloc_coherent(smmu->dev, sizeof(*cmdq->msi),
+						&cmdq->msi_dma, GFP_KERNEL);
+	smmu_cmdq_rewind(cmdq);
 	return 0;
 }

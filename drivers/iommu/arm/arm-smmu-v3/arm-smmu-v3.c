@@ -423,6 +423,7 @@ static int smmu_device_reset(struct smmu_device *smmu)
 	writeq_relaxed(strtab, smmu->base + SMMU_STRTAB_BASE);
 	writel_relaxed(smmu->strtab.cfg, smmu->base + SMMU_STRTAB_BASE_CFG);
 
+	smmu_cmdq_rewind(&smmu->cmdq);
 	ret = smmu_queue_enable(smmu, &smmu->cmdq.q, SMMU_CMDQ_BASE,
 				SMMU_CR0_CMDQEN, &enables);
 	if (!ret)
@@ -837,6 +838,7 @@ static int __init smmu_init(void)
 	int ret;
 
 	smmu_debugfs_root = debugfs_create_dir("arm-smmu-v3", iommu_debugfs_dir);
+	smmu_model_debugfs_init(smmu_debugfs_root);
 	ret = platform_driver_register(&smmu_driver);
 	if (ret)
 		debugfs_remove(smmu_debugfs_root);

@@ -245,7 +245,13 @@
 
 #define SMMU_SYNC0_CS			GENMASK_ULL(13, 12)
 #define  SMMU_SYNC_CS_NONE		0x0
+#define  SMMU_SYNC_CS_IRQ		0x1
 #define  SMMU_SYNC_CS_SEV		0x2
+#define SMMU_SYNC0_MSH			GENMASK_ULL(23, 22)
+#define SMMU_SYNC0_MSIATTR		GENMASK_ULL(27, 24)
+#define  SMMU_MEMATTR_OIWB		0xf
+#define SMMU_SYNC0_MSIDATA		GENMASK_ULL(63, 32)
+#define SMMU_SYNC1_MSIADDR		GENMASK_ULL(51, 2)
 
 /* ---- Events: four 64-bit words each ---- */
 #define SMMU_EVT_WORDS			4
@@ -313,14 +319,31 @@ struct smmu_cmd {
 
 /**
  * struct smmu_cmdq - the command queue
- * @q: the ring.
- * @lock: serialises producers; held until a CMD_SYNC completes, so that
- *	the SMMU having consumed everything written is the completion test.
+ * @q: the ring; its @prod and @cons shadows are not used, see @tail and
+ *	@cons_seq.
+ * @lock: serialises writing into the ring and moving PROD.  Nobody holds
+ *	it while a CMD_SYNC completes.
+ * @tail: entries ever written, under @lock.  PROD is its low bits.
+ * @sync_seq: @tail just after the last CMD_SYNC written, under @lock: every
+ *	entry before it has a CMD_SYNC behind it.
+ * @cons_seq: entries the SMMU has consumed, as last seen; never more than
+ *	a ring behind @tail.
+ * @msi: where CMD_SYNCs write the low 32 bits of their @sync_seq as they
+ *	complete, or NULL to watch CONS instead.
+ * @msi_dma: @msi as the SMMU sees it.
  * @errors: commands the SMMU refused (CERROR) and that were skipped.
+ *
+ * Sequence numbers count entries from the queue's reset and never wrap;
+ * arm-smmu-v3-cmdq.c says how they are kept and why that is enough.
  */
 struct smmu_cmdq {
 	struct smmu_queue	q;
 	raw_spinlock_t		lock;
+	u64			tail;
+	u64			sync_seq;
+	atomic64_t		cons_seq ____cacheline_aligned;
+	u32			*msi;
+	dma_addr_t		msi_dma;
 	atomic_t		errors;
 };
 
@@ -484,6 +507,7 @@ static inline __le64 *smmu_q_entry(const struct smmu_queue *q, u32 pos)
 
 /* ---- Command encoding (arm-smmu-v3-cmdq.c) ---- */
 void smmu_cmd_sync(struct smmu_cmd *cmd, bool sev);
+void smmu_cmd_sync_msi(struct smmu_cmd *cmd, dma_addr_t addr, u32 data);
 void smmu_cmd_cfgi_ste(struct smmu_cmd *cmd, u32 sid, bool leaf);
 void smmu_cmd_cfgi_all(struct smmu_cmd *cmd);
 void smmu_cmd_tlbi_asid(struct smmu_cmd *cmd, u16 asid);
@@ -520,7 +544,19 @@ u32 smmu_queue_write(struct smmu_queue *q, u32 pos,
 		     const struct smmu_cmd *cmds, unsigned int n);
 int smmu_cmdq_submit(struct smmu_device *smmu, const struct smmu_cmd *cmds,
 		     unsigned int n);
+int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
+		    unsigned int n, u64 *ticket);
+int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket);
+void smmu_cmdq_rewind(struct smmu_cmdq *cmdq);
 void smmu_cmdq_handle_error(struct smmu_device *smmu);
+
+#if IS_ENABLED(CONFIG_ARM_SMMU_V3_CMDQ_MODEL)
+void smmu_model_debugfs_init(struct dentry *root);
+#else
+static inline void smmu_model_debugfs_init(struct dentry *root)
+{
+}
+#endif
 
 /* ---- Stream table and context descriptors (arm-smmu-v3-strtab.c) ---- */
 

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the SMMUv3 command queue, on the model SMMU of
+ * arm-smmu-v3-cmdq-model.c: a kernel thread on another CPU consumes the
+ * driver's real queue.  The cases that need commands from several CPUs at
+ * once queue them with smmu_cmdq_queue() while the model is paused, which
+ * leaves the ring as several CPUs would, and wait for them afterwards.
+ * Each case runs with CMD_SYNCs completing by CONS and by MSI write.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/iopoll.h>
+#include <linux/kthread.h>
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+
+#include "arm-smmu-v3-cmdq-model.h"
+
+/* Eight entries: a handful of submissions wrap it */
+#define SMMU_CMDQ_TEST_SHIFT		3
+#define SMMU_CMDQ_TEST_ENTRIES		BIT(SMMU_CMDQ_TEST_SHIFT)
+/* A CMD_SYNC takes long enough for producers to gather behind it */
+#define SMMU_CMDQ_TEST_SYNC_NS		(20 * NSEC_PER_USEC)
+/* Long enough for a blocked producer to have overwritten the ring */
+#define SMMU_CMDQ_TEST_SETTLE_MS	20
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* ---- Fixture ---- */
+
+static const bool smmu_cmdq_test_msi[] = { false, true };
+
+static void smmu_cmdq_test_msi_desc(const bool *msi, char *desc)
+{
+	strscpy(desc, *msi ? "MSI" : "CONS", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(smmu_cmdq_test_modes, smmu_cmdq_test_msi,
+		  smmu_cmdq_test_msi_desc);
+
+KUNIT_DEFINE_ACTION_WRAPPER(smmu_cmdq_test_destroy, smmu_model_destroy,
+			    struct smmu_model *);
+
+/*
+ * A model on another CPU than the test's, and the test kept where it is:
+ * the driver's waiters spin, and must not spin on the model's CPU.
+ */
+static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
+					       bool paused)
+{
+	const bool *msi = test->param_value;
+	struct smmu_model *m;
+	struct device *dev;
+	unsigned int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "the model needs a CPU of its own");
+	dev = kunit_device_register(test, "smmu-cmdq-model");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	m = smmu_model_create(dev, SMMU_CMDQ_TEST_SHIFT, msi && *msi,
+			      SMMU_CMDQ_TEST_SYNC_NS);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, smmu_cmdq_test_destroy,
+						  m), 0);
+
+	cpu = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
+			0);
+	cpu = cpumask_any_but(cpu_online_mask, cpu);
+	smmu_model_pause(m, paused);
+	KUNIT_ASSERT_EQ(test, smmu_model_start(m, cpu), 0);
+	return m;
+}
+
+/* TLBI_NH_ASID with @asid: the model's log tells them apart by it */
+static void smmu_cmdq_test_cmds(struct smmu_cmd *cmds, unsigned int n,
+				u16 first_asid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		smmu_cmd_tlbi_asid(&cmds[i], first_asid + i);
+}
+
+/* The ASIDs of the last @n commands the model carried out, in order */
+static void smmu_cmdq_test_expect_log(struct kunit *test, struct smmu_model *m,
+				      const u16 *asids, unsigned int n)
+{
+	unsigned long done = READ_ONCE(m->cmds);
+	unsigned int i;
+
+	KUNIT_ASSERT_GE(test, done, (unsigned long)n);
+	for (i = 0; i < n; i++) {
+		u64 w0 = m->log[(done - n + i) % SMMU_MODEL_LOG];
+
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(SMMU_TLBI0_ASID, w0),
+				    (u64)asids[i], "command %u of %u", i, n);
+	}
+}
+
+/* CMD_SYNCs between sequence numbers @from and @to, as written */
+static unsigned int smmu_cmdq_test_syncs_in(struct smmu_model *m, u64 from,
+					    u64 to)
+{
+	struct smmu_queue *q = &m->smmu.cmdq.q;
+	unsigned int n = 0;
+
+	for (; from < to; from++)
+		n += FIELD_GET(SMMU_CMD0_OPCODE,
+			       le64_to_cpu(smmu_q_entry(q, (u32)from)[0])) ==
+		     SMMU_OP_CMD_SYNC;
+	return n;
+}
+
+/*
+ * Everything is consumed, and the registers say so; without MSIs the
+ * waiters' count of it too.
+ */
+static void smmu_cmdq_test_expect_idle(struct kunit *test,
+				       struct smmu_model *m)
+{
+	struct smmu_cmdq *cmdq = &m->smmu.cmdq;
+	u32 pos, cons;
+
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_submit(&m->smmu, NULL, 0), 0);
+	pos = smmu_q_pos(&cmdq->q, (u32)cmdq->tail);
+	KUNIT_EXPECT_EQ(test, readl_relaxed(cmdq->q.prod_reg), pos);
+	/* With MSIs the model may move CONS just after the last write */
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(readl_relaxed, cons,
+						cons == pos, 10, USEC_PER_SEC,
+						false, cmdq->q.cons_reg), 0);
+	if (!cmdq->msi)
+		KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&cmdq->cons_seq),
+				cmdq->tail);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->bad_msi), 0UL);
+	if (cmdq->msi)
+		KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(*cmdq->msi),
+				    (u32)cmdq->sync_seq,
+				    "the last CMD_SYNC's MSI is not the last written");
+}
+
+/* ---- Cases ---- */
+
+/*
+ * One producer, many laps of an eight-entry ring: each submission is its
+ * command and a CMD_SYNC, PROD and CONS wrap five times, and the commands
+ * are carried out in order.
+ */
+static void smmu_cmdq_test_wrap(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, false);
+	unsigned int i, n = 5 * SMMU_CMDQ_TEST_ENTRIES;
+	u16 asids[SMMU_MODEL_LOG];
+	struct smmu_cmd cmd;
+
+	for (i = 0; i < n; i++) {
+		smmu_cmdq_test_cmds(&cmd, 1, 100 + i);
+		KUNIT_ASSERT_EQ_MSG(test, smmu_cmdq_submit(&m->smmu, &cmd, 1), 0,
+				    "submission %u", i);
+		asids[i % SMMU_MODEL_LOG] = 100 + i;
+	}
+	KUNIT_EXPECT_EQ(test, m->smmu.cmdq.tail, 2ULL * n);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->syncs), (unsigned long)n);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->cmds), (unsigned long)n);
+	smmu_cmdq_test_expect_log(test, m, asids, min_t(unsigned int, n,
+							SMMU_MODEL_LOG));
+	smmu_cmdq_test_expect_idle(test, m);
+}
+
+/*
+ * Three CPUs' batches while a CMD_SYNC is in flight: the first batch
+ * gets its CMD_SYNC, the two behind it none; the first of them to wait
+ * writes one CMD_SYNC for both, and the other uses it.
+ */
+static void smmu_cmdq_test_shared_sync(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, true);
+	struct smmu_device *smmu = &m->smmu;
+	static const u16 asids[] = { 1, 2, 3, 4 };
+	struct smmu_cmd cmds[ARRAY_SIZE(asids)];
+	u64 a, b, c, before_wait;
+
+	smmu_cmdq_test_cmds(cmds, ARRAY_SIZE(asids), 1);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmds[0], 1, &a), 0);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmds[1], 1, &b), 0);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmds[2], 2, &c), 0);
+	before_wait = smmu->cmdq.tail;
+	KUNIT_EXPECT_EQ(test, before_wait, 5ULL);
+	KUNIT_EXPECT_EQ_MSG(test, smmu_cmdq_test_syncs_in(m, 0, before_wait),
+			    1U, "a CMD_SYNC behind a batch while one is in flight");
+
+	smmu_model_pause(m, false);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, b), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, c), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, a), 0);
+	KUNIT_EXPECT_EQ_MSG(test, smmu->cmdq.tail, before_wait + 1,
+			    "the batches behind the first share one CMD_SYNC");
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->syncs), 2UL);
+	smmu_cmdq_test_expect_log(test, m, asids, ARRAY_SIZE(asids));
+	smmu_cmdq_test_expect_idle(test, m);
+}
+
+/*
+ * A refused command in the middle of the second of three batches that
+ * share a CMD_SYNC: it is reported, counted and skipped, the commands
+ * around it are carried out, and every batch completes.
+ */
+static void smmu_cmdq_test_shared_cerror(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, true);
+	struct smmu_device *smmu = &m->smmu;
+	static const u16 asids[] = { 1, 2, 4, 5 };
+	struct smmu_cmd cmds[5];
+	int errors = atomic_read(&smmu->cmdq.errors);
+	u64 a, b, c;
+
+	smmu_cmdq_test_cmds(cmds, ARRAY_SIZE(cmds), 1);
+	cmds[2].w[0] = FIELD_PREP(SMMU_CMD0_OPCODE, SMMU_MODEL_OP_ILLEGAL);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmds[0], 1, &a), 0);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmds[1], 3, &b), 0);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmds[4], 1, &c), 0);
+
+	smmu_model_pause(m, false);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, c), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, b), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, a), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->refused), 1UL);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smmu->cmdq.errors), errors + 1,
+			    "the refused command was not counted exactly once");
+	/* Two CMD_SYNCs written, and one in place of the refused command */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->syncs), 3UL);
+	smmu_cmdq_test_expect_log(test, m, asids, ARRAY_SIZE(asids));
+	smmu_cmdq_test_expect_idle(test, m);
+}
+
+struct smmu_cmdq_test_producer {
+	struct smmu_device	*smmu;
+	struct smmu_cmd		*cmds;
+	unsigned int		n;
+	unsigned int		batches;
+	int			ret;
+	struct completion	done;
+};
+
+static int smmu_cmdq_test_produce(void *data)
+{
+	struct smmu_cmdq_test_producer *p = data;
+	unsigned int i;
+
+	for (i = 0; i < p->batches && !p->ret; i++)
+		p->ret = smmu_cmdq_submit(p->smmu, p->cmds, p->n);
+	complete(&p->done);
+	return 0;
+}
+
+static void smmu_cmdq_test_start(struct kunit *test,
+				 struct smmu_cmdq_test_producer *p,
+				 unsigned int cpu)
+{
+	struct task_struct *t;
+
+	init_completion(&p->done);
+	t = kthread_create(smmu_cmdq_test_produce, p, "smmu-cmdq-test");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+}
+
+/* Looks at the ring from the model's CPU while the test is blocked */
+struct smmu_cmdq_test_watch {
+	struct smmu_model	*m;
+	bool			submitted;
+	bool			submitted_seen;
+	u64			tail_seen;
+	struct completion	done;
+};
+
+static int smmu_cmdq_test_watch(void *data)
+{
+	struct smmu_cmdq_test_watch *w = data;
+
+	msleep(SMMU_CMDQ_TEST_SETTLE_MS);
+	w->tail_seen = READ_ONCE(w->m->smmu.cmdq.tail);
+	w->submitted_seen = READ_ONCE(w->submitted);
+	smmu_model_pause(w->m, false);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * A full ring: a producer that needs more room than there is waits for
+ * the SMMU without overwriting anything, then goes on once it consumes.
+ */
+static void smmu_cmdq_test_full(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, true);
+	struct smmu_device *smmu = &m->smmu;
+	static const u16 asids[] = { 1, 2, 3, 4, 5, 6, 10, 11, 12, 13 };
+	struct smmu_cmdq_test_watch w = { .m = m };
+	struct smmu_cmd first[6], second[4];
+	struct task_struct *t;
+	u64 a;
+
+	smmu_cmdq_test_cmds(first, ARRAY_SIZE(first), 1);
+	smmu_cmdq_test_cmds(second, ARRAY_SIZE(second), 10);
+	/* Six commands and their CMD_SYNC: one entry left */
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, first, 6, &a), 0);
+	KUNIT_ASSERT_EQ(test, smmu->cmdq.tail, 7ULL);
+
+	init_completion(&w.done);
+	t = kthread_create(smmu_cmdq_test_watch, &w, "smmu-cmdq-watch");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	kthread_bind(t, m->cpu);
+	wake_up_process(t);
+
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_submit(smmu, second, 4), 0);
+	WRITE_ONCE(w.submitted, true);
+	wait_for_completion(&w.done);
+	KUNIT_EXPECT_FALSE_MSG(test, w.submitted_seen,
+			       "a submission went through a full ring");
+	KUNIT_EXPECT_EQ_MSG(test, w.tail_seen, 7ULL,
+			    "commands written without room for them");
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, a), 0);
+	smmu_cmdq_test_expect_log(test, m, asids, ARRAY_SIZE(asids));
+	smmu_cmdq_test_expect_idle(test, m);
+}
+
+/*
+ * An SMMU that stops: the waiter gives up after SMMU_POLL_TIMEOUT_US with
+ * -ETIMEDOUT, and the queue works again once the SMMU does.
+ */
+static void smmu_cmdq_test_timeout(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, true);
+	struct smmu_cmd cmd;
+
+	smmu_cmdq_test_cmds(&cmd, 1, 1);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_submit(&m->smmu, &cmd, 1), -ETIMEDOUT);
+	smmu_model_pause(m, false);
+	smmu_cmdq_test_expect_idle(test, m);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->cmds), 1UL);
+}
+
+/*
+ * Two CPUs submitting at once while CMD_SYNCs take their time: every
+ * submission completes, every command is carried out once, and some
+ * CMD_SYNCs serve both.
+ */
+static void smmu_cmdq_test_producers(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, false);
+	struct smmu_cmdq_test_producer p[2] = {};
+	struct smmu_cmd cmds[2][2];
+	unsigned int i, cpu, batches = 200;
+
+	if (num_online_cpus() < 3)
+		kunit_skip(test, "two producers and the model need three CPUs");
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		if (cpu == m->cpu)
+			cpu = cpumask_next(cpu, cpu_online_mask);
+		smmu_cmdq_test_cmds(cmds[i], 2, 10 * (i + 1));
+		p[i] = (struct smmu_cmdq_test_producer) {
+			.smmu = &m->smmu, .cmds = cmds[i], .n = 2,
+			.batches = batches,
+		};
+		smmu_cmdq_test_start(test, &p[i], cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		wait_for_completion(&p[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, p[i].ret, 0, "producer %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->cmds), 2UL * 2 * batches);
+	KUNIT_EXPECT_LT_MSG(test, READ_ONCE(m->syncs), 2UL * batches,
+			    "no CMD_SYNC served both producers");
+	smmu_cmdq_test_expect_idle(test, m);
+}
+
+static struct kunit_case smmu_cmdq_test_cases[] = {
+	KUNIT_CASE_PARAM(smmu_cmdq_test_wrap, smmu_cmdq_test_modes_gen_params),
+	KUNIT_CASE_PARAM(smmu_cmdq_test_shared_sync,
+			 smmu_cmdq_test_modes_gen_params),
+	KUNIT_CASE_PARAM(smmu_cmdq_test_shared_cerror,
+			 smmu_cmdq_test_modes_gen_params),
+	KUNIT_CASE_PARAM(smmu_cmdq_test_full, smmu_cmdq_test_modes_gen_params),
+	KUNIT_CASE_PARAM(smmu_cmdq_test_timeout,
+			 smmu_cmdq_test_modes_gen_params),
+	KUNIT_CASE_PARAM(smmu_cmdq_test_producers,
+			 smmu_cmdq_test_modes_gen_params),
+	{}
+};
+
+static struct kunit_suite smmu_cmdq_test_suite = {
+	.name = "arm-smmu-v3-cmdq",
+	.test_cases = smmu_cmdq_test_cases,
+};
+
+kunit_test_suite(smmu_cmdq_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the ARM SMMUv3 command queue");
+MODULE_LICENSE("GPL");
