@@ -73,6 +73,7 @@ struct lpae_pgtable {
 	unsigned int		granule_shift;	/* log2 of the granule */
 	unsigned int		start_level;	/* level of the root table */
 	unsigned int		root_bits;	/* IOVA bits the root resolves */
+	unsigned int		root_shift;	/* lpae_shift() of the root */
 	unsigned int		ias, oas;
 	unsigned long		quirks;
 	atomic_long_t		nr_tables;	/* table pages held, root too */
@@ -563,6 +564,27 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
  */
 
 /*
+ * Clear up to @n leaves from @ptep, up to a hole or a table; returns how
+ * many went.  Inlined with a constant @level for the last level, where
+ * every valid descriptor is a page: that loop only looks for holes, and a
+ * large unmap spends most of its time in it.
+ */
+static __always_inline unsigned int lpae_clear_leaves(u64 *ptep, unsigned int n,
+						      int level)
+{
+	u64 *p, *end = ptep + n;
+
+	for (p = ptep; p < end; p++) {
+		u64 desc = READ_ONCE(*p);
+
+		if (!desc || lpae_is_table(desc, level))
+			break;
+		WRITE_ONCE(*p, 0);
+	}
+	return p - ptep;
+}
+
+/*
  * Clear the leaves of [@iova, @last] under @table, which sits at @level and
  * spans the whole range, from @iova upwards.  Stops, setting *@stop, at an
  * empty slot or at a block reaching outside the range.  Returns the bytes
@@ -602,12 +624,10 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 		 */
 		n = min_t(unsigned long, entries - idx,
 			  ((last - iova) >> shift) + 1);
-		for (i = 0; i < n; i++) {
-			desc = READ_ONCE(ptep[i]);
-			if (!desc || lpae_is_table(desc, level))
-				break;
-			WRITE_ONCE(ptep[i], 0);
-		}
+		if (level == LPAE_LAST_LEVEL)
+			i = lpae_clear_leaves(ptep, n, LPAE_LAST_LEVEL);
+		else
+			i = lpae_clear_leaves(ptep, n, level);
 		if (WARN_ON_ONCE(!i)) {	/* changed under us: not ours to unmap */
 			*stop = true;
 			break;
@@ -627,45 +647,81 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 	return iova - start;
 }
 
+/*
+ * lpae_unmap_level() for a range that lies in one last-level table, the
+ * usual DMA unmap: every valid descriptor there is a page, so there is
+ * nothing to recurse into and no block to stop at, only a hole.
+ */
+static size_t lpae_unmap_last(struct lpae_pgtable *pgt, u64 *table,
+			      unsigned long iova, unsigned long last,
+			      struct iommu_iotlb_gather *gather)
+{
+	unsigned int shift = pgt->granule_shift;
+	u64 *ptep = table + lpae_index(pgt, LPAE_LAST_LEVEL, iova);
+	unsigned int n;
+
+	n = lpae_clear_leaves(ptep, ((last - iova) >> shift) + 1,
+			      LPAE_LAST_LEVEL);
+	if (!n)
+		return 0;
+	if (gather && !iommu_iotlb_gather_queued(gather))
+		io_pgtable_tlb_add_pages(&pgt->iop, gather, iova, 1UL << shift,
+					 n);
+	lpae_sync(pgt, ptep, n);
+	lpae_want_reclaim(pgt);
+	return (size_t)n << shift;
+}
+
 static size_t lpae_unmap_pages(struct io_pgtable_ops *ops, unsigned long iova,
 			       size_t pgsize, size_t pgcount,
 			       struct iommu_iotlb_gather *gather)
 {
 	struct lpae_pgtable *pgt = to_lpae(ops);
+	unsigned int bits = lpae_bits(pgt), shift = pgt->root_shift;
+	unsigned long mask = (1UL << pgt->root_bits) - 1;
 	int level = pgt->start_level;
 	u64 *table = pgt->root, desc;
 	unsigned long last;
 	bool stop = false;
 	size_t size, done;
 
+	/* pgsize is a power of two: shifts, not a multiply */
 	if (!is_power_of_2(pgsize) || !(pgsize & pgt->iop.cfg.pgsize_bitmap) ||
 	    !pgcount || iova & (pgsize - 1) ||
-	    check_mul_overflow(pgsize, pgcount, &size) ||
-	    !lpae_input_range(pgt, iova, size, &last)) {
-		pr_warn_ratelimited("unmap of %zu x %#zx at %#lx out of bounds\n",
-				    pgcount, pgsize, iova);
-		return 0;
-	}
+	    pgcount > SIZE_MAX >> __ffs(pgsize))
+		goto out_of_bounds;
+	size = pgcount << __ffs(pgsize);
+	if (!lpae_input_range(pgt, iova, size, &last))
+		goto out_of_bounds;
 
 	/*
 	 * Start from the lowest table that spans the whole range, found
 	 * without recursion: a DMA unmap nearly always lies in one
 	 * last-level table, and the levels above it would only pass it down.
+	 * The geometry steps along in registers, as in lpae_map_run().
 	 */
 	rcu_read_lock();
-	for (; level < LPAE_LAST_LEVEL; level++) {
-		unsigned int shift = lpae_shift(pgt, level);
-
+	for (; level < LPAE_LAST_LEVEL;
+	     level++, shift -= bits, mask = (1UL << bits) - 1) {
 		if (iova >> shift != last >> shift)
 			break;
-		desc = READ_ONCE(table[lpae_index(pgt, level, iova)]);
-		if (!lpae_is_table(desc, level))
+		desc = READ_ONCE(table[(iova >> shift) & mask]);
+		if ((desc & LPAE_DESC_TYPE) != LPAE_DESC_TABLE)
 			break;
 		table = lpae_desc_table(desc);
 	}
-	done = lpae_unmap_level(pgt, table, level, iova, last, gather, &stop);
+	if (level == LPAE_LAST_LEVEL)
+		done = lpae_unmap_last(pgt, table, iova, last, gather);
+	else
+		done = lpae_unmap_level(pgt, table, level, iova, last, gather,
+					&stop);
 	rcu_read_unlock();
 	return done;
+
+out_of_bounds:
+	pr_warn_ratelimited("unmap of %zu x %#zx at %#lx out of bounds\n",
+			    pgcount, pgsize, iova);
+	return 0;
 }
 
 /* The leaf translating @iova and its level, or 0 */
@@ -996,6 +1052,7 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 	levels = DIV_ROUND_UP(pgt->ias - granule_shift, lpae_bits(pgt));
 	pgt->start_level = LPAE_LAST_LEVEL + 1 - levels;
 	pgt->root_bits = pgt->ias - granule_shift - (levels - 1) * lpae_bits(pgt);
+	pgt->root_shift = lpae_shift(pgt, pgt->start_level);
 	spin_lock_init(&pgt->map_lock);
 	mutex_init(&pgt->reclaim_lock);
 	INIT_DELAYED_WORK(&pgt->reclaim_work, lpae_reclaim_work);
