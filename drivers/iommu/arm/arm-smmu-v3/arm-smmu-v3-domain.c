@@ -76,7 +76,12 @@ static void smmu_tlb_inv_range(struct smmu_domain *d, unsigned long iova,
 		.leaf_shift	= leaf_size ? ilog2(leaf_size) : 0,
 		.use_range	= d->smmu->features & SMMU_FEAT_RANGE_INV,
 	};
-	struct smmu_cmd cmds[SMMU_TLBI_MAX_CMDS];
+	/*
+	 * Not zeroed on entry: smmu_tlbi_range_cmds() writes every command it
+	 * counts, and only those are sent.  Zeroing the whole array would
+	 * cost more than building the one or two commands a range needs.
+	 */
+	struct smmu_cmd cmds[SMMU_TLBI_MAX_CMDS] __uninitialized;
 	unsigned int n;
 
 	n = smmu_tlbi_range_cmds(&range, cmds, SMMU_TLBI_MAX_CMDS);
