@@ -62,6 +62,11 @@
 /* How long a table may stay empty before it is freed */
 #define LPAE_RECLAIM_DELAY	HZ
 
+/* The IOMMU_* prot bits that make a difference to a leaf */
+#define LPAE_PROT_BITS		(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | \
+				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
+#define LPAE_PROT_VALUES	(LPAE_PROT_BITS + 1)
+
 /* Output sizes TCR.IPS can encode, in its order */
 static const u8 lpae_ips_bits[] = { 32, 36, 40, 42, 44, 48 };
 
@@ -87,6 +92,12 @@ struct lpae_pgtable {
 	/* Tables a mapper unlinked, waiting for reclaim to flush and free */
 	spinlock_t		graveyard_lock;	/* protects graveyard */
 	struct list_head	graveyard;
+	/*
+	 * Leaf attributes by IOMMU_* prot, worked out once: every map needs
+	 * them, and they depend on nothing else.  0 for a prot that may not
+	 * be mapped.
+	 */
+	u64			prot_attrs[LPAE_PROT_VALUES];
 };
 
 #define to_lpae(ops) \
@@ -400,24 +411,32 @@ static noinline bool lpae_prune(struct lpae_pgtable *pgt, u64 *ptep, u64 desc,
 }
 
 /*
- * Fill @n slots of @level from @iova, all in one table.  Returns -EAGAIN
- * when a new table is needed and *@spare is empty: the caller allocates one
- * outside the RCU read section and calls again.
+ * Fill @n slots of @level from @iova, all in one table, with leaves of
+ * @attrs.  Returns -EAGAIN when a new table is needed and *@spare is empty:
+ * the caller allocates one outside the RCU read section and calls again.
+ *
+ * Inlined into both callers of lpae_map_locked(): the walk is most of a
+ * small map, and it runs with the geometry in registers.  Above the last
+ * level a valid descriptor is a table or a block, so one test of the type
+ * bits tells them apart.
  */
-static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
-			phys_addr_t paddr, int level, unsigned int n, u64 attrs,
-			u64 **spare)
+static __always_inline int lpae_map_run(struct lpae_pgtable *pgt,
+					unsigned long iova, phys_addr_t paddr,
+					int level, unsigned int n, u64 attrs,
+					u64 **spare)
 {
-	size_t size = lpae_entry_size(pgt, level);
-	u64 *table, *ptep, *parent = NULL, desc, old;
+	unsigned int bits = lpae_bits(pgt), shift = pgt->root_shift;
+	unsigned long mask = (1UL << pgt->root_bits) - 1;
+	u64 *table = pgt->root, *ptep, *parent = NULL, desc = 0, old;
+	size_t size;
 	unsigned int i;
 	int lvl;
 
-	table = pgt->root;
-	for (lvl = pgt->start_level; lvl < level; lvl++) {
-		ptep = table + lpae_index(pgt, lvl, iova);
+	for (lvl = pgt->start_level; lvl < level;
+	     lvl++, shift -= bits, mask = (1UL << bits) - 1) {
+		ptep = table + ((iova >> shift) & mask);
 		desc = READ_ONCE(*ptep);
-		if (!desc) {
+		if (unlikely(!desc)) {
 			if (!*spare)
 				return -EAGAIN;
 			old = cmpxchg64(ptep, 0, lpae_table_desc(pgt, *spare) |
@@ -431,7 +450,7 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 			}
 			desc = old;	/* another mapper was first */
 		}
-		if (!lpae_is_table(desc, lvl))
+		if ((desc & LPAE_DESC_TYPE) != LPAE_DESC_TABLE)
 			return -EEXIST;		/* a block covers the range */
 		desc = lpae_follow(pgt, ptep, desc);
 		parent = ptep;
@@ -445,7 +464,8 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 	if (parent && !(desc & LPAE_TABLE_SW_USED))
 		cmpxchg64(parent, desc, desc | LPAE_TABLE_SW_USED);
 
-	ptep = table + lpae_index(pgt, level, iova);
+	size = 1UL << shift;
+	ptep = table + ((iova >> shift) & mask);
 	for (i = 0; i < n; i++) {
 		desc = READ_ONCE(ptep[i]);
 		/* Emptied tables where a block goes are taken out. */
@@ -456,10 +476,26 @@ static int lpae_map_run(struct lpae_pgtable *pgt, unsigned long iova,
 			return -EEXIST;
 	}
 
-	for (i = 0; i < n; i++)
-		WRITE_ONCE(ptep[i], lpae_leaf_desc(paddr + i * size, level, attrs));
+	attrs = lpae_leaf_desc(paddr, level, attrs);
+	for (i = 0; i < n; i++, attrs += size)
+		WRITE_ONCE(ptep[i], attrs);
 	lpae_sync(pgt, ptep, n);
 	return 0;
+}
+
+/* lpae_map_run() while reclaim unlinks tables: see lpae_map_locked() */
+static noinline int lpae_map_run_locked(struct lpae_pgtable *pgt,
+					unsigned long iova, phys_addr_t paddr,
+					int level, unsigned int n, u64 attrs,
+					u64 **spare)
+{
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&pgt->map_lock, flags);
+	ret = lpae_map_run(pgt, iova, paddr, level, n, attrs, spare);
+	spin_unlock_irqrestore(&pgt->map_lock, flags);
+	return ret;
 }
 
 /*
@@ -472,17 +508,14 @@ static int lpae_map_locked(struct lpae_pgtable *pgt, unsigned long iova,
 			   phys_addr_t paddr, int level, unsigned int n,
 			   u64 attrs, u64 **spare)
 {
-	unsigned long flags;
 	int ret;
 
 	rcu_read_lock();
-	if (likely(!READ_ONCE(pgt->reclaiming))) {
+	if (likely(!READ_ONCE(pgt->reclaiming)))
 		ret = lpae_map_run(pgt, iova, paddr, level, n, attrs, spare);
-	} else {
-		spin_lock_irqsave(&pgt->map_lock, flags);
-		ret = lpae_map_run(pgt, iova, paddr, level, n, attrs, spare);
-		spin_unlock_irqrestore(&pgt->map_lock, flags);
-	}
+	else
+		ret = lpae_map_run_locked(pgt, iova, paddr, level, n, attrs,
+					  spare);
 	rcu_read_unlock();
 	return ret;
 }
@@ -504,7 +537,9 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	size_t size;
 	int level, ret;
 
-	level = lpae_level_of(pgt, pgsize);
+	/* Nearly every map is of granules. */
+	level = likely(pgsize == lpae_granule(pgt)) ? LPAE_LAST_LEVEL :
+						      lpae_level_of(pgt, pgsize);
 	if (level < 0 || !(pgsize & pgt->iop.cfg.pgsize_bitmap) || !pgcount ||
 	    (iova | paddr) & (pgsize - 1))
 		return -EINVAL;
@@ -516,9 +551,9 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	if (!lpae_input_range(pgt, iova, size, &last) ||
 	    check_add_overflow(paddr, size - 1, &plast) || plast >> pgt->oas)
 		return -ERANGE;
-	ret = lpae_prot_attrs(pgt, prot, &attrs);
-	if (ret)
-		return ret;
+	attrs = pgt->prot_attrs[prot & LPAE_PROT_BITS];
+	if (!attrs)
+		return -EINVAL;
 
 	per_table = 1UL << lpae_bits(pgt);
 	while (done < size) {
@@ -1025,6 +1060,8 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 	struct lpae_pgtable *pgt;
 	unsigned int levels;
 	unsigned long sizes;
+	u64 attrs;
+	int prot;
 
 	if (cfg->quirks & ~known || !granule_shift ||
 	    cfg->ias < LPAE_MIN_ADDR_BITS || cfg->ias > LPAE_MAX_INPUT_BITS ||
@@ -1053,6 +1090,11 @@ static struct io_pgtable *lpae_alloc_s1(struct io_pgtable_cfg *cfg,
 	pgt->start_level = LPAE_LAST_LEVEL + 1 - levels;
 	pgt->root_bits = pgt->ias - granule_shift - (levels - 1) * lpae_bits(pgt);
 	pgt->root_shift = lpae_shift(pgt, pgt->start_level);
+	for (prot = 0; prot < LPAE_PROT_VALUES; prot++)
+		if (lpae_prot_attrs(pgt, prot, &attrs))
+			pgt->prot_attrs[prot] = 0;
+		else
+			pgt->prot_attrs[prot] = attrs;
 	spin_lock_init(&pgt->map_lock);
 	mutex_init(&pgt->reclaim_lock);
 	INIT_DELAYED_WORK(&pgt->reclaim_work, lpae_reclaim_work);
