@@ -35,6 +35,7 @@
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <trace/events/iommu.h>
 
 #include "dma-iommu.h"
 #include "dma-iommu-internal.h"
@@ -350,10 +351,12 @@ static int iommu_dma_init_iovad(struct iommu_dma_cookie *cookie,
  * has succeeded, iommu_setup_dma_ops() cannot fail.
  *
  * Context: process; the caller holds the mutex of @dev's group.
- * Return: 0; -EINVAL if @domain is not a DMA domain, its granule or
- * aperture differs from the one its IOVA space was made for, or it is of
- * type DMA-FQ and @dev's IOMMU cannot defer flushes; -EBUSY if a reserved
- * region overlaps addresses in use; or -ENOMEM.
+ * Return: 0; -EINVAL if @domain is not a DMA domain whose driver maps and
+ * unmaps pages (which the DMA layer's map and unmap then call without
+ * asking again), its granule or aperture differs from the one its IOVA
+ * space was made for, or it is of type DMA-FQ and @dev's IOMMU cannot
+ * defer flushes; -EBUSY if a reserved region overlaps addresses in use; or
+ * -ENOMEM.
  */
 int iommu_dma_prepare_domain(struct iommu_domain *domain, struct device *dev)
 {
@@ -363,7 +366,8 @@ int iommu_dma_prepare_domain(struct iommu_domain *domain, struct device *dev)
 
 	iommu_group_mutex_assert(dev);
 	if (!iommu_is_dma_domain(domain) || !cookie ||
-	    cookie->kind != IOMMU_DMA_COOKIE_IOVA || !domain->pgsize_bitmap)
+	    cookie->kind != IOMMU_DMA_COOKIE_IOVA || !domain->pgsize_bitmap ||
+	    !domain->ops->map_pages || !domain->ops->unmap_pages)
 		return -EINVAL;
 	order = __ffs(domain->pgsize_bitmap);
 	/* IOVA 0 is never handed out: too many drivers take it for "none". */
@@ -579,13 +583,75 @@ static void iommu_dma_mismatch(struct device *dev, struct iommu_domain *domain,
 	     dev_driver_string(dev), dev_name(dev), &iova, size, cleared);
 }
 
+/*
+ * Whether @size bytes are too few for any page size of @domain above its
+ * granule.  Such a range, as the DMA layer allocates it (aligned to the
+ * granule and not wrapping), is mapped with granules only: iommu_map() and
+ * iommu_unmap_fast() would check what the DMA layer already knows, pick
+ * the granule and hand the range to the driver in one call.  The DMA
+ * layer makes that call itself.
+ */
+static inline bool iommu_dma_granules_only(struct iommu_domain *domain,
+					   size_t size)
+{
+	unsigned long sizes = domain->pgsize_bitmap;
+	unsigned long larger = sizes & (sizes - 1);	/* without the granule */
+
+	return !larger || size < (larger & -larger);
+}
+
+/* iommu_map() of a range that iommu_dma_granules_only() holds true of */
+static inline int iommu_dma_map_granules(struct iommu_domain *domain,
+					 dma_addr_t iova, phys_addr_t paddr,
+					 size_t size, int prot)
+{
+	const struct iommu_domain_ops *ops = domain->ops;
+	unsigned int shift = __ffs(domain->pgsize_bitmap);
+	size_t mapped = 0;
+	int ret;
+
+	ret = ops->map_pages(domain, iova, paddr, 1UL << shift, size >> shift,
+			     prot, GFP_ATOMIC, &mapped);
+	if (!ret && WARN_ON_ONCE(mapped != size))
+		ret = -EIO;
+	if (!ret && ops->iotlb_sync_map)
+		ret = ops->iotlb_sync_map(domain, iova, size);
+	if (unlikely(ret)) {
+		/* As iommu_map(): nothing of the range stays mapped. */
+		if (mapped)
+			iommu_unmap(domain, iova, mapped);
+		return ret;
+	}
+	trace_map(iova, paddr, size);
+	return 0;
+}
+
+/* iommu_unmap_fast() of a range that iommu_dma_granules_only() holds true of */
+static inline size_t iommu_dma_unmap_granules(struct iommu_domain *domain,
+					      dma_addr_t iova, size_t size,
+					      struct iommu_iotlb_gather *gather)
+{
+	unsigned int shift = __ffs(domain->pgsize_bitmap);
+	size_t cleared;
+
+	cleared = domain->ops->unmap_pages(domain, iova, 1UL << shift,
+					   size >> shift, gather);
+	trace_unmap(iova, size, cleared);
+	return cleared;
+}
+
 /* Clear a range that must be fully mapped. */
 static inline void iommu_dma_clear(struct device *dev,
 				   struct iommu_domain *domain,
 				   dma_addr_t iova, size_t size,
 				   struct iommu_iotlb_gather *gather)
 {
-	size_t cleared = iommu_unmap_fast(domain, iova, size, gather);
+	size_t cleared;
+
+	if (iommu_dma_granules_only(domain, size))
+		cleared = iommu_dma_unmap_granules(domain, iova, size, gather);
+	else
+		cleared = iommu_unmap_fast(domain, iova, size, gather);
 
 	if (unlikely(cleared != size))
 		iommu_dma_mismatch(dev, domain, iova, size, cleared, gather);
@@ -652,6 +718,7 @@ inline dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 	struct iova_domain *iovad = &domain->iova_cookie->iovad;
 	size_t offset, len;
 	dma_addr_t iova;
+	int ret;
 
 	offset = iova_offset(iovad, phys);
 	if (!prot || !size || check_add_overflow(size, offset, &len) ||
@@ -664,7 +731,13 @@ inline dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
 	iova = iommu_dma_alloc_iova(dev, domain, len, dma_limit);
 	if (!iova)
 		return DMA_MAPPING_ERROR;
-	if (iommu_map(domain, iova, phys - offset, len, prot, GFP_ATOMIC)) {
+	if (iommu_dma_granules_only(domain, len))
+		ret = iommu_dma_map_granules(domain, iova, phys - offset, len,
+					     prot);
+	else
+		ret = iommu_map(domain, iova, phys - offset, len, prot,
+				GFP_ATOMIC);
+	if (ret) {
 		iommu_dma_free_iova(domain->iova_cookie, iova, len);
 		return DMA_MAPPING_ERROR;
 	}

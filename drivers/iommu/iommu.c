@@ -920,9 +920,11 @@ int iommu_deferred_attach(struct device *dev, struct iommu_domain *domain)
 /* ---------------------------------------------------------------------
  * Mappings
  *
- * iommu_map() and iommu_unmap_fast() run once per DMA mapping.  Both
- * split a range into the largest pages its alignment allows and hand each
- * run of equal pages to the driver in one call.
+ * iommu_map() and iommu_unmap_fast() run once per DMA mapping big enough
+ * for a page size above the granule; smaller ones, whose page size is
+ * known, the DMA layer hands to the driver itself.  Both split a range
+ * into the largest pages its alignment allows and hand each run of equal
+ * pages to the driver in one call.
  * ---------------------------------------------------------------------
  */
 
