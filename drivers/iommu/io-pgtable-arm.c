@@ -524,38 +524,21 @@ static size_t lpae_unmap_level(struct lpae_pgtable *pgt, u64 *table, int level,
 			       unsigned long iova, unsigned long last,
 			       struct iommu_iotlb_gather *gather, bool *stop);
 
-static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
-			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
-			  int prot, gfp_t gfp, size_t *mapped)
+/*
+ * Map [@iova, @iova + @size) as leaves of @level, table by table, with
+ * new tables allocated as the walk needs them.  All or nothing: a failure
+ * takes back what this call mapped.
+ */
+static noinline int lpae_map_tables(struct lpae_pgtable *pgt,
+				    unsigned long iova, phys_addr_t paddr,
+				    int level, size_t size, u64 attrs,
+				    gfp_t gfp)
 {
-	struct lpae_pgtable *pgt = to_lpae(ops);
-	unsigned long per_table, done = 0;
-	u64 *spare = NULL, attrs;
-	unsigned long last;
-	unsigned int shift;
-	phys_addr_t plast;
-	size_t size;
-	int level, ret;
+	unsigned long per_table = 1UL << lpae_bits(pgt), done = 0;
+	unsigned int shift = lpae_shift(pgt, level);
+	u64 *spare = NULL;
+	int ret = 0;
 
-	/* Nearly every map is of granules. */
-	level = likely(pgsize == lpae_granule(pgt)) ? LPAE_LAST_LEVEL :
-						      lpae_level_of(pgt, pgsize);
-	if (level < 0 || !(pgsize & pgt->iop.cfg.pgsize_bitmap) || !pgcount ||
-	    (iova | paddr) & (pgsize - 1))
-		return -EINVAL;
-	/* pgsize is 1 << shift: shifts, not a multiply and a divide */
-	shift = lpae_shift(pgt, level);
-	if (pgcount > SIZE_MAX >> shift)
-		return -ERANGE;
-	size = pgcount << shift;
-	if (!lpae_input_range(pgt, iova, size, &last) ||
-	    check_add_overflow(paddr, size - 1, &plast) || plast >> pgt->oas)
-		return -ERANGE;
-	attrs = pgt->prot_attrs[prot & LPAE_PROT_BITS];
-	if (!attrs)
-		return -EINVAL;
-
-	per_table = 1UL << lpae_bits(pgt);
 	while (done < size) {
 		unsigned long at = iova + done;
 		unsigned int n;
@@ -588,6 +571,58 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 		rcu_read_unlock();
 		io_pgtable_tlb_flush_walk(&pgt->iop, iova, done, lpae_granule(pgt));
 	}
+	return ret;
+}
+
+static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct lpae_pgtable *pgt = to_lpae(ops);
+	u64 *spare = NULL, attrs;
+	unsigned long last;
+	unsigned int shift;
+	phys_addr_t plast;
+	size_t size;
+	int level, ret;
+
+	/* Nearly every map is of granules. */
+	level = likely(pgsize == lpae_granule(pgt)) ? LPAE_LAST_LEVEL :
+						      lpae_level_of(pgt, pgsize);
+	if (level < 0 || !(pgsize & pgt->iop.cfg.pgsize_bitmap) || !pgcount ||
+	    (iova | paddr) & (pgsize - 1))
+		return -EINVAL;
+	/* pgsize is 1 << shift: shifts, not a multiply and a divide */
+	shift = lpae_shift(pgt, level);
+	if (pgcount > SIZE_MAX >> shift)
+		return -ERANGE;
+	size = pgcount << shift;
+	if (!lpae_input_range(pgt, iova, size, &last) ||
+	    check_add_overflow(paddr, size - 1, &plast) || plast >> pgt->oas)
+		return -ERANGE;
+	attrs = pgt->prot_attrs[prot & LPAE_PROT_BITS];
+	if (!attrs)
+		return -EINVAL;
+
+	/*
+	 * The usual DMA map: one run in one table that is already there,
+	 * with no reclaim under way.  Without a spare table lpae_map_run()
+	 * installs no table, and it writes no leaf unless it writes them
+	 * all, so a failure leaves nothing to take back; a missing table or
+	 * a reclaim sends the map down the general path, from the start.
+	 */
+	ret = -EAGAIN;
+	if (likely(pgcount <= (1UL << lpae_bits(pgt)) -
+			      lpae_index(pgt, level, iova))) {
+		rcu_read_lock();
+		if (likely(!READ_ONCE(pgt->reclaiming)))
+			ret = lpae_map_run(pgt, iova, paddr, level, pgcount,
+					   attrs, &spare);
+		rcu_read_unlock();
+	}
+	if (unlikely(ret == -EAGAIN))
+		ret = lpae_map_tables(pgt, iova, paddr, level, size, attrs,
+				      gfp);
 	if (!ret)
 		*mapped += size;
 	return ret;
