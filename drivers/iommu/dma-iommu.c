@@ -711,8 +711,9 @@ inline void iommu_dma_unmap_iova(struct device *dev, dma_addr_t iova,
  * Context: any; does not sleep.
  * Return: the DMA address of @phys, or DMA_MAPPING_ERROR.
  */
-inline dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys,
-				     size_t size, int prot, u64 dma_limit)
+__always_inline dma_addr_t iommu_dma_map_phys(struct device *dev,
+					      phys_addr_t phys, size_t size,
+					      int prot, u64 dma_limit)
 {
 	struct iommu_domain *domain = dev_iommu_dma_domain(dev);
 	struct iova_domain *iovad = &domain->iova_cookie->iovad;
