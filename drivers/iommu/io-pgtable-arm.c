@@ -428,6 +428,7 @@ static __always_inline int lpae_map_run(struct lpae_pgtable *pgt,
 	unsigned int bits = lpae_bits(pgt), shift = pgt->root_shift;
 	unsigned long mask = (1UL << pgt->root_bits) - 1;
 	u64 *table = pgt->root, *ptep, *parent = NULL, desc = 0, old;
+	bool coherent = pgt->coherent;
 	size_t size;
 	unsigned int i;
 	int lvl;
@@ -452,7 +453,8 @@ static __always_inline int lpae_map_run(struct lpae_pgtable *pgt,
 		}
 		if ((desc & LPAE_DESC_TYPE) != LPAE_DESC_TABLE)
 			return -EEXIST;		/* a block covers the range */
-		desc = lpae_follow(pgt, ptep, desc);
+		if (!coherent)
+			desc = lpae_follow(pgt, ptep, desc);
 		parent = ptep;
 		table = lpae_desc_table(desc);
 	}
@@ -479,7 +481,8 @@ static __always_inline int lpae_map_run(struct lpae_pgtable *pgt,
 	attrs = lpae_leaf_desc(paddr, level, attrs);
 	for (i = 0; i < n; i++, attrs += size)
 		WRITE_ONCE(ptep[i], attrs);
-	lpae_sync(pgt, ptep, n);
+	if (!coherent)
+		lpae_sync(pgt, ptep, n);
 	return 0;
 }
 
@@ -593,7 +596,7 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	    (iova | paddr) & (pgsize - 1))
 		return -EINVAL;
 	/* pgsize is 1 << shift: shifts, not a multiply and a divide */
-	shift = lpae_shift(pgt, level);
+	shift = __ffs(pgsize);
 	if (pgcount > SIZE_MAX >> shift)
 		return -ERANGE;
 	size = pgcount << shift;
@@ -612,10 +615,16 @@ static int lpae_map_pages(struct io_pgtable_ops *ops, unsigned long iova,
 	 * a reclaim sends the map down the general path, from the start.
 	 */
 	ret = -EAGAIN;
-	if (likely(pgcount <= (1UL << lpae_bits(pgt)) -
-			      lpae_index(pgt, level, iova))) {
+	if (likely(iova >> (shift + lpae_bits(pgt)) ==
+		   last >> (shift + lpae_bits(pgt)))) {
 		rcu_read_lock();
-		if (likely(!READ_ONCE(pgt->reclaiming)))
+		/* Pages get a copy of the walk with their level built in. */
+		if (unlikely(READ_ONCE(pgt->reclaiming)))
+			;
+		else if (likely(level == LPAE_LAST_LEVEL))
+			ret = lpae_map_run(pgt, iova, paddr, LPAE_LAST_LEVEL,
+					   pgcount, attrs, &spare);
+		else
 			ret = lpae_map_run(pgt, iova, paddr, level, pgcount,
 					   attrs, &spare);
 		rcu_read_unlock();
