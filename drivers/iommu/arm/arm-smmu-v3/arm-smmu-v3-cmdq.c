@@ -20,12 +20,14 @@
  *  - Every entry before sync_seq has a CMD_SYNC behind it, and the
  *    CMD_SYNC ending at sync_seq has completed once CONS reaches it (or,
  *    on a coherent SMMU with MSIs, once its completion write says so).
- *  - At most one CMD_SYNC is in flight.  A producer adds one behind its
- *    commands only when the last has completed; otherwise its commands
- *    gather behind the one in flight with everybody else's, and the first
- *    of them to see it complete writes the next, for all of them.  While
- *    the SMMU works through one CMD_SYNC the next batch is forming: each
- *    CMD_SYNC serves as many CPUs as arrived during the one before.
+ *  - At most one CMD_SYNC is in flight.  Batches queued while one is
+ *    gather behind it, and the next CMD_SYNC covers them all.  It is
+ *    written once the last has completed and every batch that one covered
+ *    has a successor: the CPUs it released are usually back with more
+ *    within the time of an unmap, and a CMD_SYNC written before they are
+ *    would leave them to wait for another.  A waiter stops waiting for
+ *    them after SMMU_CMDQ_SPINS polls, a lone CPU never waits, and with
+ *    N CPUs busy each CMD_SYNC serves all N.
  *
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
@@ -463,6 +465,18 @@ static void smmu_cmdq_write_sync(struct smmu_device *smmu)
 		smmu_cmd_sync(&sync, smmu->features & SMMU_FEAT_SEV);
 	smmu_cmdq_write(cmdq, &sync, 1);
 	WRITE_ONCE(cmdq->sync_seq, cmdq->tail);
+	WRITE_ONCE(cmdq->sync_batches, cmdq->batches - cmdq->synced_batches);
+	WRITE_ONCE(cmdq->synced_batches, cmdq->batches);
+}
+
+/*
+ * Has every batch the last CMD_SYNC covered been followed by another?
+ * Then nobody it released is still on the way, and the next can go.
+ */
+static bool smmu_cmdq_gathered(struct smmu_cmdq *cmdq)
+{
+	return READ_ONCE(cmdq->batches) - READ_ONCE(cmdq->synced_batches) >=
+	       READ_ONCE(cmdq->sync_batches);
 }
 
 /* Hand everything written so far to the SMMU. */
@@ -505,12 +519,12 @@ static int smmu_cmdq_reserve(struct smmu_device *smmu, u32 need,
  * @n: how many; 0 to wait for everything queued before.
  * @ticket: set to the sync_seq of the first CMD_SYNC that covers them.
  *
- * A CMD_SYNC follows the commands when none is in flight.  Otherwise the
- * commands wait for the next one, which the first waiter to see the
- * current one complete writes for everybody queued behind it: the SMMU
- * completes one CMD_SYNC at a time, so nothing is gained by queueing a
- * second, and commands gather while it works.  More commands than the
- * ring holds go a ring at a time.
+ * A CMD_SYNC follows the commands when none is in flight and the CPUs the
+ * last one released are all back.  Otherwise the commands wait for the
+ * next, which whoever completes that gathering writes, or a waiter tired
+ * of waiting for it: the SMMU completes one CMD_SYNC at a time, so
+ * nothing is gained by queueing a second, and batches gather while it
+ * works.  More commands than the ring holds go a ring at a time.
  *
  * Return: 0, or -ETIMEDOUT if the SMMU made no room in time.  The commands
  * handed over up to then are carried out.
@@ -541,7 +555,9 @@ int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
 
 	/* Nothing written after the last CMD_SYNC: that one covers us. */
 	*ticket = cmdq->tail == cmdq->sync_seq ? cmdq->tail : cmdq->tail + 1;
-	if (*ticket > cmdq->sync_seq && smmu_cmdq_synced(cmdq, cmdq->sync_seq))
+	WRITE_ONCE(cmdq->batches, cmdq->batches + 1);
+	if (*ticket > cmdq->sync_seq && smmu_cmdq_gathered(cmdq) &&
+	    smmu_cmdq_synced(cmdq, cmdq->sync_seq))
 		smmu_cmdq_write_sync(smmu);
 	smmu_cmdq_publish(cmdq);
 unlock:
@@ -578,7 +594,8 @@ static int smmu_cmdq_sync_behind(struct smmu_device *smmu, u64 ticket)
  * @ticket: what smmu_cmdq_queue() gave.
  *
  * Waits without the queue's lock.  Writes the CMD_SYNC that covers the
- * commands if, when the one in flight completes, nobody else has.
+ * commands if nobody else has once the one in flight completed and the
+ * CPUs it released are back, or once it stopped waiting for them.
  *
  * Return: 0 once the SMMU has carried out the commands (those it refused
  * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
@@ -599,7 +616,9 @@ int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket)
 		if (covered) {
 			if (smmu_cmdq_synced(cmdq, sync))
 				return 0;
-		} else if (smmu_cmdq_synced(cmdq, sync)) {
+		} else if (smmu_cmdq_synced(cmdq, sync) &&
+			   (smmu_cmdq_gathered(cmdq) ||
+			    poll.spins >= SMMU_CMDQ_SPINS)) {
 			ret = smmu_cmdq_sync_behind(smmu, ticket);
 			if (ret)
 				return ret;
@@ -640,6 +659,9 @@ void smmu_cmdq_rewind(struct smmu_cmdq *cmdq)
 {
 	cmdq->tail = 0;
 	cmdq->sync_seq = 0;
+	cmdq->batches = 0;
+	cmdq->synced_batches = 0;
+	cmdq->sync_batches = 0;
 	atomic64_set(&cmdq->cons_seq, 0);
 	if (cmdq->msi)
 		WRITE_ONCE(*cmdq->msi, 0);

@@ -326,6 +326,10 @@ struct smmu_cmd {
  * @tail: entries ever written, under @lock.  PROD is its low bits.
  * @sync_seq: @tail just after the last CMD_SYNC written, under @lock: every
  *	entry before it has a CMD_SYNC behind it.
+ * @batches: submissions ever queued, under @lock.
+ * @synced_batches: @batches when the last CMD_SYNC was written.
+ * @sync_batches: submissions that CMD_SYNC covered, whose CPUs it
+ *	releases; the next waits for as many new ones, for a while.
  * @cons_seq: entries the SMMU has consumed, as last seen; never more than
  *	a ring behind @tail.
  * @msi: where CMD_SYNCs write the low 32 bits of their @sync_seq as they
@@ -341,6 +345,9 @@ struct smmu_cmdq {
 	raw_spinlock_t		lock;
 	u64			tail;
 	u64			sync_seq;
+	u64			batches;
+	u64			synced_batches;
+	u64			sync_batches;
 	atomic64_t		cons_seq ____cacheline_aligned;
 	u32			*msi;
 	dma_addr_t		msi_dma;
