@@ -9,6 +9,8 @@
 #   make check    lint, KUnit and kselftests; prints "N passed, N failed"
 #   make stress   iommu-stress for DURATION seconds (600), strict and lazy
 #   make bench    our kernel against the unmodified base, side by side
+#   make bench-cmdq  only make bench's section on our command queue, on
+#                 the model SMMU (ours only)
 #   make compare-iommufd  upstream's iommufd kselftests on our kernel and
 #                 on the base, both with make check's configuration
 #   make insn-count  guest instructions of a map and an unmap of 1 and of
@@ -127,6 +129,7 @@ PY		:= python3 $(HARNESS)/harness.py --build $(BUILD)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: deps base-src overlay kernel guest initramfs run check stress bench \
+	bench-cmdq \
 	series series-results series-check \
 	compare-iommufd insn-count iova-bench lint selftests clean distclean help
 .DEFAULT_GOAL := help
@@ -318,6 +321,13 @@ bench: deps
 	@$(MAKE) --no-print-directory iova-bench
 	@$(MAKE) --no-print-directory initramfs
 	@$(PY) bench --image $(BUILD)/Image-bench \
+		--base-image $(BUILD)/Image-base
+
+# make bench's section on our command queue alone: the model SMMU, ours only.
+bench-cmdq: deps
+	@$(MAKE) --no-print-directory kernel BENCH=1
+	@$(MAKE) --no-print-directory initramfs
+	@$(PY) bench --only cmdq --image $(BUILD)/Image-bench \
 		--base-image $(BUILD)/Image-base
 
 # Deterministic where make bench's wall-clock figures are not: the guest

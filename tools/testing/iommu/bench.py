@@ -4,7 +4,8 @@
 Both kernels boot, one after the other, in the same modes: latency of a DMA
 map and unmap with the kernel's dma_map_benchmark on an edu device (strict,
 lazy and identity), SMMU commands per NVMe read counted in QEMU's trace,
-and the IOVA allocator's microbenchmark (iova_bench.ko).  cmd_bench()
+the IOVA allocator's microbenchmark (iova_bench.ko), and, ours only, our
+SMMUv3 command queue on the model SMMU (bench_cmdq()).  cmd_bench()
 writes the figures side by side with their ratio to build/bench/results.md
 and results.json, and judges them against the targets below.  Both kernels
 must be configured alike: config_differences() asks the base tree's
@@ -83,6 +84,24 @@ IOVA_TARGETS = (IovaTarget('fast_pair_ns', '(a) cached fast path, pair', 1.0),
                 IovaTarget('frag_worst_alloc_ns', '(c) worst allocation',
                            0.1))
 IOVA_TIMEOUT = 300
+
+# Our SMMUv3 command queue on the model SMMU that the driver carries
+# (CONFIG_ARM_SMMU_V3_CMDQ_MODEL; the base has none): strict 1-page unmaps
+# from 1-3 CPUs of a 4-CPU guest, the model on the fourth, with a CMD_SYNC
+# taking CMDQ_RATIOS times the CPU work of one unmap.  Each run prints
+#   @@bench cmdq producers P design serial|shared msi 0 ratio R work_ns W
+#                sync_ns S elapsed_ns E batches B syncs Y errors X refused Z
+CMDQ_LINE = re.compile(r'^@@bench cmdq (.*)$')
+CMDQ_RATIOS = (4, 32)
+CMDQ_SMP = 4
+CMDQ_SECONDS = 1
+CMDQ_TIMEOUT = 300
+CMDQ_PRODUCERS = (1, 2, 3)
+# With three producers the shared queue must complete at least this many
+# times the batches per second of one producer (at every ratio), and with
+# one producer it must be no slower than the serial queue.
+CMDQ_SCALING = 2.0
+
 
 class RatioTarget(typing.NamedTuple):
     """A target of ours/base at most @max_ratio: over the figures of
@@ -259,6 +278,131 @@ def parse_iova(lines, kind):
     return figures, errors
 
 
+def parse_cmdq(lines):
+    """The runs of one bench-cmdq boot as dicts, and any errors."""
+    runs, errors = [], []
+    for line in lines:
+        m = CMDQ_LINE.match(line)
+        if m:
+            words = m.group(1).split()
+            run = dict(zip(words[::2], words[1::2]))
+            for key, val in run.items():
+                if key != 'design':
+                    run[key] = int(val)
+            runs.append(run)
+        elif line.startswith('@@bench error cmdq'):
+            errors.append(line[len('@@bench error '):])
+    return runs, errors
+
+
+def bench_cmdq(args, image):
+    """Every run of --rounds bench-cmdq boots of our kernel, and any
+    errors."""
+    runs, errors = [], []
+    for r in range(args.rounds):
+        log_path = os.path.join(args.build, 'bench', f'ours-cmdq-{r}.log')
+        qemu.log('BENCH', f'ours, command queue on the model SMMU, round '
+                 f'{r + 1} of {args.rounds} ({CMDQ_SMP} CPUs)')
+        words = BENCH_WORDS + [
+            'harness=bench-cmdq', f'seconds={CMDQ_SECONDS}',
+            'cmdq=' + ','.join(str(x) for x in CMDQ_RATIOS)]
+        result = qemu.boot(args.build, image, words, log_path, CMDQ_TIMEOUT,
+                           smp=CMDQ_SMP)
+        got, errs = parse_cmdq(result.console())
+        runs += got
+        errors += [f'{e} (see {log_path})' for e in errs]
+        if not result.ok:
+            errors.append(f'cmdq: boot failed, see {log_path}')
+        errors += [f'cmdq: {run["errors"]} failed batches, see {log_path}'
+                   for run in got if run.get('errors')]
+    return runs, errors
+
+
+def cmdq_figures(runs):
+    """{(ratio, design, producers): (batches per second, CMD_SYNCs per
+    batch)} of the fastest run of each, from parse_cmdq()'s runs."""
+    best = {}
+    for run in runs:
+        if not run.get('elapsed_ns') or not run.get('batches'):
+            continue
+        key = (run['ratio'], run['design'], run['producers'])
+        rate = run['batches'] * 1e9 / run['elapsed_ns']
+        if key not in best or rate > best[key][0]:
+            best[key] = (rate, run['syncs'] / run['batches'])
+    return best
+
+
+def cmdq_targets(best):
+    """The command queue's targets, at each ratio, with their verdicts."""
+    out = []
+    for ratio in CMDQ_RATIOS:
+        one = best.get((ratio, 'shared', 1))
+        three = best.get((ratio, 'shared', CMDQ_PRODUCERS[-1]))
+        serial = best.get((ratio, 'serial', 1))
+        scale = three[0] / one[0] if one and three else None
+        out.append({'figure': f'cmdq ratio {ratio}', 'target':
+                    f'command queue, CMD_SYNC {ratio}x a batch: 3 producers '
+                    'against 1, shared queue', 'min_ratio': CMDQ_SCALING,
+                    'ratio': scale,
+                    'met': None if scale is None else scale >= CMDQ_SCALING})
+        same = one[0] / serial[0] if one and serial else None
+        out.append({'figure': f'cmdq ratio {ratio}', 'target':
+                    f'command queue, CMD_SYNC {ratio}x a batch: 1 producer, '
+                    'shared against serial', 'min_ratio': 1.0,
+                    'ratio': same,
+                    'met': None if same is None else same >= 1.0})
+    return out
+
+
+def cmdq_table(best, runs):
+    """The command queue's table, in markdown lines."""
+    work = sorted(run['work_ns'] for run in runs if run.get('work_ns'))
+    lines = ['Our SMMUv3 command queue on the model SMMU (ours only): '
+             'strict 1-page unmaps (map, unmap, TLBI, wait for the CMD_SYNC) '
+             f'from 1-3 CPUs of {CMDQ_SMP}, the model on the last, the '
+             f'fastest of {CMDQ_SECONDS} s runs in each boot; "serial" is '
+             'the queue as it was (one lock held until the CMD_SYNC '
+             'completed), "shared" as it is.  A CMD_SYNC takes RATIO times '
+             'the CPU work of one batch'
+             + (f' (median {work[len(work) // 2]} ns here)' if work else '')
+             + '.', '',
+             '| ratio | producers | serial batches/s | shared batches/s | '
+             'shared/serial | serial syncs/batch | shared syncs/batch | '
+             'shared vs 1 producer |',
+             '|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for ratio in CMDQ_RATIOS:
+        one = best.get((ratio, 'shared', 1))
+        for n in CMDQ_PRODUCERS:
+            ser, sh = best.get((ratio, 'serial', n)), best.get((ratio,
+                                                                'shared', n))
+            cells = [ratio, n, ser and round(ser[0]), sh and round(sh[0]),
+                     sh and ser and sh[0] / ser[0], ser and ser[1],
+                     sh and sh[1], sh and one and sh[0] / one[0]]
+            lines.append('| ' + ' | '.join(bench_fmt(c) for c in cells)
+                         + ' |')
+    return lines
+
+
+def cmd_bench_cmdq(args):
+    """make bench-cmdq: only the command queue's section."""
+    runs, errors = bench_cmdq(args, args.image)
+    best = cmdq_figures(runs)
+    targets = cmdq_targets(best)
+    lines = cmdq_table(best, runs) + [''] + [
+        f'- {target_line(t)}' for t in targets]
+    out_dir = os.path.join(args.build, 'bench')
+    with open(os.path.join(out_dir, 'cmdq.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+        f.writelines(f'\nError: {err}\n' for err in errors)
+    with open(os.path.join(out_dir, 'cmdq.json'), 'w') as f:
+        json.dump({'runs': runs, 'targets': targets, 'errors': errors}, f,
+                  indent=1)
+    print('\n'.join(lines))
+    for err in errors:
+        print(f'bench: error: {err}')
+    return 1 if errors else 0
+
+
 def iova_figure(name, values):
     """One IOVA figure from its value in each boot: the fastest boot for
     the fast-path figures (a) and (b), which are already the fastest of many
@@ -336,6 +480,10 @@ def dma_targets(data, targets=DMA_TARGETS):
 
 def target_line(t):
     verdict = {None: 'not measured', True: 'met', False: 'MISSED'}[t['met']]
+    if 'min_ratio' in t:
+        ratio = '-' if t['ratio'] is None else f'{t["ratio"]:.2f}'
+        return (f'{t["target"]}: {ratio}, target >= {t["min_ratio"]}: '
+                f'{verdict}')
     if 'want' in t:
         ours = '-' if t['ours'] is None else f'{t["ours"]:.2f}'
         return f'{t["target"]}: ours {ours}, want {t["want"]}: {verdict}'
@@ -389,6 +537,8 @@ def latency_key(mode, run, op):
 
 
 def cmd_bench(args):
+    if args.only == 'cmdq':
+        return cmd_bench_cmdq(args)
     diff = config_differences(args.build)
     if diff:
         print('bench: the two kernels are configured differently: '
@@ -437,6 +587,9 @@ def cmd_bench(args):
         for kind, values in iova_runs.get(figure.name, {}).items():
             data['iova'].setdefault(figure.label, {})[kind] = \
                 iova_figure(figure.name, values)
+    cmdq_runs, errs = bench_cmdq(args, args.image)
+    errors += errs
+    cmdq_best = cmdq_figures(cmdq_runs)
 
     table = ['| figure | ours | base | ours/base |', '|---|---:|---:|---:|']
     rows = []
@@ -464,6 +617,10 @@ def cmd_bench(args):
     target_lines += [f'- {target_line(t)} ({t["figure"] or "-"})'
                      for t in smmu]
     targets += smmu
+    cmdq = cmdq_targets(cmdq_best)
+    target_lines += [f'- {target_line(t)}' for t in cmdq]
+    targets += cmdq
+    target_lines = cmdq_table(cmdq_best, cmdq_runs) + [''] + target_lines
     out_dir = os.path.join(args.build, 'bench')
     header = [f'# IOMMU benchmarks, {time.strftime("%Y-%m-%d %H:%M")}', '',
               'dma_map_benchmark on edu, '
@@ -485,7 +642,7 @@ def cmd_bench(args):
     with open(os.path.join(out_dir, 'results.json'), 'w') as f:
         json.dump({'seconds': args.seconds, 'rounds': args.rounds,
                    'repeats': args.repeats, 'rows': rows, 'targets': targets,
-                   'errors': errors}, f, indent=1)
+                   'cmdq_runs': cmdq_runs, 'errors': errors}, f, indent=1)
     print('\n'.join(table))
     for t in targets:
         print(f'target: {target_line(t)}'

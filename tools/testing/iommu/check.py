@@ -307,7 +307,8 @@ def cmd_run(args):
 
 class CheckBoot(typing.NamedTuple):
     """One boot of make check: its results' prefix, console log, extra
-    kernel words, the kselftest programs it runs and whether KUnit runs."""
+    kernel words, the kselftest programs it runs, whether KUnit runs, and
+    on how many CPUs."""
     prefix: str
     log_name: str
     words: list
@@ -315,6 +316,7 @@ class CheckBoot(typing.NamedTuple):
     kunit: bool
     acpi: bool = False
     firmware: bool = False
+    smp: int = 2
 
 
 # The fail-nth sweep runs in the first boot only: it takes long, and what
@@ -328,6 +330,9 @@ SMMU_PLAIN = 'arm_smmu_v3.ignore=2lvl,range-inv'
 PLAIN_SELFTESTS = ('iommu_dma_edu', 'iommu_dma_io', 'iommu_streams',
                    'iommu_vfio_edu')
 PLAIN_KUNIT = 'arm-smmu-v3*'
+# It has four CPUs, so that the command queue's suite can run two
+# producers and its model SMMU each on a CPU of their own.
+PLAIN_SMP = 4
 # The lazy boot runs the KUnit suites whose devices get default domains
 # by the boot's policy (the core's and the DMA layer's); the others (IOVA,
 # page tables, the SMMUv3 driver's) do not depend on it.
@@ -388,7 +393,7 @@ def check_boots(args, progs):
         kunit = [] if args.kunit else [f'kunit.filter_glob={PLAIN_KUNIT}']
         boots.append(CheckBoot('plain.', 'console-plain.log',
                                [SMMU_PLAIN] + kunit + sel(chosen), chosen,
-                               True))
+                               True, smp=PLAIN_SMP))
     if args.pt:
         pt = pt_boot(progs)
         if pt:
@@ -452,7 +457,8 @@ def run_check_boot(args, spec, words):
                            words + spec.words + [f'netport={server.port}'],
                            log_path, timeout, on_line=progress,
                            full=not spec.firmware, disk_set=name,
-                           acpi=spec.acpi, initrd=initrd, devices=devices)
+                           acpi=spec.acpi, initrd=initrd, devices=devices,
+                           smp=spec.smp)
     finally:
         server.close()
     qemu.log('BOOT', f'{name}: done in {result.seconds:.0f} s')

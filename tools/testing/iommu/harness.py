@@ -148,6 +148,9 @@ def main():
     p.add_argument('--repeats', type=int, default=3,
                    help='runs of every latency figure per boot; the fastest '
                    'run of all boots counts')
+    p.add_argument('--only', choices=('cmdq',),
+                   help="only this section: cmdq, our command queue on the "
+                   "model SMMU (make bench-cmdq)")
     p = sub.add_parser('compare-iommufd',
                        help="upstream's iommufd kselftests, ours against "
                        'the base kernel')

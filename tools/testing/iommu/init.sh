@@ -16,6 +16,9 @@
 #   harness=bench-cmds one traced NVMe workload ("workload=none|4k|128k|1m")
 #   harness=bench-iova the IOVA allocator microbenchmark module built for
 #                      this kernel ("kernel=ours|base")
+#   harness=bench-cmdq the SMMUv3 command queue on the model SMMU: strict
+#                      unmaps from 1-3 CPUs ("cmdq=RATIO,RATIO..." CMD_SYNC
+#                      latencies, "seconds=N" a run)
 #   harness=acpi-tables print the firmware's IORT and DSDT
 #   harness=firmware   the boot with acpi_tables.py's tables: bind the edus
 #                      of "fwedus=NAME:SLOT,..." and say what became of
@@ -328,6 +331,31 @@ mode_bench_iova() {
 	rmmod iova_bench || echo "@@bench error iova: rmmod iova_bench failed"
 }
 
+# The model SMMU of our SMMUv3 driver (CONFIG_ARM_SMMU_V3_CMDQ_MODEL) on the
+# last CPU, 1-3 producers on the others; the queue as it is ("shared") and
+# as it was ("serial"), at each CMD_SYNC latency asked for, as a multiple
+# of the CPU work of a batch.
+mode_bench_cmdq() {
+	mark start bench-cmdq
+	f=/sys/kernel/debug/iommu/arm-smmu-v3/cmdq-model-bench
+	if [ ! -f "$f" ]; then
+		echo "@@bench error cmdq: no $f in this kernel"
+		return
+	fi
+	for ratio in $(echo "${cmdq:-4}" | tr , ' '); do
+		for design in serial shared; do
+			for producers in 1 2 3; do
+				if echo "producers $producers design $design" \
+					"ratio $ratio ms $((${seconds:-1} * 1000))" > "$f"; then
+					sed 's/^/@@bench cmdq /' "$f"
+				else
+					echo "@@bench error cmdq: $producers $design $ratio failed"
+				fi
+			done
+		done
+	done
+}
+
 case "$harness" in
 run) mode_run ;;
 check) mode_check ;;
@@ -335,6 +363,7 @@ stress) mode_stress ;;
 bench-lat) mode_bench_lat ;;
 bench-cmds) mode_bench_cmds ;;
 bench-iova) mode_bench_iova ;;
+bench-cmdq) mode_bench_cmdq ;;
 acpi-tables) mode_acpi_tables ;;
 firmware) mode_firmware ;;
 *) echo "init: unknown harness mode '$harness'"; mark result fail ;;

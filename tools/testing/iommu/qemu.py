@@ -193,20 +193,21 @@ def kernel_append(words):
 
 def boot(build, image, words, log_path, timeout, on_line=None,
          trace_log=None, full=False, disk_set='', acpi=False, initrd=None,
-         devices=(), edus=True):
+         devices=(), edus=True, smp=2):
     """Boot image with the extra command-line words; return a Boot.
 
     on_line is called for each console line as it arrives.  The guest is
     killed when it has not powered off after timeout seconds.  @full boots
     make check's and make run's guest, @acpi through UEFI and ACPI, with
-    @initrd, more @devices and without @edus (qemu_command()).
+    @initrd, more @devices and without @edus, on @smp CPUs
+    (qemu_command()).
     """
     if full:
         words = words + [f'disks={len(DISKS) + len(MORE_DISKS)}']
     if acpi:
         words = words + ACPI_WORDS
     cmd = qemu_command(build, image, kernel_append(words), trace_log,
-                       full=full, disk_set=disk_set, acpi=acpi,
+                       smp=smp, full=full, disk_set=disk_set, acpi=acpi,
                        initrd=initrd, devices=devices, edus=edus)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     start = time.monotonic()

@@ -48,6 +48,51 @@ class ParseIovaTest(unittest.TestCase):
         self.assertEqual(len(errors), 1)
 
 
+def cmdq_line(producers, design, batches, syncs, ratio=4, elapsed=10**9):
+    return (f'@@bench cmdq producers {producers} design {design} msi 0 '
+            f'ratio {ratio} work_ns 800 sync_ns {800 * ratio} elapsed_ns '
+            f'{elapsed} batches {batches} syncs {syncs} errors 0 refused 0')
+
+
+class CmdqTest(unittest.TestCase):
+    def test_parse(self):
+        runs, errors = bench.parse_cmdq(
+            ['noise', cmdq_line(3, 'shared', 300, 100),
+             '@@bench error cmdq: 1 serial 4 failed'])
+        self.assertEqual(errors, ['cmdq: 1 serial 4 failed'])
+        self.assertEqual(runs[0]['design'], 'shared')
+        self.assertEqual(runs[0]['producers'], 3)
+        self.assertEqual(runs[0]['syncs'], 100)
+
+    def test_the_fastest_run_counts(self):
+        runs, _ = bench.parse_cmdq([cmdq_line(1, 'shared', 100, 100),
+                                    cmdq_line(1, 'shared', 200, 200),
+                                    cmdq_line(1, 'serial', 50, 50,
+                                              elapsed=0)])
+        best = bench.cmdq_figures(runs)
+        self.assertEqual(best[(4, 'shared', 1)], (200.0, 1.0))
+        self.assertNotIn((4, 'serial', 1), best)
+
+    def test_targets(self):
+        lines = []
+        for ratio in bench.CMDQ_RATIOS:
+            lines += [cmdq_line(1, 'serial', 100, 100, ratio),
+                      cmdq_line(1, 'shared', 100, 100, ratio),
+                      cmdq_line(3, 'shared', 199 if ratio == 4 else 200,
+                                70, ratio)]
+        best = bench.cmdq_figures(bench.parse_cmdq(lines)[0])
+        verdicts = [t['met'] for t in bench.cmdq_targets(best)]
+        self.assertEqual(verdicts, [False, True] + [True, True] *
+                         (len(bench.CMDQ_RATIOS) - 1))
+        self.assertIn('2.00, target >= 2.0: met',
+                      bench.target_line(bench.cmdq_targets(best)[2]))
+
+    def test_not_measured(self):
+        self.assertEqual({t['met'] for t in bench.cmdq_targets({})}, {None})
+        table = bench.cmdq_table({}, [])
+        self.assertTrue(all(line.count('-') for line in table[4:]))
+
+
 class IovaFigureTest(unittest.TestCase):
     def test_fast_paths_take_the_fastest_boot(self):
         self.assertEqual(bench.iova_figure('fast_pair_ns', [310, 290, 400]),

@@ -269,6 +269,12 @@ class CheckBootsTest(unittest.TestCase):
         self.assertNotIn('iommu_fail_nth', boots['plain.'].progs)
         self.assertFalse(boots['pt.'].kunit)
 
+    def test_only_the_plain_boot_has_four_cpus(self):
+        # The command queue's suite needs two producers and its model.
+        smp = {p: b.smp for p, b in self.boots().items()}
+        self.assertEqual(smp.pop('plain.'), 4)
+        self.assertEqual(set(smp.values()), {2})
+
     def test_the_acpi_boot_on_request(self):
         args = types.SimpleNamespace(selftest='', kunit='', stress=60,
                                      lazy=True, plain=True, pt=True,
