@@ -347,8 +347,10 @@ static void smmu_cmdq_test_timeout(struct kunit *test)
 
 /*
  * Two CPUs submitting at once while CMD_SYNCs take their time: every
- * submission completes, every command is carried out once, and some
- * CMD_SYNCs serve both.
+ * submission completes, every command is carried out once, and no
+ * submission costs more than one CMD_SYNC.  How many CMD_SYNCs both share
+ * depends on how the CPUs' timing falls (smmu_cmdq_test_shared_sync()
+ * checks the sharing itself), so it is only reported.
  */
 static void smmu_cmdq_test_producers(struct kunit *test)
 {
@@ -376,8 +378,9 @@ static void smmu_cmdq_test_producers(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, p[i].ret, 0, "producer %u", i);
 	}
 	KUNIT_EXPECT_EQ(test, READ_ONCE(m->cmds), 2UL * 2 * batches);
-	KUNIT_EXPECT_LT_MSG(test, READ_ONCE(m->syncs), 2UL * batches,
-			    "no CMD_SYNC served both producers");
+	KUNIT_EXPECT_LE(test, READ_ONCE(m->syncs), 2UL * batches);
+	kunit_info(test, "%lu CMD_SYNCs for %u submissions\n",
+		   READ_ONCE(m->syncs), 2 * batches);
 	smmu_cmdq_test_expect_idle(test, m);
 }
 

@@ -163,6 +163,17 @@ static u64 smmu_tlbi_tg(unsigned int granule_shift)
 	return (granule_shift - 10) / 2;
 }
 
+/* TLBI_NH_VA at @addr, without the fields of range invalidation. */
+static void smmu_tlbi_va(struct smmu_cmd *cmd, const struct smmu_tlbi_range *r,
+			 u64 addr)
+{
+	smmu_cmd_init(cmd, SMMU_OP_TLBI_NH_VA);
+	cmd->w[0] |= FIELD_PREP(SMMU_TLBI0_ASID, r->asid);
+	cmd->w[1] = FIELD_PREP(SMMU_TLBI1_ADDR, addr >> 12);
+	if (r->leaf_shift)
+		cmd->w[1] |= SMMU_TLBI1_LEAF;
+}
+
 /**
  * smmu_tlbi_range_cmds() - encode the TLBI_NH_VA commands for a range
  * @r: the range.
@@ -184,9 +195,20 @@ unsigned int smmu_tlbi_range_cmds(const struct smmu_tlbi_range *r,
 {
 	unsigned int leaf = r->leaf_shift ?: r->granule_shift;
 	u64 addr = r->iova, left = r->granules;
-	u64 ttl = smmu_tlbi_ttl(r);
 	unsigned int n = 0;
+	u64 ttl;
 
+	/* One page, what most unmaps are: one command, its level known. */
+	if (left == 1 && r->leaf_shift == r->granule_shift && max) {
+		smmu_tlbi_va(cmds, r, addr);
+		if (r->use_range)
+			cmds->w[1] |= FIELD_PREP(SMMU_TLBI1_TG,
+						 smmu_tlbi_tg(r->granule_shift)) |
+				      FIELD_PREP(SMMU_TLBI1_TTL, 3);
+		return 1;
+	}
+
+	ttl = smmu_tlbi_ttl(r);
 	if (!r->use_range) {
 		/* One command per leaf, each at the leaf's address. */
 		left = DIV_ROUND_UP_ULL(left, 1ULL << (leaf - r->granule_shift));
@@ -211,12 +233,7 @@ unsigned int smmu_tlbi_range_cmds(const struct smmu_tlbi_range *r,
 			continue;	/* only counting from here on */
 		}
 
-		smmu_cmd_init(cmd, SMMU_OP_TLBI_NH_VA);
-		cmd->w[0] |= FIELD_PREP(SMMU_TLBI0_ASID, r->asid);
-		cmd->w[1] = FIELD_PREP(SMMU_TLBI1_ADDR, addr >> 12);
-		if (r->leaf_shift)
-			cmd->w[1] |= SMMU_TLBI1_LEAF;
-
+		smmu_tlbi_va(cmd, r, addr);
 		if (r->use_range) {
 			cmd->w[0] |= FIELD_PREP(SMMU_TLBI0_NUM, num - 1) |
 				     FIELD_PREP(SMMU_TLBI0_SCALE, scale);
@@ -248,14 +265,10 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_tlbi_range_cmds);
 u32 smmu_queue_write(struct smmu_queue *q, u32 pos,
 		     const struct smmu_cmd *cmds, unsigned int n)
 {
-	unsigned int i, w;
+	unsigned int i;
 
-	for (i = 0; i < n; i++, pos = smmu_q_advance(q, pos, 1)) {
-		__le64 *slot = smmu_q_entry(q, pos);
-
-		for (w = 0; w < SMMU_CMD_WORDS; w++)
-			slot[w] = cpu_to_le64(cmds[i].w[w]);
-	}
+	for (i = 0; i < n; i++, pos = smmu_q_advance(q, pos, 1))
+		smmu_q_write_cmd(q, pos, &cmds[i]);
 	return pos;
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_queue_write);
@@ -453,7 +466,7 @@ static void smmu_cmdq_write(struct smmu_cmdq *cmdq,
 }
 
 /* A CMD_SYNC behind everything written so far. */
-static void smmu_cmdq_write_sync(struct smmu_device *smmu)
+static inline void smmu_cmdq_write_sync(struct smmu_device *smmu)
 {
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	struct smmu_cmd sync;
@@ -463,7 +476,7 @@ static void smmu_cmdq_write_sync(struct smmu_device *smmu)
 		smmu_cmd_sync_msi(&sync, cmdq->msi_dma, (u32)(cmdq->tail + 1));
 	else
 		smmu_cmd_sync(&sync, smmu->features & SMMU_FEAT_SEV);
-	smmu_cmdq_write(cmdq, &sync, 1);
+	smmu_q_write_cmd(&cmdq->q, (u32)cmdq->tail++, &sync);
 	WRITE_ONCE(cmdq->sync_seq, cmdq->tail);
 	WRITE_ONCE(cmdq->sync_batches, cmdq->batches - cmdq->synced_batches);
 	WRITE_ONCE(cmdq->synced_batches, cmdq->batches);
@@ -489,9 +502,9 @@ static void smmu_cmdq_publish(struct smmu_cmdq *cmdq)
 }
 
 /*
- * Make room for @need entries.  Called, and returns, with the lock held;
- * waits for the SMMU with it dropped, as room may come only with a
- * CMD_SYNC's completion.
+ * Make room for @need entries, which there was not as of cons_seq.  Called,
+ * and returns, with the lock held; waits for the SMMU with it dropped, as
+ * room may come only with a CMD_SYNC's completion.
  */
 static int smmu_cmdq_reserve(struct smmu_device *smmu, u32 need,
 			     unsigned long *flags)
@@ -501,8 +514,6 @@ static int smmu_cmdq_reserve(struct smmu_device *smmu, u32 need,
 	int ret = 0;
 
 	lockdep_assert_held(&cmdq->lock);
-	if (smmu_cmdq_has_room(cmdq, need))
-		return 0;
 	smmu_cmdq_read_cons(cmdq);
 	while (!ret && !smmu_cmdq_has_room(cmdq, need)) {
 		raw_spin_unlock_irqrestore(&cmdq->lock, *flags);
@@ -529,22 +540,25 @@ static int smmu_cmdq_reserve(struct smmu_device *smmu, u32 need,
  * Return: 0, or -ETIMEDOUT if the SMMU made no room in time.  The commands
  * handed over up to then are carried out.
  */
-int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
-		    unsigned int n, u64 *ticket)
+static __always_inline int __smmu_cmdq_queue(struct smmu_device *smmu,
+					     const struct smmu_cmd *cmds,
+					     unsigned int n, u64 *ticket)
 {
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	u32 room = smmu_q_entries(&cmdq->q) - 1;
 	unsigned long flags;
-	int ret;
+	int ret = 0;
 
 	raw_spin_lock_irqsave(&cmdq->lock, flags);
 	for (;;) {
 		u32 chunk = min(n, room);
 
 		/* Room for this part, and for a CMD_SYNC after the last. */
-		ret = smmu_cmdq_reserve(smmu, chunk + 1, &flags);
-		if (ret)
-			goto unlock;
+		if (!smmu_cmdq_has_room(cmdq, chunk + 1)) {
+			ret = smmu_cmdq_reserve(smmu, chunk + 1, &flags);
+			if (ret)
+				goto unlock;
+		}
 		smmu_cmdq_write(cmdq, cmds, chunk);
 		cmds += chunk;
 		n -= chunk;
@@ -563,6 +577,12 @@ int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
 unlock:
 	raw_spin_unlock_irqrestore(&cmdq->lock, flags);
 	return ret;
+}
+
+int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
+		    unsigned int n, u64 *ticket)
+{
+	return __smmu_cmdq_queue(smmu, cmds, n, ticket);
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_queue);
 
@@ -600,7 +620,8 @@ static int smmu_cmdq_sync_behind(struct smmu_device *smmu, u64 ticket)
  * Return: 0 once the SMMU has carried out the commands (those it refused
  * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
  */
-int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket)
+static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
+					    u64 ticket)
 {
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	struct smmu_cmdq_poll poll = {};
@@ -629,6 +650,11 @@ int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket)
 			return ret;
 	}
 }
+
+int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket)
+{
+	return __smmu_cmdq_wait(smmu, ticket);
+}
 EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_wait);
 
 /**
@@ -646,8 +672,8 @@ int smmu_cmdq_submit(struct smmu_device *smmu, const struct smmu_cmd *cmds,
 	u64 ticket;
 	int ret;
 
-	ret = smmu_cmdq_queue(smmu, cmds, n, &ticket);
-	return ret ?: smmu_cmdq_wait(smmu, ticket);
+	ret = __smmu_cmdq_queue(smmu, cmds, n, &ticket);
+	return ret ?: __smmu_cmdq_wait(smmu, ticket);
 }
 EXPORT_SYMBOL_IF_KUNIT(smmu_cmdq_submit);
 

@@ -512,6 +512,16 @@ static inline __le64 *smmu_q_entry(const struct smmu_queue *q, u32 pos)
 	return q->base + (size_t)smmu_q_slot(q, pos) * q->entry_words;
 }
 
+/* A command into the ring at @pos, in the SMMU's byte order. */
+static inline void smmu_q_write_cmd(struct smmu_queue *q, u32 pos,
+				    const struct smmu_cmd *cmd)
+{
+	__le64 *slot = q->base + (size_t)smmu_q_slot(q, pos) * SMMU_CMD_WORDS;
+
+	slot[0] = cpu_to_le64(cmd->w[0]);
+	slot[1] = cpu_to_le64(cmd->w[1]);
+}
+
 /* ---- Command encoding (arm-smmu-v3-cmdq.c) ---- */
 void smmu_cmd_sync(struct smmu_cmd *cmd, bool sev);
 void smmu_cmd_sync_msi(struct smmu_cmd *cmd, dma_addr_t addr, u32 data);
