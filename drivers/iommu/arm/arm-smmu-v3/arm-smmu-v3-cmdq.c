@@ -26,8 +26,8 @@
  *    has a successor: the CPUs it released are usually back with more
  *    within the time of an unmap, and a CMD_SYNC written before they are
  *    would leave them to wait for another.  A waiter stops waiting for
- *    them after SMMU_CMDQ_SPINS polls, a lone CPU never waits, and with
- *    N CPUs busy each CMD_SYNC serves all N.
+ *    them after SMMU_CMDQ_GATHER_NS, a lone CPU never waits, and with N
+ *    CPUs busy each CMD_SYNC serves all N.
  *
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
@@ -339,6 +339,11 @@ void smmu_cmdq_handle_error(struct smmu_device *smmu)
 
 /* Spins of a waiter before it backs off, and reads CONS even with MSIs. */
 #define SMMU_CMDQ_SPINS		100
+/*
+ * How long a waiter holds the next CMD_SYNC back for the CPUs the last one
+ * released: about the time a CPU takes to unmap a page and come back.
+ */
+#define SMMU_CMDQ_GATHER_NS	2000
 
 /*
  * Bring cons_seq up to CONS.  Producers never run more than a ring ahead of
@@ -625,6 +630,7 @@ static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 {
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	struct smmu_cmdq_poll poll = {};
+	ktime_t gather_end = 0;
 	bool covered = false;
 	u64 sync = 0;
 	int ret;
@@ -637,9 +643,20 @@ static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 		if (covered) {
 			if (smmu_cmdq_synced(cmdq, sync))
 				return 0;
-		} else if (smmu_cmdq_synced(cmdq, sync) &&
-			   (smmu_cmdq_gathered(cmdq) ||
-			    poll.spins >= SMMU_CMDQ_SPINS)) {
+		} else if (smmu_cmdq_synced(cmdq, sync)) {
+			/*
+			 * Nothing in flight, and nothing to poll the SMMU
+			 * for: give the CPUs it released a moment.
+			 */
+			if (!smmu_cmdq_gathered(cmdq)) {
+				if (!gather_end)
+					gather_end = ktime_add_ns(ktime_get(),
+							SMMU_CMDQ_GATHER_NS);
+				if (!ktime_after(ktime_get(), gather_end)) {
+					cpu_relax();
+					continue;
+				}
+			}
 			ret = smmu_cmdq_sync_behind(smmu, ticket);
 			if (ret)
 				return ret;
