@@ -528,23 +528,7 @@ static int smmu_cmdq_reserve(struct smmu_device *smmu, u32 need,
 	return ret;
 }
 
-/**
- * smmu_cmdq_queue() - hand commands to the SMMU
- * @smmu: the SMMU.
- * @cmds: the commands.
- * @n: how many; 0 to wait for everything queued before.
- * @ticket: set to the sync_seq of the first CMD_SYNC that covers them.
- *
- * A CMD_SYNC follows the commands when none is in flight and the CPUs the
- * last one released are all back.  Otherwise the commands wait for the
- * next, which whoever completes that gathering writes, or a waiter tired
- * of waiting for it: the SMMU completes one CMD_SYNC at a time, so
- * nothing is gained by queueing a second, and batches gather while it
- * works.  More commands than the ring holds go a ring at a time.
- *
- * Return: 0, or -ETIMEDOUT if the SMMU made no room in time.  The commands
- * handed over up to then are carried out.
- */
+/* smmu_cmdq_queue(), inlined into smmu_cmdq_submit() too */
 static __always_inline int __smmu_cmdq_queue(struct smmu_device *smmu,
 					     const struct smmu_cmd *cmds,
 					     unsigned int n, u64 *ticket)
@@ -584,6 +568,23 @@ unlock:
 	return ret;
 }
 
+/**
+ * smmu_cmdq_queue() - hand commands to the SMMU
+ * @smmu: the SMMU.
+ * @cmds: the commands.
+ * @n: how many; 0 to wait for everything queued before.
+ * @ticket: set to the sync_seq of the first CMD_SYNC that covers them.
+ *
+ * A CMD_SYNC follows the commands when none is in flight and the CPUs the
+ * last one released are all back.  Otherwise the commands wait for the
+ * next, which whoever completes that gathering writes, or a waiter tired
+ * of waiting for it: the SMMU completes one CMD_SYNC at a time, so
+ * nothing is gained by queueing a second, and batches gather while it
+ * works.  More commands than the ring holds go a ring at a time.
+ *
+ * Return: 0, or -ETIMEDOUT if the SMMU made no room in time.  The commands
+ * handed over up to then are carried out.
+ */
 int smmu_cmdq_queue(struct smmu_device *smmu, const struct smmu_cmd *cmds,
 		    unsigned int n, u64 *ticket)
 {
@@ -613,18 +614,7 @@ static int smmu_cmdq_sync_behind(struct smmu_device *smmu, u64 ticket)
 	return ret;
 }
 
-/**
- * smmu_cmdq_wait() - wait for commands handed over by smmu_cmdq_queue()
- * @smmu: the SMMU.
- * @ticket: what smmu_cmdq_queue() gave.
- *
- * Waits without the queue's lock.  Writes the CMD_SYNC that covers the
- * commands if nobody else has once the one in flight completed and the
- * CPUs it released are back, or once it stopped waiting for them.
- *
- * Return: 0 once the SMMU has carried out the commands (those it refused
- * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
- */
+/* smmu_cmdq_wait(), inlined into smmu_cmdq_submit() too */
 static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 					    u64 ticket)
 {
@@ -649,10 +639,11 @@ static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 			 * for: give the CPUs it released a moment.
 			 */
 			if (!smmu_cmdq_gathered(cmdq)) {
+				ktime_t now = ktime_get();
+
 				if (!gather_end)
-					gather_end = ktime_add_ns(ktime_get(),
-							SMMU_CMDQ_GATHER_NS);
-				if (!ktime_after(ktime_get(), gather_end)) {
+					gather_end = now + SMMU_CMDQ_GATHER_NS;
+				if (!ktime_after(now, gather_end)) {
 					cpu_relax();
 					continue;
 				}
@@ -668,6 +659,18 @@ static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 	}
 }
 
+/**
+ * smmu_cmdq_wait() - wait for commands handed over by smmu_cmdq_queue()
+ * @smmu: the SMMU.
+ * @ticket: what smmu_cmdq_queue() gave.
+ *
+ * Waits without the queue's lock.  Writes the CMD_SYNC that covers the
+ * commands if nobody else has once the one in flight completed and the
+ * CPUs it released are back, or once it stopped waiting for them.
+ *
+ * Return: 0 once the SMMU has carried out the commands (those it refused
+ * are reported and skipped), or -ETIMEDOUT if it made no progress in time.
+ */
 int smmu_cmdq_wait(struct smmu_device *smmu, u64 ticket)
 {
 	return __smmu_cmdq_wait(smmu, ticket);
