@@ -205,6 +205,75 @@ static void smmu_cmdq_test_shared_sync(struct kunit *test)
 }
 
 /*
+ * Three CPUs, x, y and z, each waiting for its batch and coming back with
+ * another.  The next CMD_SYNC waits for as many submissions after the last
+ * completed as that one covered, not counting those that gathered behind
+ * it while it was in flight: counting those too, the three would pair up,
+ * each CMD_SYNC covering two batches.  A lone waiter stops waiting for the
+ * others after a while, and on an SMMU whose CMD_SYNCs complete before
+ * anyone waits for them nothing waits at all.
+ */
+static void smmu_cmdq_test_gather(struct kunit *test)
+{
+	struct smmu_model *m = smmu_cmdq_test_model(test, true);
+	struct smmu_device *smmu = &m->smmu;
+	struct smmu_cmdq *cmdq = &smmu->cmdq;
+	u64 x, y, z, from;
+	struct smmu_cmd cmd;
+
+	smmu_cmd_tlbi_asid(&cmd, 1);
+	/* x's batch gets a CMD_SYNC; y's gathers behind it. */
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &x), 0);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &y), 0);
+	smmu_model_pause(m, false);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_wait(smmu, x), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, READ_ONCE(cmdq->sync_waited),
+			      "a CMD_SYNC the model took time over");
+
+	/* x comes back: its CMD_SYNC covered one, so one is enough. */
+	smmu_model_pause(m, true);
+	from = cmdq->tail;
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &x), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_test_syncs_in(m, from, cmdq->tail), 1U);
+	/* z gathers behind the CMD_SYNC that covers y and x. */
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &z), 0);
+	smmu_model_pause(m, false);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_wait(smmu, y), 0);
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_wait(smmu, x), 0);
+
+	/* y comes back, and x is still on the way: no CMD_SYNC yet. */
+	smmu_model_pause(m, true);
+	from = cmdq->tail;
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &y), 0);
+	KUNIT_EXPECT_EQ_MSG(test, smmu_cmdq_test_syncs_in(m, from, cmdq->tail),
+			    0U, "a CMD_SYNC before the CPUs it released are back");
+	/* x is back: one CMD_SYNC for z, y and x. */
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &x), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_test_syncs_in(m, from, cmdq->tail), 1U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(cmdq->sync_batches), 3ULL);
+	smmu_model_pause(m, false);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, z), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, y), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, x), 0);
+
+	/* Only x comes back: it waits a while for the others, then writes. */
+	from = cmdq->tail;
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &x), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_test_syncs_in(m, from, cmdq->tail), 0U);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, x), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_test_syncs_in(m, from, cmdq->tail), 1U);
+
+	/* CMD_SYNCs that complete at once: a CMD_SYNC goes at once. */
+	WRITE_ONCE(cmdq->sync_waited, false);
+	from = cmdq->tail;
+	KUNIT_ASSERT_EQ(test, smmu_cmdq_queue(smmu, &cmd, 1, &x), 0);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_test_syncs_in(m, from, cmdq->tail), 1U);
+	KUNIT_EXPECT_EQ(test, smmu_cmdq_wait(smmu, x), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->syncs), 5UL);
+	smmu_cmdq_test_expect_idle(test, m);
+}
+
+/*
  * A refused command in the middle of the second of three batches that
  * share a CMD_SYNC: it is reported, counted and skipped, the commands
  * around it are carried out, and every batch completes.
@@ -387,6 +456,8 @@ static void smmu_cmdq_test_producers(struct kunit *test)
 static struct kunit_case smmu_cmdq_test_cases[] = {
 	KUNIT_CASE_PARAM(smmu_cmdq_test_wrap, smmu_cmdq_test_modes_gen_params),
 	KUNIT_CASE_PARAM(smmu_cmdq_test_shared_sync,
+			 smmu_cmdq_test_modes_gen_params),
+	KUNIT_CASE_PARAM(smmu_cmdq_test_gather,
 			 smmu_cmdq_test_modes_gen_params),
 	KUNIT_CASE_PARAM(smmu_cmdq_test_shared_cerror,
 			 smmu_cmdq_test_modes_gen_params),

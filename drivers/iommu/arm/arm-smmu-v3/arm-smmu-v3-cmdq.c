@@ -22,12 +22,13 @@
  *    on a coherent SMMU with MSIs, once its completion write says so).
  *  - At most one CMD_SYNC is in flight.  Batches queued while one is
  *    gather behind it, and the next CMD_SYNC covers them all.  It is
- *    written once the last has completed and every batch that one covered
- *    has a successor: the CPUs it released are usually back with more
- *    within the time of an unmap, and a CMD_SYNC written before they are
- *    would leave them to wait for another.  A waiter stops waiting for
- *    them after SMMU_CMDQ_GATHER_NS, a lone CPU never waits, and with N
- *    CPUs busy each CMD_SYNC serves all N.
+ *    written once the last has completed and as many submissions have
+ *    arrived since as it covered: the CPUs it released are usually back
+ *    with more within the time of an unmap, and a CMD_SYNC written before
+ *    they are would leave them to wait for another.  A waiter stops
+ *    waiting for them after SMMU_CMDQ_GATHER_NS, a lone CPU never waits,
+ *    and with N CPUs busy each CMD_SYNC serves all N.  Nobody waits for
+ *    them on an SMMU whose CMD_SYNCs complete before their waiters poll.
  *
  * When the SMMU refuses a command (CERROR in GERROR), it stops with CONS at
  * that command.  Whoever polls at the time reports the command, replaces it
@@ -484,16 +485,38 @@ static inline void smmu_cmdq_write_sync(struct smmu_device *smmu)
 	smmu_q_write_cmd(&cmdq->q, (u32)cmdq->tail++, &sync);
 	WRITE_ONCE(cmdq->sync_seq, cmdq->tail);
 	WRITE_ONCE(cmdq->sync_batches, cmdq->batches - cmdq->synced_batches);
-	WRITE_ONCE(cmdq->synced_batches, cmdq->batches);
+	cmdq->synced_batches = cmdq->batches;
 }
 
 /*
- * Has every batch the last CMD_SYNC covered been followed by another?
- * Then nobody it released is still on the way, and the next can go.
+ * The last CMD_SYNC has completed: start counting the CPUs it released
+ * back from here, unless somebody already has.  Submissions that arrived
+ * while it was in flight are not among them.
+ */
+static void smmu_cmdq_note_released(struct smmu_cmdq *cmdq)
+{
+	lockdep_assert_held(&cmdq->lock);
+	if (cmdq->released_seq == cmdq->sync_seq)
+		return;
+	WRITE_ONCE(cmdq->released_batches, cmdq->batches);
+	/* Pairs with smmu_cmdq_gathered(): the count before the mark. */
+	smp_store_release(&cmdq->released_seq, cmdq->sync_seq);
+}
+
+/*
+ * Have as many submissions arrived since the last CMD_SYNC completed as it
+ * covered?  Then the CPUs it released are back, and the next can go.  So
+ * it can when CMD_SYNCs complete before their waiters first look: waiting
+ * for the CPUs to come back would then take longer than a second CMD_SYNC.
  */
 static bool smmu_cmdq_gathered(struct smmu_cmdq *cmdq)
 {
-	return READ_ONCE(cmdq->batches) - READ_ONCE(cmdq->synced_batches) >=
+	if (!READ_ONCE(cmdq->sync_waited))
+		return true;
+	/* Acquire: the count that goes with the mark, not an older one. */
+	if (smp_load_acquire(&cmdq->released_seq) != READ_ONCE(cmdq->sync_seq))
+		return false;
+	return READ_ONCE(cmdq->batches) - READ_ONCE(cmdq->released_batches) >=
 	       READ_ONCE(cmdq->sync_batches);
 }
 
@@ -536,6 +559,7 @@ static __always_inline int __smmu_cmdq_queue(struct smmu_device *smmu,
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	u32 room = smmu_q_entries(&cmdq->q) - 1;
 	unsigned long flags;
+	bool idle;
 	int ret = 0;
 
 	raw_spin_lock_irqsave(&cmdq->lock, flags);
@@ -558,9 +582,13 @@ static __always_inline int __smmu_cmdq_queue(struct smmu_device *smmu,
 
 	/* Nothing written after the last CMD_SYNC: that one covers us. */
 	*ticket = cmdq->tail == cmdq->sync_seq ? cmdq->tail : cmdq->tail + 1;
+	/* We need a CMD_SYNC, and none is in flight. */
+	idle = *ticket > cmdq->sync_seq &&
+	       smmu_cmdq_synced(cmdq, cmdq->sync_seq);
+	if (idle)
+		smmu_cmdq_note_released(cmdq);
 	WRITE_ONCE(cmdq->batches, cmdq->batches + 1);
-	if (*ticket > cmdq->sync_seq && smmu_cmdq_gathered(cmdq) &&
-	    smmu_cmdq_synced(cmdq, cmdq->sync_seq))
+	if (idle && smmu_cmdq_gathered(cmdq))
 		smmu_cmdq_write_sync(smmu);
 	smmu_cmdq_publish(cmdq);
 unlock:
@@ -603,6 +631,7 @@ static int smmu_cmdq_sync_behind(struct smmu_device *smmu, u64 ticket)
 	/* Again under the lock: another waiter may have done it. */
 	while (!ret && cmdq->sync_seq < ticket &&
 	       smmu_cmdq_synced(cmdq, cmdq->sync_seq)) {
+		smmu_cmdq_note_released(cmdq);
 		if (smmu_cmdq_has_room(cmdq, 1)) {
 			smmu_cmdq_write_sync(smmu);
 			smmu_cmdq_publish(cmdq);
@@ -614,6 +643,20 @@ static int smmu_cmdq_sync_behind(struct smmu_device *smmu, u64 ticket)
 	return ret;
 }
 
+/*
+ * A waiter saw its CMD_SYNC complete after @polls polls: was it still in
+ * flight after the first?  One seen complete before any poll, found so by
+ * somebody else, says nothing about the SMMU.
+ */
+static inline void smmu_cmdq_note_wait(struct smmu_cmdq *cmdq,
+				       unsigned int polls)
+{
+	bool waited = polls > 1;
+
+	if (polls && READ_ONCE(cmdq->sync_waited) != waited)
+		WRITE_ONCE(cmdq->sync_waited, waited);
+}
+
 /* smmu_cmdq_wait(), inlined into smmu_cmdq_submit() too */
 static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 					    u64 ticket)
@@ -621,6 +664,7 @@ static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	struct smmu_cmdq_poll poll = {};
 	ktime_t gather_end = 0;
+	unsigned int polls = 0;
 	bool covered = false;
 	u64 sync = 0;
 	int ret;
@@ -631,8 +675,11 @@ static __always_inline int __smmu_cmdq_wait(struct smmu_device *smmu,
 			covered = sync >= ticket;
 		}
 		if (covered) {
-			if (smmu_cmdq_synced(cmdq, sync))
+			if (smmu_cmdq_synced(cmdq, sync)) {
+				smmu_cmdq_note_wait(cmdq, polls);
 				return 0;
+			}
+			polls++;
 		} else if (smmu_cmdq_synced(cmdq, sync)) {
 			/*
 			 * Nothing in flight, and nothing to poll the SMMU
@@ -708,6 +755,9 @@ void smmu_cmdq_rewind(struct smmu_cmdq *cmdq)
 	cmdq->batches = 0;
 	cmdq->synced_batches = 0;
 	cmdq->sync_batches = 0;
+	cmdq->released_seq = 0;
+	cmdq->released_batches = 0;
+	cmdq->sync_waited = false;
 	atomic64_set(&cmdq->cons_seq, 0);
 	if (cmdq->msi)
 		WRITE_ONCE(*cmdq->msi, 0);

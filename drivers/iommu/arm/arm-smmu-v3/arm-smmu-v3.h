@@ -330,6 +330,14 @@ struct smmu_cmd {
  * @synced_batches: @batches when the last CMD_SYNC was written.
  * @sync_batches: submissions that CMD_SYNC covered, whose CPUs it
  *	releases; the next waits for as many new ones, for a while.
+ * @released_seq: the @sync_seq whose completion @released_batches counts
+ *	from, under @lock.
+ * @released_batches: @batches when that CMD_SYNC was first seen complete
+ *	under @lock: the CPUs it released are back once @batches is
+ *	@sync_batches past it.
+ * @sync_waited: the last CMD_SYNC waited for was still in flight after
+ *	its waiter's first poll.  Only then is the next held back for the
+ *	CPUs the last released.
  * @cons_seq: entries the SMMU has consumed, as last seen; never more than
  *	a ring behind @tail.
  * @msi: where CMD_SYNCs write the low 32 bits of their @sync_seq as they
@@ -348,6 +356,9 @@ struct smmu_cmdq {
 	u64			batches;
 	u64			synced_batches;
 	u64			sync_batches;
+	u64			released_seq;
+	u64			released_batches;
+	bool			sync_waited;
 	atomic64_t		cons_seq ____cacheline_aligned;
 	u32			*msi;
 	dma_addr_t		msi_dma;
