@@ -342,9 +342,11 @@ mode_bench_cmdq() {
 		echo "@@bench error cmdq: no $f in this kernel"
 		return
 	fi
+	# Each twice, in the order serial, shared, shared, serial, so that
+	# neither design always runs first.
 	for ratio in $(echo "${cmdq:-4}" | tr , ' '); do
-		for design in serial shared; do
-			for producers in 1 2 3; do
+		for producers in 1 2 3; do
+			for design in serial shared shared serial; do
 				if echo "producers $producers design $design" \
 					"ratio $ratio ms $((${seconds:-1} * 1000))" > "$f"; then
 					sed 's/^/@@bench cmdq /' "$f"

@@ -48,9 +48,10 @@ class ParseIovaTest(unittest.TestCase):
         self.assertEqual(len(errors), 1)
 
 
-def cmdq_line(producers, design, batches, syncs, ratio=4, elapsed=10**9):
+def cmdq_line(producers, design, batches, syncs, ratio=4, elapsed=10**9,
+              work=800):
     return (f'@@bench cmdq producers {producers} design {design} msi 0 '
-            f'ratio {ratio} work_ns 800 sync_ns {800 * ratio} elapsed_ns '
+            f'ratio {ratio} work_ns {work} sync_ns {work * ratio} elapsed_ns '
             f'{elapsed} batches {batches} syncs {syncs} errors 0 refused 0')
 
 
@@ -72,6 +73,20 @@ class CmdqTest(unittest.TestCase):
         best = bench.cmdq_figures(runs)
         self.assertEqual(best[(4, 'shared', 1)], (200.0, 1.0))
         self.assertNotIn((4, 'serial', 1), best)
+
+    def test_one_boot_counts_the_median_by_work(self):
+        runs = []
+        for boot, (work, batches) in enumerate([(900, 10), (300, 90),
+                                                (500, 40)]):
+            got, _ = bench.parse_cmdq(
+                [cmdq_line(1, 'shared', batches, batches, work=work),
+                 cmdq_line(1, 'serial', batches, batches, work=work)])
+            runs += [dict(run, boot=boot) for run in got]
+        best = bench.cmdq_figures(runs)
+        self.assertEqual(best[(4, 'shared', 1)], (40.0, 1.0))
+        self.assertEqual(best[(4, 'serial', 1)], (40.0, 1.0))
+        self.assertIn('(500 ns in that boot)', bench.cmdq_table(best,
+                                                                runs)[0])
 
     def test_targets(self):
         lines = []
