@@ -331,6 +331,17 @@ mode_bench_iova() {
 	rmmod iova_bench || echo "@@bench error iova: rmmod iova_bench failed"
 }
 
+# One run of the command queue benchmark ($f): $1 producers, design $2,
+# ratio $3.
+bench_cmdq_run() {
+	if echo "producers $1 design $2 ratio $3" \
+		"ms $((${seconds:-1} * 1000))" > "$f"; then
+		sed 's/^/@@bench cmdq /' "$f"
+	else
+		echo "@@bench error cmdq: $1 $2 $3 failed"
+	fi
+}
+
 # The model SMMU of our SMMUv3 driver (CONFIG_ARM_SMMU_V3_CMDQ_MODEL) on the
 # last CPU, 1-3 producers on the others; the queue as it is ("shared") and
 # as it was ("serial"), at each CMD_SYNC latency asked for, as a multiple
@@ -342,18 +353,14 @@ mode_bench_cmdq() {
 		echo "@@bench error cmdq: no $f in this kernel"
 		return
 	fi
-	# Each twice, in the order serial, shared, shared, serial, so that
-	# neither design always runs first.
+	# Each design twice, serial first and then shared first, so that
+	# neither always runs first.
 	for ratio in $(echo "${cmdq:-4}" | tr , ' '); do
 		for producers in 1 2 3; do
-			for design in serial shared shared serial; do
-				if echo "producers $producers design $design" \
-					"ratio $ratio ms $((${seconds:-1} * 1000))" > "$f"; then
-					sed 's/^/@@bench cmdq /' "$f"
-				else
-					echo "@@bench error cmdq: $producers $design $ratio failed"
-				fi
-			done
+			bench_cmdq_run "$producers" serial "$ratio"
+			bench_cmdq_run "$producers" shared "$ratio"
+			bench_cmdq_run "$producers" shared "$ratio"
+			bench_cmdq_run "$producers" serial "$ratio"
 		done
 	done
 }
