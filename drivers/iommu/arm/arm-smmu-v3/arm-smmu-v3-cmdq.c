@@ -506,7 +506,7 @@ static void smmu_cmdq_note_released(struct smmu_cmdq *cmdq)
 /*
  * Have as many submissions arrived since the last CMD_SYNC completed as it
  * covered?  Then the CPUs it released are back, and the next can go.  So
- * it can when CMD_SYNCs complete before their waiters first look: waiting
+ * it can when CMD_SYNCs complete before their waiters first poll: waiting
  * for the CPUs to come back would then take longer than a second CMD_SYNC.
  */
 static bool smmu_cmdq_gathered(struct smmu_cmdq *cmdq)
