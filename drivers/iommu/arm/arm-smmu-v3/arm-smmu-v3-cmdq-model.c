@@ -28,6 +28,7 @@
 #include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -549,28 +550,23 @@ static ssize_t smmu_bench_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	prm.msi = !strcmp(msi, "msi");
 
-	mutex_lock(&smmu_bench_mutex);
-	ret = smmu_bench_run(&prm);
-	mutex_unlock(&smmu_bench_mutex);
+	scoped_guard(mutex, &smmu_bench_mutex)
+		ret = smmu_bench_run(&prm);
 	return ret ?: count;
 }
 
 static ssize_t smmu_bench_read(struct file *file, char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	ssize_t ret;
-
-	mutex_lock(&smmu_bench_mutex);
-	ret = simple_read_from_buffer(ubuf, count, ppos, smmu_bench_result,
-				      strlen(smmu_bench_result));
-	mutex_unlock(&smmu_bench_mutex);
-	return ret;
+	guard(mutex)(&smmu_bench_mutex);
+	return simple_read_from_buffer(ubuf, count, ppos, smmu_bench_result,
+				       strlen(smmu_bench_result));
 }
 
+/* Built in (the option is a bool), so no module owns it. */
 static const struct file_operations smmu_bench_fops = {
-	.owner	= THIS_MODULE,
-	.read	= smmu_bench_read,
 	.write	= smmu_bench_write,
+	.read	= smmu_bench_read,
 	.llseek	= default_llseek,
 };
 
