@@ -345,7 +345,7 @@ bench_cmdq_run() {
 # The model SMMU of our SMMUv3 driver (CONFIG_ARM_SMMU_V3_CMDQ_MODEL) on the
 # last CPU, 1-3 producers on the others; the queue as it is ("shared") and
 # as it was ("serial"), at each CMD_SYNC latency asked for, as a multiple
-# of the CPU work of a batch.
+# of the CPU time of a batch.
 mode_bench_cmdq() {
 	mark start bench-cmdq
 	f=/sys/kernel/debug/iommu/arm-smmu-v3/cmdq-model-bench

@@ -49,10 +49,11 @@ class ParseIovaTest(unittest.TestCase):
 
 
 def cmdq_line(producers, design, batches, syncs, ratio=4, elapsed=10**9,
-              work=800):
+              batch=800):
     return (f'@@bench cmdq producers {producers} design {design} msi 0 '
-            f'ratio {ratio} work_ns {work} sync_ns {work * ratio} elapsed_ns '
-            f'{elapsed} batches {batches} syncs {syncs} errors 0 refused 0')
+            f'ratio {ratio} work_ns 100 batch_ns {batch} '
+            f'sync_ns {batch * ratio} elapsed_ns {elapsed} batches {batches} '
+            f'syncs {syncs} errors 0 refused 0')
 
 
 class CmdqTest(unittest.TestCase):
@@ -74,19 +75,45 @@ class CmdqTest(unittest.TestCase):
         self.assertEqual(best[(4, 'shared', 1)], (200.0, 1.0))
         self.assertNotIn((4, 'serial', 1), best)
 
-    def test_one_boot_counts_the_median_by_work(self):
+    def test_one_boot_counts_the_median_by_batch_time(self):
         runs = []
-        for boot, (work, batches) in enumerate([(900, 10), (300, 90),
-                                                (500, 40)]):
+        for boot, (batch, batches) in enumerate([(900, 10), (300, 90),
+                                                 (500, 40)]):
             got, _ = bench.parse_cmdq(
-                [cmdq_line(1, 'shared', batches, batches, work=work),
-                 cmdq_line(1, 'serial', batches, batches, work=work)])
+                [cmdq_line(1, 'shared', batches, batches, batch=batch),
+                 cmdq_line(1, 'serial', batches, batches, batch=batch)])
             runs += [dict(run, boot=boot) for run in got]
         best = bench.cmdq_figures(runs)
         self.assertEqual(best[(4, 'shared', 1)], (40.0, 1.0))
         self.assertEqual(best[(4, 'serial', 1)], (40.0, 1.0))
-        self.assertIn('(500 ns in that boot)', bench.cmdq_table(best,
-                                                                runs)[0])
+        self.assertIn('(500 ns in that boot; the map and unmap alone took '
+                      '100 ns)', bench.cmdq_table(best, runs)[0])
+
+    def test_older_figures_count_by_work(self):
+        line = cmdq_line(1, 'shared', 10, 10).replace(' batch_ns 800', '')
+        runs, _ = bench.parse_cmdq([line])
+        self.assertEqual(bench.cmdq_base_ns(runs[0]), 100)
+        self.assertIn('(100 ns in that boot)', bench.cmdq_table(
+            bench.cmdq_figures(runs), runs)[0])
+
+    def test_one_producer_within_the_spread_is_no_slower(self):
+        lines = []
+        for ratio in bench.CMDQ_RATIOS:
+            # serial runs 100 and 96: 4% apart
+            lines += [cmdq_line(1, 'serial', 100, 100, ratio),
+                      cmdq_line(1, 'serial', 96, 96, ratio),
+                      cmdq_line(1, 'shared', 97 if ratio == 4 else 95, 95,
+                                ratio),
+                      cmdq_line(3, 'shared', 300, 100, ratio)]
+        runs = bench.parse_cmdq(lines)[0]
+        targets = bench.cmdq_targets(bench.cmdq_figures(runs),
+                                     bench.cmdq_spread(runs))
+        self.assertEqual([t['met'] for t in targets][:4],
+                         [True, True, True, False])
+        self.assertEqual(targets[1]['min_ratio'], 0.96)
+        # without the spread, 0.97 of serial is slower
+        self.assertFalse(bench.cmdq_targets(bench.cmdq_figures(runs))[1][
+            'met'])
 
     def test_targets(self):
         lines = []

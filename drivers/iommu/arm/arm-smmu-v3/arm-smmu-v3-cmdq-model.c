@@ -18,7 +18,11 @@
  * CMD_SYNC.  It runs the queue as it is ("shared") or as it was before
  * CMD_SYNCs were shared ("serial": one lock held from writing the commands
  * until their CMD_SYNC completed), and reports the batches done and the
- * CMD_SYNCs the model completed.
+ * CMD_SYNCs the model completed.  A CMD_SYNC there takes a multiple of the
+ * CPU time of a whole batch, submission and wait included, timed against
+ * the model with CMD_SYNCs that take none: on hardware too a CMD_SYNC is
+ * a multiple of what its CPU spends on a batch, and under emulation the
+ * submission costs more than the map and unmap.
  */
 
 #include <linux/bitfield.h>
@@ -253,8 +257,9 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_model_destroy);
 
 #define SMMU_BENCH_MAX_PRODUCERS	3
 #define SMMU_BENCH_IOVA			SZ_1G
-/* CPU work of a batch is timed over this many, before the first run */
+/* A batch is timed over this many, or this long, the fastest of rounds */
 #define SMMU_BENCH_CALIBRATE		2000
+#define SMMU_BENCH_CALIBRATE_MS		20
 #define SMMU_BENCH_CALIBRATE_ROUNDS	5
 
 /**
@@ -325,7 +330,7 @@ static int smmu_bench_batch(struct smmu_bench *b, struct io_pgtable_ops *ops,
 		.granule_shift = PAGE_SHIFT, .leaf_shift = PAGE_SHIFT,
 	};
 	struct iommu_iotlb_gather gather = {};
-	struct smmu_device *smmu = &b->m->smmu;
+	struct smmu_device *smmu;
 	struct smmu_cmd cmd;
 	unsigned long flags;
 	size_t mapped = 0;
@@ -342,6 +347,7 @@ static int smmu_bench_batch(struct smmu_bench *b, struct io_pgtable_ops *ops,
 		return -EIO;
 	if (!submit)
 		return 0;
+	smmu = &b->m->smmu;
 	if (!b->serial)
 		return smmu_cmdq_submit(smmu, &cmd, 1);
 
@@ -390,13 +396,14 @@ out:
 }
 
 /*
- * Nanoseconds of CPU work in one batch, without its submission, timed at
- * the first run: every run after it takes the same, so that the runs of a
- * boot compare at the same CMD_SYNC latencies.  The fastest of a few
- * rounds, the first of which is mostly the cold start.
+ * Nanoseconds of CPU work in one batch, without its submission: the fastest
+ * of a few rounds, the first of which is mostly the cold start.  Timed once
+ * a boot, and reported only: it shows how much of a batch is its
+ * submission.
  */
-static u64 smmu_bench_work_ns(struct smmu_bench *b)
+static u64 smmu_bench_work_ns(void)
 {
+	struct smmu_bench b = {};
 	static u64 work_ns;
 	struct io_pgtable_cfg cfg;
 	struct io_pgtable_ops *ops;
@@ -411,7 +418,7 @@ static u64 smmu_bench_work_ns(struct smmu_bench *b)
 	for (round = 0; round < SMMU_BENCH_CALIBRATE_ROUNDS; round++) {
 		start = ktime_get_ns();
 		for (i = 0; i < SMMU_BENCH_CALIBRATE; i++)
-			smmu_bench_batch(b, ops, 1, false);
+			smmu_bench_batch(&b, ops, 1, false);
 		ns = div_u64(ktime_get_ns() - start, SMMU_BENCH_CALIBRATE);
 		if (!work_ns || ns < work_ns)
 			work_ns = ns;
@@ -424,7 +431,7 @@ static u64 smmu_bench_work_ns(struct smmu_bench *b)
  * struct smmu_bench_params - what one run is asked for
  * @producers: CPUs submitting, from CPU 0 on.
  * @serial: the queue as before CMD_SYNCs were shared.
- * @ratio: a CMD_SYNC takes this many times the CPU work of a batch.
+ * @ratio: a CMD_SYNC takes this many times the CPU time of a batch.
  * @ms: how long to run.
  * @msi: CMD_SYNCs complete by MSI write.
  */
@@ -436,22 +443,36 @@ struct smmu_bench_params {
 	bool		msi;
 };
 
+/**
+ * struct smmu_bench_counts - what one run did
+ * @elapsed_ns: from go to the last producer's stop.
+ * @batches: strict unmaps done, all producers.
+ * @syncs: CMD_SYNCs the model completed.
+ * @errors: failed batches, all producers.
+ * @refused: commands the model refused.
+ */
+struct smmu_bench_counts {
+	u64		elapsed_ns;
+	unsigned long	batches;
+	unsigned long	syncs;
+	unsigned long	errors;
+	unsigned long	refused;
+};
+
 static char smmu_bench_result[256];
 static DEFINE_MUTEX(smmu_bench_mutex);
 
-static int smmu_bench_run(const struct smmu_bench_params *prm)
+/* Run @prm once against a model taking @sync_ns per CMD_SYNC. */
+static int smmu_bench_once(const struct smmu_bench_params *prm, u64 sync_ns,
+			   struct smmu_bench_counts *c)
 {
 	struct smmu_bench_producer p[SMMU_BENCH_MAX_PRODUCERS] = {};
 	unsigned int model_cpu = num_online_cpus() - 1, i;
-	unsigned long batches = 0, errors = 0;
 	struct smmu_bench *b;
-	u64 work_ns, start, elapsed;
 	struct device *dev;
+	u64 start;
 	int ret = 0;
 
-	if (prm->producers < 1 || prm->producers > SMMU_BENCH_MAX_PRODUCERS ||
-	    !prm->ms || prm->ms > 60000 || !prm->ratio || prm->ratio > 1000)
-		return -EINVAL;
 	if (model_cpu < prm->producers)
 		return -ENODEV;	/* a CPU each, and one for the model */
 
@@ -463,16 +484,13 @@ static int smmu_bench_run(const struct smmu_bench_params *prm)
 		ret = PTR_ERR(dev);
 		goto free;
 	}
-	b->m = smmu_model_create(dev, 8, prm->msi, 0);
+	b->m = smmu_model_create(dev, 8, prm->msi, sync_ns);
 	if (!b->m) {
 		ret = -ENOMEM;
 		goto unregister;
 	}
 	b->serial = prm->serial;
 	raw_spin_lock_init(&b->serial_lock);
-
-	work_ns = smmu_bench_work_ns(b);
-	b->m->sync_ns = work_ns * prm->ratio;
 	ret = smmu_model_start(b->m, model_cpu);
 	if (ret)
 		goto destroy;
@@ -503,19 +521,16 @@ static int smmu_bench_run(const struct smmu_bench_params *prm)
 	WRITE_ONCE(b->stop, true);
 	for (i = 0; i < prm->producers && p[i].b; i++)
 		wait_for_completion(&p[i].done);
-	elapsed = ktime_get_ns() - start;
 
+	*c = (struct smmu_bench_counts) {
+		.elapsed_ns	= ktime_get_ns() - start,
+		.syncs		= READ_ONCE(b->m->syncs),
+		.refused	= READ_ONCE(b->m->refused),
+	};
 	for (i = 0; i < prm->producers; i++) {
-		batches += b->batches[i];
-		errors += b->errors[i];
+		c->batches += b->batches[i];
+		c->errors += b->errors[i];
 	}
-	if (!ret)
-		snprintf(smmu_bench_result, sizeof(smmu_bench_result),
-			 "producers %u design %s msi %u ratio %u work_ns %llu sync_ns %llu elapsed_ns %llu batches %lu syncs %lu errors %lu refused %lu\n",
-			 prm->producers, prm->serial ? "serial" : "shared",
-			 prm->msi, prm->ratio, work_ns, b->m->sync_ns, elapsed,
-			 batches, READ_ONCE(b->m->syncs), errors,
-			 READ_ONCE(b->m->refused));
 destroy:
 	smmu_model_destroy(b->m);
 unregister:
@@ -523,6 +538,65 @@ unregister:
 free:
 	kfree(b);
 	return ret;
+}
+
+/*
+ * Nanoseconds of CPU time in one batch: one producer's batches against an
+ * SMMU that takes no time for a CMD_SYNC, the fastest of a few rounds.
+ * That is everything a CPU does for a strict unmap (the work, writing the
+ * commands, seeing the CMD_SYNC complete), so a CMD_SYNC latency set as a
+ * multiple of it stands in the same relation to the CPU as on hardware,
+ * however much slower than silicon this CPU runs.  Timed once a boot, so
+ * that all the runs of a boot compare at the same latencies.
+ */
+static int smmu_bench_batch_ns(u64 *batch_ns)
+{
+	static const struct smmu_bench_params prm = {
+		.producers = 1, .ms = SMMU_BENCH_CALIBRATE_MS,
+	};
+	static u64 timed;
+	struct smmu_bench_counts c;
+	u64 fastest = U64_MAX;
+	int round, ret;
+
+	for (round = 0; !timed && round < SMMU_BENCH_CALIBRATE_ROUNDS;
+	     round++) {
+		ret = smmu_bench_once(&prm, 0, &c);
+		if (ret)
+			return ret;
+		if (c.errors || !c.batches)
+			return -EIO;
+		fastest = min(fastest, div_u64(c.elapsed_ns, c.batches));
+	}
+	if (!timed)
+		timed = fastest;
+	*batch_ns = timed;
+	return 0;
+}
+
+static int smmu_bench_run(const struct smmu_bench_params *prm)
+{
+	struct smmu_bench_counts c;
+	u64 work_ns, batch_ns;
+	int ret;
+
+	if (prm->producers < 1 || prm->producers > SMMU_BENCH_MAX_PRODUCERS ||
+	    !prm->ms || prm->ms > 60000 || !prm->ratio || prm->ratio > 1000)
+		return -EINVAL;
+
+	work_ns = smmu_bench_work_ns();
+	ret = smmu_bench_batch_ns(&batch_ns);
+	if (ret)
+		return ret;
+	ret = smmu_bench_once(prm, batch_ns * prm->ratio, &c);
+	if (ret)
+		return ret;
+	snprintf(smmu_bench_result, sizeof(smmu_bench_result),
+		 "producers %u design %s msi %u ratio %u work_ns %llu batch_ns %llu sync_ns %llu elapsed_ns %llu batches %lu syncs %lu errors %lu refused %lu\n",
+		 prm->producers, prm->serial ? "serial" : "shared", prm->msi,
+		 prm->ratio, work_ns, batch_ns, batch_ns * prm->ratio,
+		 c.elapsed_ns, c.batches, c.syncs, c.errors, c.refused);
+	return 0;
 }
 
 /*
