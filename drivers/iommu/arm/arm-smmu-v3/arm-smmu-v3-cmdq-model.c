@@ -9,7 +9,8 @@
  * command queue with its registers in memory, consumed by a kernel thread
  * on a CPU of its own that takes @sync_ns for every CMD_SYNC.  It refuses
  * an opcode it does not know as hardware does (CERROR_ILL, then waits for
- * GERRORN), and completes CMD_SYNCs by MSI write or by moving CONS.
+ * GERRORN), and completes CMD_SYNCs by MSI write or by moving CONS, with
+ * a send-event where the CMD_SYNC asks for one.
  *
  * The KUnit suite "arm-smmu-v3-cmdq" builds its cases on it.  The
  * benchmark in iommu/arm-smmu-v3/cmdq-model-bench (debugfs) runs strict
@@ -82,6 +83,7 @@ static void smmu_model_complete_sync(struct smmu_model *m, u64 w0, u64 w1)
 		smp_store_release(cmdq->msi, FIELD_GET(SMMU_SYNC0_MSIDATA, w0));
 		break;
 	case SMMU_SYNC_CS_SEV:
+		WRITE_ONCE(m->sevs, m->sevs + 1);
 		sev();
 		break;
 	}

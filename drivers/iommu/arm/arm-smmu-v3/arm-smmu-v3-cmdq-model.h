@@ -22,6 +22,7 @@
  * @sync_ns: how long a CMD_SYNC takes to complete.
  * @paused: set to stop consuming (between two commands).
  * @syncs: CMD_SYNCs completed.
+ * @sevs: of those, the ones that signalled with a send-event (CS=SEV).
  * @cmds: other commands carried out.
  * @refused: commands refused with CERROR_ILL.
  * @log: word 0 of the last %SMMU_MODEL_LOG commands carried out other
@@ -38,6 +39,7 @@ struct smmu_model {
 	u64			sync_ns;
 	bool			paused;
 	unsigned long		syncs;
+	unsigned long		sevs;
 	unsigned long		cmds;
 	unsigned long		refused;
 	u64			log[SMMU_MODEL_LOG];

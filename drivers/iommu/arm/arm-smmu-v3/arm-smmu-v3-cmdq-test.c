@@ -5,7 +5,8 @@
  * driver's real queue.  The cases that need commands from several CPUs at
  * once queue them with smmu_cmdq_queue() while the model is paused, which
  * leaves the ring as several CPUs would, and wait for them afterwards.
- * Each case runs with CMD_SYNCs completing by CONS and by MSI write.
+ * Each case runs with CMD_SYNCs completing by CONS, by CONS with a
+ * send-event (waiters in WFE) and by MSI write.
  */
 
 #include <linux/bitfield.h>
@@ -31,15 +32,31 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 /* ---- Fixture ---- */
 
-static const bool smmu_cmdq_test_msi[] = { false, true };
+/* How the model completes CMD_SYNCs, and so how the driver waits */
+enum smmu_cmdq_test_mode {
+	SMMU_CMDQ_TEST_CONS,
+	SMMU_CMDQ_TEST_SEV,
+	SMMU_CMDQ_TEST_MSI,
+};
 
-static void smmu_cmdq_test_msi_desc(const bool *msi, char *desc)
+static const enum smmu_cmdq_test_mode smmu_cmdq_test_mode_list[] = {
+	SMMU_CMDQ_TEST_CONS, SMMU_CMDQ_TEST_SEV, SMMU_CMDQ_TEST_MSI,
+};
+
+static void smmu_cmdq_test_mode_desc(const enum smmu_cmdq_test_mode *mode,
+				     char *desc)
 {
-	strscpy(desc, *msi ? "MSI" : "CONS", KUNIT_PARAM_DESC_SIZE);
+	static const char * const names[] = {
+		[SMMU_CMDQ_TEST_CONS]	= "CONS",
+		[SMMU_CMDQ_TEST_SEV]	= "SEV",
+		[SMMU_CMDQ_TEST_MSI]	= "MSI",
+	};
+
+	strscpy(desc, names[*mode], KUNIT_PARAM_DESC_SIZE);
 }
 
-KUNIT_ARRAY_PARAM(smmu_cmdq_test_modes, smmu_cmdq_test_msi,
-		  smmu_cmdq_test_msi_desc);
+KUNIT_ARRAY_PARAM(smmu_cmdq_test_modes, smmu_cmdq_test_mode_list,
+		  smmu_cmdq_test_mode_desc);
 
 KUNIT_DEFINE_ACTION_WRAPPER(smmu_cmdq_test_destroy, smmu_model_destroy,
 			    struct smmu_model *);
@@ -51,7 +68,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(smmu_cmdq_test_destroy, smmu_model_destroy,
 static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
 					       bool paused)
 {
-	const bool *msi = test->param_value;
+	const enum smmu_cmdq_test_mode *mode = test->param_value;
 	struct smmu_model *m;
 	struct device *dev;
 	unsigned int cpu;
@@ -60,9 +77,12 @@ static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
 		kunit_skip(test, "the model needs a CPU of its own");
 	dev = kunit_device_register(test, "smmu-cmdq-model");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	m = smmu_model_create(dev, SMMU_CMDQ_TEST_SHIFT, msi && *msi,
+	m = smmu_model_create(dev, SMMU_CMDQ_TEST_SHIFT,
+			      mode && *mode == SMMU_CMDQ_TEST_MSI,
 			      SMMU_CMDQ_TEST_SYNC_NS);
 	KUNIT_ASSERT_NOT_NULL(test, m);
+	if (mode && *mode == SMMU_CMDQ_TEST_SEV)
+		m->smmu.features |= SMMU_FEAT_SEV;
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, smmu_cmdq_test_destroy,
 						  m), 0);
@@ -118,12 +138,14 @@ static unsigned int smmu_cmdq_test_syncs_in(struct smmu_model *m, u64 from,
 
 /*
  * Everything is consumed, and the registers say so; without MSIs the
- * waiters' count of it too.
+ * waiters' count of it too.  With SEV every CMD_SYNC written for a
+ * submission sent an event.
  */
 static void smmu_cmdq_test_expect_idle(struct kunit *test,
 				       struct smmu_model *m)
 {
 	struct smmu_cmdq *cmdq = &m->smmu.cmdq;
+	unsigned long sevs = 0;
 	u32 pos, cons;
 
 	KUNIT_EXPECT_EQ(test, smmu_cmdq_submit(&m->smmu, NULL, 0), 0);
@@ -136,7 +158,14 @@ static void smmu_cmdq_test_expect_idle(struct kunit *test,
 	if (!cmdq->msi)
 		KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&cmdq->cons_seq),
 				cmdq->tail);
+	/* The model counted before it moved CONS on. */
+	smp_rmb();
 	KUNIT_EXPECT_EQ(test, READ_ONCE(m->bad_msi), 0UL);
+	/* Those in place of refused commands are the driver's, and silent */
+	if (m->smmu.features & SMMU_FEAT_SEV)
+		sevs = READ_ONCE(m->syncs) - READ_ONCE(m->refused);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(m->sevs), sevs,
+			    "CMD_SYNCs that signalled with a send-event");
 	if (cmdq->msi)
 		KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(*cmdq->msi),
 				    (u32)cmdq->sync_seq,
