@@ -259,7 +259,11 @@ EXPORT_SYMBOL_IF_KUNIT(smmu_model_destroy);
 
 #define SMMU_BENCH_MAX_PRODUCERS	3
 #define SMMU_BENCH_IOVA			SZ_1G
-/* A batch is timed over this many, or this long, the fastest of rounds */
+/*
+ * The work of a batch is timed over SMMU_BENCH_CALIBRATE of them, a whole
+ * batch over SMMU_BENCH_CALIBRATE_MS of one producer's: the fastest of
+ * SMMU_BENCH_CALIBRATE_ROUNDS rounds each.
+ */
 #define SMMU_BENCH_CALIBRATE		2000
 #define SMMU_BENCH_CALIBRATE_MS		20
 #define SMMU_BENCH_CALIBRATE_ROUNDS	5
@@ -561,8 +565,9 @@ static int smmu_bench_batch_ns(u64 *batch_ns)
 	u64 fastest = U64_MAX;
 	int round, ret;
 
-	for (round = 0; !timed && round < SMMU_BENCH_CALIBRATE_ROUNDS;
-	     round++) {
+	if (timed)
+		goto out;
+	for (round = 0; round < SMMU_BENCH_CALIBRATE_ROUNDS; round++) {
 		ret = smmu_bench_once(&prm, 0, &c);
 		if (ret)
 			return ret;
@@ -570,8 +575,8 @@ static int smmu_bench_batch_ns(u64 *batch_ns)
 			return -EIO;
 		fastest = min(fastest, div_u64(c.elapsed_ns, c.batches));
 	}
-	if (!timed)
-		timed = fastest;
+	timed = fastest;
+out:
 	*batch_ns = timed;
 	return 0;
 }
