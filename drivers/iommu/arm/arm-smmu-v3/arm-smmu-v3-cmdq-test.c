@@ -25,6 +25,12 @@
 #define SMMU_CMDQ_TEST_ENTRIES		BIT(SMMU_CMDQ_TEST_SHIFT)
 /* A CMD_SYNC takes long enough for producers to gather behind it */
 #define SMMU_CMDQ_TEST_SYNC_NS		(20 * NSEC_PER_USEC)
+/*
+ * And long enough that a waiter always finds its CMD_SYNC in flight at its
+ * first poll, however late the host runs the waiter's CPU: what the queue
+ * learns from waiting then stays what it is on a slow SMMU.
+ */
+#define SMMU_CMDQ_TEST_SLOW_SYNC_NS	(100 * NSEC_PER_MSEC)
 /* Long enough for a blocked producer to have overwritten the ring */
 #define SMMU_CMDQ_TEST_SETTLE_MS	20
 
@@ -63,10 +69,11 @@ KUNIT_DEFINE_ACTION_WRAPPER(smmu_cmdq_test_destroy, smmu_model_destroy,
 
 /*
  * A model on another CPU than the test's, and the test kept where it is:
- * the driver's waiters spin, and must not spin on the model's CPU.
+ * the driver's waiters spin, and must not spin on the model's CPU.  Its
+ * CMD_SYNCs take @sync_ns.
  */
-static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
-					       bool paused)
+static struct smmu_model *__smmu_cmdq_test_model(struct kunit *test,
+						 bool paused, u64 sync_ns)
 {
 	const enum smmu_cmdq_test_mode *mode = test->param_value;
 	struct smmu_model *m;
@@ -78,8 +85,7 @@ static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
 	dev = kunit_device_register(test, "smmu-cmdq-model");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	m = smmu_model_create(dev, SMMU_CMDQ_TEST_SHIFT,
-			      mode && *mode == SMMU_CMDQ_TEST_MSI,
-			      SMMU_CMDQ_TEST_SYNC_NS);
+			      mode && *mode == SMMU_CMDQ_TEST_MSI, sync_ns);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	if (mode && *mode == SMMU_CMDQ_TEST_SEV)
 		m->smmu.features |= SMMU_FEAT_SEV;
@@ -94,6 +100,12 @@ static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
 	smmu_model_pause(m, paused);
 	KUNIT_ASSERT_EQ(test, smmu_model_start(m, cpu), 0);
 	return m;
+}
+
+static struct smmu_model *smmu_cmdq_test_model(struct kunit *test,
+					       bool paused)
+{
+	return __smmu_cmdq_test_model(test, paused, SMMU_CMDQ_TEST_SYNC_NS);
 }
 
 /* TLBI_NH_ASID with @asid: the model's log tells them apart by it */
@@ -244,7 +256,8 @@ static void smmu_cmdq_test_shared_sync(struct kunit *test)
  */
 static void smmu_cmdq_test_gather(struct kunit *test)
 {
-	struct smmu_model *m = smmu_cmdq_test_model(test, true);
+	struct smmu_model *m = __smmu_cmdq_test_model(test, true,
+						      SMMU_CMDQ_TEST_SLOW_SYNC_NS);
 	struct smmu_device *smmu = &m->smmu;
 	struct smmu_cmdq *cmdq = &smmu->cmdq;
 	u64 x, y, z, from;
