@@ -349,17 +349,13 @@ def cmdq_median_boot(runs):
     return [run for run in runs if run.get('boot', 0) == boot]
 
 
-def cmdq_rates(runs):
-    """{(ratio, design, producers): [batches per second of each run]} in
-    cmdq_median_boot()."""
-    rates = {}
+def cmdq_timed(runs):
+    """(ratio, design, producers), batches per second and the run, for
+    each run in cmdq_median_boot() that did some."""
     for run in cmdq_median_boot(runs):
-        if not run.get('elapsed_ns') or not run.get('batches'):
-            continue
-        key = (run['ratio'], run['design'], run['producers'])
-        rates.setdefault(key, []).append(run['batches'] * 1e9 /
-                                         run['elapsed_ns'])
-    return rates
+        if run.get('elapsed_ns') and run.get('batches'):
+            yield ((run['ratio'], run['design'], run['producers']),
+                   run['batches'] * 1e9 / run['elapsed_ns'], run)
 
 
 def cmdq_figures(runs):
@@ -367,11 +363,7 @@ def cmdq_figures(runs):
     batch)} of the fastest run of each in cmdq_median_boot(), from
     parse_cmdq()'s runs."""
     best = {}
-    for run in cmdq_median_boot(runs):
-        if not run.get('elapsed_ns') or not run.get('batches'):
-            continue
-        key = (run['ratio'], run['design'], run['producers'])
-        rate = run['batches'] * 1e9 / run['elapsed_ns']
+    for key, rate, run in cmdq_timed(runs):
         if key not in best or rate > best[key][0]:
             best[key] = (rate, run['syncs'] / run['batches'])
     return best
@@ -381,8 +373,10 @@ def cmdq_spread(runs):
     """{(ratio, design, producers): how much slower the slowest run of each
     was than the fastest, as a fraction of the fastest} in
     cmdq_median_boot(): what running one design again gives."""
-    return {key: 1 - min(rates) / max(rates)
-            for key, rates in cmdq_rates(runs).items()}
+    rates = {}
+    for key, rate, _ in cmdq_timed(runs):
+        rates.setdefault(key, []).append(rate)
+    return {key: 1 - min(r) / max(r) for key, r in rates.items()}
 
 
 def cmdq_targets(best, spread=None):
