@@ -410,10 +410,14 @@ def cmdq_targets(best, spread=None):
 
 def cmdq_table(best, runs):
     """The command queue's table, in markdown lines."""
-    boot = cmdq_median_boot(runs)
-    base = sorted(cmdq_base_ns(run) for run in boot if cmdq_base_ns(run))
-    work = sorted(run['work_ns'] for run in boot
-                  if run.get('work_ns') and run.get('batch_ns'))
+    # Timed once a boot: every run of the boot carries the same figures.
+    run = next(iter(cmdq_median_boot(runs)), {})
+    timed = ''
+    if cmdq_base_ns(run):
+        timed = f' ({cmdq_base_ns(run)} ns in that boot'
+        if run.get('batch_ns') and run.get('work_ns'):
+            timed += f'; the map and unmap alone took {run["work_ns"]} ns'
+        timed += ')'
     lines = ['Our SMMUv3 command queue on the model SMMU (ours only): '
              'strict 1-page unmaps (map, unmap, TLBI, wait for the CMD_SYNC) '
              f'from 1-3 CPUs of {CMDQ_SMP}, the model on the last, QEMU '
@@ -424,11 +428,8 @@ def cmdq_table(best, runs):
              'the queue as it was (one lock held until the CMD_SYNC '
              'completed), "shared" as it is.  A CMD_SYNC takes RATIO times '
              'the CPU time of one batch, timed as one producer\'s batches '
-             'against a model that completes CMD_SYNCs at once'
-             + (f' ({base[0]} ns in that boot' if base else '')
-             + (f'; the map and unmap alone took {work[0]} ns' if work
-                else '')
-             + (')' if base else '') + '.', '',
+             'against a model that completes CMD_SYNCs at once' + timed
+             + '.', '',
              '| ratio | producers | serial batches/s | shared batches/s | '
              'shared/serial | serial syncs/batch | shared syncs/batch | '
              'shared vs 1 producer |',
